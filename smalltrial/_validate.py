@@ -1,0 +1,201 @@
+"""Input validation shared by every module.
+
+Every check raises :class:`smalltrial.SmallTrialError` with a message that names the argument
+or column, the offending value(s) and, for tidy data, the first few affected subjects/rows.
+Statistics code calls these before computing anything, so bad input never produces a number.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from smalltrial._errors import SmallTrialError
+
+__all__ = [
+    "check_level",
+    "check_choice",
+    "check_probability",
+    "check_count",
+    "check_counts",
+    "check_positive",
+    "check_frame",
+    "check_columns",
+    "check_numeric_column",
+    "check_no_missing",
+    "check_nonnegative_column",
+    "check_unique_rows",
+    "describe_rows",
+]
+
+_MAX_SHOWN = 5
+
+
+def _show(values: Iterable[Any], limit: int = _MAX_SHOWN) -> str:
+    values = list(values)
+    shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:limit])
+    if len(values) > limit:
+        shown += f", ... ({len(values)} in all)"
+    return shown
+
+
+def check_level(level: Any, name: str = "level") -> float:
+    """Return ``level`` as a float in the open interval (0, 1)."""
+    if isinstance(level, bool) or not isinstance(level, numbers.Real):
+        raise SmallTrialError(f"{name} must be a number in (0, 1), got {level!r}")
+    value = float(level)
+    if not (0.0 < value < 1.0) or math.isnan(value):
+        raise SmallTrialError(f"{name} must be in (0, 1), got {level!r}")
+    return value
+
+
+def check_probability(p: Any, name: str, *, open_interval: bool = True) -> float:
+    """Return ``p`` as a float in (0, 1) (or [0, 1] when ``open_interval`` is False)."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or math.isnan(float(p)):
+        raise SmallTrialError(f"{name} must be a probability, got {p!r}")
+    value = float(p)
+    ok = (0.0 < value < 1.0) if open_interval else (0.0 <= value <= 1.0)
+    if not ok:
+        interval = "(0, 1)" if open_interval else "[0, 1]"
+        raise SmallTrialError(f"{name} must be in {interval}, got {p!r}")
+    return value
+
+
+def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``choices``; otherwise name the valid ones."""
+    if not isinstance(value, str) or value not in choices:
+        raise SmallTrialError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}"
+        )
+    return value
+
+
+def check_count(value: Any, name: str, *, minimum: int = 0) -> int:
+    """Return ``value`` as an int; reject bools, fractions, NaN and values below ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise SmallTrialError(f"{name} must be a whole number, got {value!r}")
+    fvalue = float(value)
+    if math.isnan(fvalue) or fvalue != math.floor(fvalue):
+        raise SmallTrialError(f"{name} must be a whole number, got {value!r}")
+    if fvalue < minimum:
+        raise SmallTrialError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(fvalue)
+
+
+def check_counts(values: Any, name: str, *, minimum: int = 0):
+    """Vectorised :func:`check_count`: returns an int64 numpy array (0-d for scalars)."""
+    import numpy as np
+
+    if isinstance(values, bool):
+        raise SmallTrialError(f"{name} must be a whole number, got {values!r}")
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise SmallTrialError(f"{name} must be whole numbers, got {values!r}") from None
+    if np.asarray(values).dtype == bool:
+        raise SmallTrialError(f"{name} must be whole numbers, got booleans {values!r}")
+    bad = np.isnan(arr) | (arr != np.floor(arr))
+    if bad.any():
+        raise SmallTrialError(f"{name} must be whole numbers, got {_show(arr[bad])}")
+    low = arr < minimum
+    if low.any():
+        raise SmallTrialError(f"{name} must be >= {minimum}, got {_show(arr[low])}")
+    return arr.astype(np.int64)
+
+
+def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a finite float > 0 (>= 0 with ``allow_zero``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise SmallTrialError(f"{name} must be a number, got {value!r}")
+    fvalue = float(value)
+    if not math.isfinite(fvalue) or fvalue < 0 or (fvalue == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise SmallTrialError(f"{name} must be finite and {bound}, got {value!r}")
+    return fvalue
+
+
+def check_frame(data: Any, name: str = "data"):
+    """Require a non-empty pandas DataFrame."""
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise SmallTrialError(f"{name} must be a pandas DataFrame, got {type(data).__name__}")
+    if len(data) == 0:
+        raise SmallTrialError(f"{name} is empty (0 rows)")
+    return data
+
+
+def check_columns(data, columns: Iterable[str], name: str = "data") -> None:
+    """Require every column in ``columns`` to be present in ``data``."""
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise SmallTrialError(
+            f"{name} has no column {', '.join(map(repr, missing))}; "
+            f"columns present: {', '.join(map(repr, map(str, data.columns)))}"
+        )
+
+
+def describe_rows(data, mask, subject: str | None = None) -> str:
+    """Describe the rows selected by ``mask``: first few subject ids (or row labels)."""
+    rows = data.loc[mask]
+    if subject is not None and subject in data.columns:
+        ids = list(dict.fromkeys(rows[subject].tolist()))
+        return f"subject {_show(ids)}"
+    return f"row {_show(rows.index.tolist())}"
+
+
+def check_numeric_column(data, column: str, *, subject: str | None = None, name: str = "data"):
+    """Require ``column`` to hold numbers (bool and non-numeric strings are rejected)."""
+    import pandas as pd
+
+    col = data[column]
+    if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+        converted = pd.to_numeric(col, errors="coerce")
+        bad = converted.isna() & col.notna()
+        if pd.api.types.is_bool_dtype(col) or bad.any():
+            values = col[bad].tolist() if bad.any() else col.unique().tolist()
+            raise SmallTrialError(
+                f"column {column!r} of {name} must be numeric; got {_show(values)} "
+                f"({describe_rows(data, bad if bad.any() else col.notna(), subject)})"
+            )
+    return pd.to_numeric(col)
+
+
+def check_no_missing(data, column: str, *, subject: str | None = None, name: str = "data") -> None:
+    """Require ``column`` to have no missing values."""
+    bad = data[column].isna()
+    if bad.any():
+        raise SmallTrialError(
+            f"column {column!r} of {name} has {int(bad.sum())} missing value(s) "
+            f"({describe_rows(data, bad, subject)})"
+        )
+
+
+def check_nonnegative_column(
+    data, column: str, *, subject: str | None = None, name: str = "data"
+) -> None:
+    """Require ``column`` to be >= 0 and finite where present."""
+    import numpy as np
+
+    values = data[column].astype(float)
+    bad = values.notna() & ((values < 0) | ~np.isfinite(values))
+    if bad.any():
+        raise SmallTrialError(
+            f"column {column!r} of {name} must be finite and >= 0; got {_show(values[bad])} "
+            f"({describe_rows(data, bad, subject)})"
+        )
+
+
+def check_unique_rows(
+    data, keys: Sequence[str], *, subject: str | None = None, name: str = "data"
+) -> None:
+    """Require the combination of ``keys`` to identify rows uniquely."""
+    dup = data.duplicated(list(keys), keep=False)
+    if dup.any():
+        first = data.loc[dup, list(keys)].head(_MAX_SHOWN).to_dict("records")
+        raise SmallTrialError(
+            f"{name} has {int(dup.sum())} rows with duplicated ({', '.join(keys)}): "
+            f"{_show(first)}"
+        )

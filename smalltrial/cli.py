@@ -1,0 +1,92 @@
+"""The ``smalltrial`` command line.
+
+Commands::
+
+    smalltrial datasets            list the bundled (synthetic) example trials
+    smalltrial validate PATH       validate a trial data folder; exit 2 with a report on problems
+
+Bad input exits with status 2 and one readable line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from smalltrial._errors import SmallTrialError
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # pragma: no cover - argparse path
+        self.exit(EXIT_BAD_INPUT, f"smalltrial: error: {message}\n")
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from smalltrial import datasets
+
+    for name in datasets.names():
+        trial = datasets.load(name)
+        summary = trial.description.strip().splitlines()[0] if trial.description else ""
+        print(f"{name:<16} {summary}")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from smalltrial.trial import read_trial
+
+    trial = read_trial(args.path)
+    problems = trial.validate(raise_on_error=False)
+    if problems:
+        print(f"smalltrial: {args.path}: {len(problems)} problem(s) found", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    n_subj = len(trial.subjects)
+    print(f"{args.path}: OK ({n_subj} subjects, {len(trial.measurements)} measurements, "
+          f"{len(trial.events)} events)")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (one sub-parser per command)."""
+    from smalltrial import __version__
+
+    parser = _Parser(prog="smalltrial", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"smalltrial {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("datasets", help="list the bundled synthetic example trials")
+    p.set_defaults(func=_cmd_datasets)
+
+    p = sub.add_parser("validate", help="validate a trial data folder (CSV/Parquet or ADaM)")
+    p.add_argument("path", help="folder with subjects/measurements/events or ADSL/ADLB/ADTTE")
+    p.set_defaults(func=_cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return args.func(args)
+    except (SmallTrialError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+        message = str(exc).replace("\n", " ")
+        print(f"smalltrial: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # pragma: no cover
+        print("smalltrial: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
