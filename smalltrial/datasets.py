@@ -1,0 +1,98 @@
+"""The bundled example trials: SYNTHETIC data built to honour published summaries.
+
+* ``mackensen2022``: 5 SLE patients, modelled on Mackensen et al., Nat Med 2022;28:2124.
+* ``muller2024``: 15 patients (8 SLE, 3 IIM, 4 SSc), modelled on Müller et al., NEJM 2024;390:687.
+
+SYNTHETIC: no row is a real patient. ``scripts/make_datasets.py`` regenerates the files
+deterministically from a seed and the published summaries; each trial's ``description`` lists
+the published numbers it honours and every assumption made where nothing was published.
+
+Examples
+--------
+>>> import smalltrial as st
+>>> st.datasets.names()
+['mackensen2022', 'muller2024']
+>>> trial = st.datasets.load("mackensen2022")
+>>> trial.n_subjects
+5
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from smalltrial._errors import SmallTrialError
+
+__all__ = ["names", "load", "describe"]
+
+_NAMES = ("mackensen2022", "muller2024")
+
+
+def names() -> list[str]:
+    """Names of the bundled SYNTHETIC example trials, for :func:`load`.
+
+    Examples
+    --------
+    >>> import smalltrial as st
+    >>> st.datasets.names()
+    ['mackensen2022', 'muller2024']
+    """
+    return list(_NAMES)
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or name not in _NAMES:
+        raise SmallTrialError(
+            f"unknown dataset {name!r}; bundled datasets: {', '.join(map(repr, _NAMES))}"
+        )
+    return name
+
+
+@functools.cache
+def _load_cached(name: str):
+    import pandas as pd
+
+    from smalltrial.trial import Trial, _normalise
+
+    root = resources.files("smalltrial.data").joinpath(name)
+    tables = {}
+    for table in ("subjects", "measurements", "events", "parameters"):
+        with root.joinpath(f"{table}.csv").open("r", encoding="utf-8") as fh:
+            tables[table] = pd.read_csv(fh, dtype={"subject": str})
+    description = root.joinpath("description.md").read_text(encoding="utf-8")
+    subjects, measurements, events, parameters = _normalise(
+        tables["subjects"], tables["measurements"], tables["events"], tables["parameters"]
+    )
+    return Trial(subjects, measurements, events, parameters, description, name=name)
+
+
+def load(name: str):
+    """Load a bundled SYNTHETIC example trial as a :class:`smalltrial.trial.Trial`.
+
+    The files are read once (package data via ``importlib.resources``, so this works from an
+    installed wheel) and cached; every call returns a fresh deep copy, so callers may modify it.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`: ``"mackensen2022"`` or ``"muller2024"``.
+
+    Raises
+    ------
+    SmallTrialError
+        For an unknown name (the message lists the valid names).
+
+    Examples
+    --------
+    >>> import smalltrial as st
+    >>> st.datasets.load("muller2024").subjects["cohort"].value_counts().to_dict()
+    {'SLE': 8, 'SSc': 4, 'IIM': 3}
+    """
+    return _load_cached(_check_name(name)).copy()
+
+
+def describe(name: str) -> str:
+    """The ``description.md`` of a bundled trial (how the SYNTHETIC data were made)."""
+    root = resources.files("smalltrial.data").joinpath(_check_name(name))
+    return root.joinpath("description.md").read_text(encoding="utf-8")
