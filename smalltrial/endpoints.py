@@ -1361,30 +1361,37 @@ def _new_activity(subjects: np.ndarray, items: np.ndarray) -> np.ndarray:
     return out
 
 
+_DERIVED_UNITS_LABELS = {
+    "sledai2k": ("points", "SLEDAI-2K"),
+    "clinical_sledai2k": ("points", "Clinical SLEDAI-2K"),
+    "doris": ("0/1", "DORIS 2021 remission"),
+    "drug_free_remission": ("0/1", "Drug-free DORIS remission"),
+    "lldas": ("0/1", "LLDAS"),
+}
+
+
 def add_endpoints(trial: Any, **options: Any):
     """Return a copy of ``trial`` with the per-visit endpoints added as measurement parameters.
 
     Adds ``clinical_sledai2k`` (points), ``doris``, ``drug_free_remission`` and ``lldas``
     (0/1) from :func:`derive_visit_endpoints` (``options`` are passed on), and ``sledai2k``
     where it was not recorded but its descriptors were. Not-evaluable visits get no row;
-    earlier rows of the derived parameters are replaced. The input is not modified.
+    earlier rows of the derived parameters are replaced; a Trial's ``parameters`` table gets a
+    row (label, unit) for each added parameter. The input is not modified. A measurements
+    DataFrame in gives a measurements DataFrame out.
 
     Examples
     --------
-    >>> # trial2 = add_endpoints(smalltrial.datasets.load("mackensen2022"))
+    >>> import smalltrial as st
+    >>> trial = add_endpoints(st.datasets.load("mackensen2022"))  # SYNTHETIC example data
+    >>> int(trial.parameter("doris")["month 3"].sum())
+    5
     """
     derived = derive_visit_endpoints(trial, **options)
     m = _measurements(trial)
     rows = []
-    for param, unit in (
-        ("sledai2k", "points"),
-        ("clinical_sledai2k", "points"),
-        ("doris", "0/1"),
-        ("drug_free_remission", "0/1"),
-        ("lldas", "0/1"),
-    ):
-        col = derived[param]
-        value = col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    for param, (unit, _) in _DERIVED_UNITS_LABELS.items():
+        value = derived[param].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         keep = ~np.isnan(value)
         if param == "sledai2k":
             keep &= np.isnan(derived["sledai2k_recorded"].to_numpy())
@@ -1398,20 +1405,35 @@ def add_endpoints(trial: Any, **options: Any):
                 "unit": unit,
             }
         )
+        if "blq" in m.columns:
+            part["blq"] = False
         rows.append(part)
     kept = m[~m["parameter"].isin(_DERIVED_PARAMS)]
-    new = pd.concat([kept, *rows], ignore_index=True)
+    new = pd.concat([kept, *[r for r in rows if len(r)]], ignore_index=True)
     new = new[list(dict.fromkeys([*m.columns, *rows[0].columns]))]
-    if "blq" in new.columns:
-        new["blq"] = new["blq"].fillna(False).astype(bool)
     if isinstance(trial, pd.DataFrame):
         return new
+    changes: dict[str, Any] = {"measurements": new}
+    params = getattr(trial, "parameters", None)
+    if isinstance(params, pd.DataFrame) and "parameter" in params.columns:
+        added = [p for p in _DERIVED_UNITS_LABELS if p in set(new["parameter"])]
+        missing = [p for p in added if p not in set(params["parameter"])]
+        extra = pd.DataFrame(
+            {
+                "parameter": missing,
+                "label": [_DERIVED_UNITS_LABELS[p][1] for p in missing],
+                "unit": [_DERIVED_UNITS_LABELS[p][0] for p in missing],
+            }
+        )
+        if len(extra):
+            changes["parameters"] = pd.concat([params, extra], ignore_index=True)
     if dataclasses.is_dataclass(trial):
-        return dataclasses.replace(trial, measurements=new)
+        return dataclasses.replace(trial, **changes)
     import copy
 
     clone = copy.copy(trial)
-    clone.measurements = new
+    for key, value in changes.items():
+        setattr(clone, key, value)
     return clone
 
 
