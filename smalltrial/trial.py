@@ -177,7 +177,7 @@ class Trial:
         Examples
         --------
         >>> import smalltrial as st
-        >>> st.datasets.load("mackensen2022").parameter("sledai2k")["baseline"].median()
+        >>> float(st.datasets.load("mackensen2022").parameter("sledai2k")["baseline"].median())
         16.0
         """
         meas = self.measurements
@@ -193,6 +193,13 @@ class Trial:
             return long
         if by not in ("visit", "day"):
             raise SmallTrialError(f"by must be 'visit' or 'day'; got {by!r}")
+        dup = long.duplicated(["subject", by], keep=False)
+        if dup.any():
+            first = long.loc[dup, ["subject", by]].head(5).to_dict("records")
+            raise SmallTrialError(
+                f"parameter {name!r} has more than one value per (subject, {by}): {_show(first)}; "
+                f"use wide=False, or by='day'"
+            )
         table = long.pivot(index="subject", columns=by, values="value")
         if by == "visit":
             order = [v for v in self.visits() if v in table.columns]
@@ -567,6 +574,19 @@ def _validate_trial(trial: Trial) -> list[str]:
                 if len(ulist) > 1:
                     out.append(_problem(
                         "measurements", f"parameter {pname!r} has more than one unit: {_show(ulist)}"
+                    ))
+            if (par is not None and ok_p and "blq" in meas.columns and value is not None
+                    and {"parameter", "lloq"}.issubset(par.columns)
+                    and pd.api.types.is_bool_dtype(meas["blq"])):
+                lloq = pd.to_numeric(par.set_index("parameter")["lloq"], errors="coerce")
+                lloq = lloq[~lloq.index.duplicated()]
+                want = meas["parameter"].map(lloq)
+                bad = meas["blq"] & want.notna() & (value != want)
+                if bad.any():
+                    what = meas.loc[bad, ["subject", "parameter", "value"]].head(5).to_dict("records")
+                    out.append(_problem(
+                        "measurements", f"{int(bad.sum())} row(s) with blq=True whose value is not the "
+                                        f"parameter's lloq: {_show(what)}"
                     ))
             if par is not None and ok_p and {"parameter", "unit"}.issubset(par.columns):
                 pu = dict(zip(par["parameter"].astype(str), par["unit"], strict=False))

@@ -131,6 +131,22 @@ def test_validate_parameters_table_units():
     ]
 
 
+def test_validate_blq_value_is_the_lloq():
+    good = small_trial()
+    params = pd.DataFrame({
+        "parameter": ["sledai2k", "cd19_bcells", "ck"], "label": ["SLEDAI-2K", "B cells", "CK"],
+        "unit": ["points", "cells/uL", "U/L"], "lower_limit": [np.nan, 100, np.nan],
+        "upper_limit": [np.nan, 500, 190], "lloq": [np.nan, 1, np.nan],
+    })
+    assert Trial(good.subjects, good.measurements, good.events, params).validate() == []
+    meas = good.measurements.copy()
+    meas.loc[1, "value"] = 0.0   # BLQ B cells must carry the LLOQ (1 cell/uL), not 0
+    assert Trial(good.subjects, meas, good.events, params).validate(raise_on_error=False) == [
+        "measurements: 1 row(s) with blq=True whose value is not the parameter's lloq: "
+        "{'subject': 'A', 'parameter': 'cd19_bcells', 'value': 0.0}"
+    ]
+
+
 def test_not_a_dataframe():
     problems = Trial([1, 2], small_trial().measurements, small_trial().events).validate(
         raise_on_error=False)
@@ -285,6 +301,11 @@ def test_accessors():
     long = trial.parameter("ck", wide=False)
     assert long["value"].tolist() == [5000.0, 150.0]
     assert trial.parameter("sledai2k", by="day").columns.tolist() == [-7, -5, 90]
+    twice = Trial(trial.subjects, pd.concat([trial.measurements, trial.measurements.iloc[[0]].assign(
+        day=-1)], ignore_index=True), trial.events)
+    with pytest.raises(st.SmallTrialError, match=r"more than one value per \(subject, visit\)"):
+        twice.parameter("sledai2k")
+    assert twice.parameter("sledai2k", by="day").loc["A", -1] == 16.0
     with pytest.raises(st.SmallTrialError, match="parameter 'upcr' is not in measurements"):
         trial.parameter("upcr")
     assert trial.follow_up_days().tolist() == [200.0, 150.0, 100.0]
