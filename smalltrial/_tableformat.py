@@ -1,0 +1,74 @@
+"""Cell formats for manuscript tables, built on :mod:`smalltrial._format`.
+
+Only string formatting lives here; the numbers come from smalltrial results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smalltrial._format import DASH, NE, NR, _isnan, fmt_ci, fmt_num, fmt_pct
+
+__all__ = [
+    "fmt_median_range",
+    "fmt_median_iqr",
+    "fmt_mean_sd",
+    "fmt_estimate_ci",
+    "fmt_prop_ci",
+    "fmt_pct_ci",
+    "fmt_count_pct",
+]
+
+
+def fmt_median_range(median: Any, minimum: Any, maximum: Any, digits: int = 1) -> str:
+    """'median (min–max)'; NaN median (no data) prints as NE."""
+    if _isnan(median):
+        return NE
+    return f"{fmt_num(median, digits)} ({fmt_ci(minimum, maximum, digits, na=NE)})"
+
+
+def fmt_median_iqr(median: Any, q1: Any, q3: Any, digits: int = 1) -> str:
+    """'median [Q1–Q3]'."""
+    if _isnan(median):
+        return NE
+    return f"{fmt_num(median, digits)} [{fmt_ci(q1, q3, digits, na=NE)}]"
+
+
+def fmt_mean_sd(mean: Any, sd: Any, digits: int = 1) -> str:
+    """'mean (SD)'; the SD of a single value is NE."""
+    if _isnan(mean):
+        return NE
+    return f"{fmt_num(mean, digits)} ({fmt_num(sd, digits, na=NE)})"
+
+
+def fmt_estimate_ci(estimate: Any, lower: Any, upper: Any, digits: int = 1, *, na: str = NR) -> str:
+    """'estimate (lower–upper)'; a NaN estimate prints as ``na`` alone, NaN limits as ``na``."""
+    if _isnan(estimate):
+        if _isnan(lower) and _isnan(upper):
+            return na
+        return f"{na} ({fmt_ci(lower, upper, digits, na=na)})"
+    return f"{fmt_num(estimate, digits)} ({fmt_ci(lower, upper, digits, na=na)})"
+
+
+def fmt_pct_ci(estimate: Any, lower: Any, upper: Any, digits: int = 1, *, na: str = NE) -> str:
+    """A proportion as 'pct (lower–upper)' in percent (bare 0 and 100)."""
+    if _isnan(estimate):
+        return na
+    if _isnan(lower) and _isnan(upper):
+        return f"{fmt_pct(estimate, digits, na=na)} ({na})"
+    return f"{fmt_pct(estimate, digits, na=na)} ({fmt_pct(lower, digits, na=na)}{DASH}{fmt_pct(upper, digits, na=na)})"
+
+
+def fmt_prop_ci(x: int, n: int, lower: Any, upper: Any, digits: int = 1) -> str:
+    """Response as in efficacy tables: 'x/n (pct%) [lower–upper]'; n = 0 prints '0/0 (NE)'."""
+    if n == 0:
+        return f"0/0 ({NE})"
+    pct = fmt_pct(x / n, digits)
+    return f"{x}/{n} ({pct}%) [{fmt_pct(lower, digits)}{DASH}{fmt_pct(upper, digits)}]"
+
+
+def fmt_count_pct(n: int, total: int, digits: int = 0) -> str:
+    """'n (pct%)' with the percent sign; total 0 gives 'n (NE)'."""
+    if total == 0:
+        return f"{n} ({NE})"
+    return f"{n} ({fmt_pct(n / total, digits)}%)"

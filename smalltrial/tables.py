@@ -1,0 +1,809 @@
+"""Manuscript tables: a small table model, builders from smalltrial results, and exports.
+
+A :class:`Table` is a title, column headers, rows (data rows and section headings) and
+footnotes. Builders turn smalltrial *results* into tables and never compute statistics:
+every number comes from a result object or a result DataFrame, and every method used is named
+in a footnote. Exports: Markdown, LaTeX (booktabs), HTML, DOCX (a real Word table), CSV; tables
+render as HTML in Jupyter.
+
+>>> t = Table("Response", ("Visit", "SLE"), (Row(("Month 3", "5/5 (100%) [47.8–100]")),),
+...           footnotes=("95% CI: exact Clopper–Pearson.",))
+>>> print(t.to_markdown().splitlines()[2])
+| Visit | SLE |
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import math
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from smalltrial._errors import SmallTrialError
+from smalltrial._format import DASH, NE, NR, fmt_num, fmt_pvalue
+from smalltrial._tableformat import (
+    fmt_count_pct,
+    fmt_estimate_ci,
+    fmt_mean_sd,
+    fmt_median_iqr,
+    fmt_median_range,
+    fmt_pct_ci,
+    fmt_prop_ci,
+)
+
+__all__ = [
+    "Row",
+    "Table",
+    "EXPORT_FORMATS",
+    "baseline_table",
+    "efficacy_table",
+    "longitudinal_table",
+    "time_to_event_table",
+    "adverse_event_table",
+    "ci_method_label",
+    "km_conf_type_label",
+]
+
+#: file formats written by :meth:`Table.save`
+EXPORT_FORMATS = ("md", "tex", "html", "docx", "csv")
+
+#: how each confidence-interval method of ``rates.proportion_ci`` is named in a footnote
+_CI_METHODS = {
+    "clopper-pearson": "exact Clopper\u2013Pearson",
+    "exact": "exact Clopper\u2013Pearson",
+    "mid-p": "mid-p exact",
+    "blaker": "Blaker exact",
+    "wilson": "Wilson score",
+    "wilson-cc": "Wilson score with continuity correction",
+    "jeffreys": "Jeffreys (equal-tailed)",
+    "agresti-coull": "Agresti\u2013Coull",
+    "wald": "Wald",
+}
+
+_KM_CONF = {
+    "log-log": "log-log (complementary log-log) transformed CI, as SAS LIFETEST and lifelines; "
+    "R survfit's default is conf.type = \"log\"",
+    "log": "log-transformed CI, as R survfit's default; SAS LIFETEST and lifelines use log-log",
+    "plain": "untransformed (plain) CI, clipped to [0, 1]",
+}
+
+_DF_METHODS = {
+    "kenward-roger": "Kenward\u2013Roger adjusted covariance and degrees of freedom "
+    "(R pbkrtest / lmerTest, SAS DDFM=KR)",
+    "satterthwaite": "Satterthwaite degrees of freedom (R lmerTest, SAS DDFM=SATTERTH)",
+    "residual": "residual degrees of freedom",
+    "between-within": "between-within degrees of freedom (SAS DDFM=BW)",
+}
+
+
+def ci_method_label(method: str) -> str:
+    """Footnote name of a proportion CI method (e.g. 'exact Clopper–Pearson')."""
+    return _CI_METHODS.get(str(method), str(method))
+
+
+def km_conf_type_label(conf_type: str) -> str:
+    """Footnote description of a Kaplan-Meier CI transformation."""
+    return _KM_CONF.get(str(conf_type), str(conf_type))
+
+
+def _level_pct(level: float) -> str:
+    pct = 100.0 * float(level)
+    return f"{pct:g}%"
+
+
+# --------------------------------------------------------------------------------------------
+# the table model
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Row:
+    """One table row: ``cells[0]`` is the row label. A ``section`` row is a heading (label only)."""
+
+    cells: tuple[str, ...]
+    indent: int = 0
+    section: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.cells[0] if self.cells else ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A manuscript table: title, column headers, rows, footnotes.
+
+    Parameters
+    ----------
+    title : str
+        Caption, e.g. "Table 2. Remission by visit".
+    columns : sequence of str
+        Column headers; the first is the row-label column.
+    rows : sequence of Row
+        Data rows (as many cells as columns) and section headings (``section=True``).
+    footnotes : sequence of str
+        One footnote per method or abbreviation; printed below the table.
+    name : str
+        Short machine name (file stem when saved).
+    """
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    footnotes: tuple[str, ...] = ()
+    name: str = "table"
+    _meta: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", tuple(str(c) for c in self.columns))
+        rows = tuple(r if isinstance(r, Row) else Row(tuple(r)) for r in self.rows)
+        object.__setattr__(self, "rows", rows)
+        object.__setattr__(self, "footnotes", tuple(self.footnotes))
+        ncol = len(self.columns)
+        if ncol == 0:
+            raise SmallTrialError("columns must hold at least the row-label column")
+        for i, row in enumerate(rows):
+            if row.section:
+                cells = (row.label,) + ("",) * (ncol - 1)
+                object.__setattr__(row, "cells", cells)
+            elif len(row.cells) != ncol:
+                raise SmallTrialError(
+                    f"rows[{i}] has {len(row.cells)} cells, table has {ncol} columns"
+                )
+
+    # ---------------------------------------------------------------- plain forms
+    def __str__(self) -> str:
+        return self.to_markdown()
+
+    def to_frame(self):
+        """The formatted cells as a DataFrame (labels indented with two spaces per level)."""
+        import pandas as pd
+
+        records = [
+            ["  " * row.indent + row.cells[0], *row.cells[1:]] for row in self.rows
+        ]
+        return pd.DataFrame(records, columns=list(self.columns))
+
+    def to_csv(self) -> str:
+        """The formatted cells as CSV text (header row first; footnotes are not included)."""
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow(["  " * row.indent + row.cells[0], *row.cells[1:]])
+        return buf.getvalue()
+
+    def to_markdown(self) -> str:
+        """GitHub-flavoured Markdown: bold title, pipe table, footnotes as a list."""
+        def esc(text: str) -> str:
+            return text.replace("|", "\\|")
+
+        lines = [f"**{esc(self.title)}**", ""]
+        lines.append("| " + " | ".join(esc(c) for c in self.columns) + " |")
+        lines.append("|" + "|".join([":---"] + ["---:"] * (len(self.columns) - 1)) + "|")
+        for row in self.rows:
+            label = "\u00a0\u00a0" * row.indent + esc(row.cells[0])
+            if row.section:
+                label = f"**{label}**"
+            lines.append("| " + " | ".join([label, *(esc(c) for c in row.cells[1:])]) + " |")
+        if self.footnotes:
+            lines.append("")
+            lines.extend(f"{_note_mark(i)} {esc(note)}  " for i, note in enumerate(self.footnotes))
+        return "\n".join(lines).rstrip() + "\n"
+
+    def to_latex(self) -> str:
+        """A LaTeX ``table`` with booktabs rules (needs ``\\usepackage{booktabs}``)."""
+        ncol = len(self.columns)
+        out = [
+            "\\begin{table}[htbp]",
+            "\\centering",
+            f"\\caption{{{_latex_escape(self.title)}}}",
+            f"\\label{{tab:{_latex_label(self.name)}}}",
+            "\\begin{tabular}{l" + "r" * (ncol - 1) + "}",
+            "\\toprule",
+            " & ".join(_latex_escape(c) for c in self.columns) + " \\\\",
+            "\\midrule",
+        ]
+        for row in self.rows:
+            label = "\\quad " * row.indent + _latex_escape(row.cells[0])
+            if row.section:
+                out.append(f"\\multicolumn{{{ncol}}}{{l}}{{\\textbf{{{label}}}}} \\\\")
+            else:
+                out.append(" & ".join([label, *(_latex_escape(c) for c in row.cells[1:])]) + " \\\\")
+        out.append("\\bottomrule")
+        out.append("\\end{tabular}")
+        if self.footnotes:
+            out.append("\\par\\smallskip")
+            out.append("\\begin{minipage}{\\linewidth}\\footnotesize")
+            out.extend(
+                f"{_latex_escape(_note_mark(i))} {_latex_escape(n)}\\\\" for i, n in enumerate(self.footnotes)
+            )
+            out.append("\\end{minipage}")
+        out.append("\\end{table}")
+        return "\n".join(out) + "\n"
+
+    def to_html(self) -> str:
+        """An HTML ``<table>`` with caption, header, body and footnotes (used by Jupyter)."""
+        e = html.escape
+        out = [
+            f'<table class="smalltrial-table" id="{e(self.name)}" '
+            'style="border-collapse:collapse;border-top:2px solid;border-bottom:2px solid">',
+            f'<caption style="caption-side:top;text-align:left;font-weight:bold">{e(self.title)}</caption>',
+            '<thead><tr style="border-bottom:1px solid">',
+        ]
+        out.extend(
+            f'<th style="text-align:{"left" if j == 0 else "right"};padding:2px 8px">{e(c)}</th>'
+            for j, c in enumerate(self.columns)
+        )
+        out.append("</tr></thead>")
+        out.append("<tbody>")
+        for row in self.rows:
+            pad = 8 + 16 * row.indent
+            if row.section:
+                out.append(
+                    f'<tr><td colspan="{len(self.columns)}" style="text-align:left;'
+                    f'padding:2px {8}px 2px {pad}px;font-weight:bold">{e(row.label)}</td></tr>'
+                )
+                continue
+            cells = [f'<td style="text-align:left;padding:2px 8px 2px {pad}px">{e(row.cells[0])}</td>']
+            cells.extend(f'<td style="text-align:right;padding:2px 8px">{e(c)}</td>' for c in row.cells[1:])
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</tbody>")
+        if self.footnotes:
+            out.append(f'<tfoot><tr><td colspan="{len(self.columns)}" '
+                       'style="text-align:left;font-size:85%;border-top:1px solid;padding:2px 8px">')
+            out.append("<br>".join(e(f"{_note_mark(i)} {n}") for i, n in enumerate(self.footnotes)))
+            out.append("</td></tr></tfoot>")
+        out.append("</table>")
+        return "\n".join(out) + "\n"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_docx(self, path: str | Path | None = None, *, font: str = "Arial", size: float = 9.0) -> bytes:
+        """A Word document holding the table: title, header row, three-line (journal) rules, footnotes.
+
+        The bytes are deterministic: document properties carry a fixed date and the zip entries
+        a fixed timestamp, so the same table always gives the same file. Returns the bytes and
+        writes them to ``path`` when given.
+        """
+        data = _docx_bytes(self, font=font, size=size)
+        if path is not None:
+            Path(path).write_bytes(data)
+        return data
+
+    def save(self, stem: str | Path, formats: Iterable[str] = EXPORT_FORMATS) -> list[Path]:
+        """Write ``stem.<fmt>`` for every format; returns the paths written."""
+        stem = Path(stem)
+        written = []
+        for fmt in formats:
+            if fmt not in EXPORT_FORMATS:
+                raise SmallTrialError(
+                    f"format must be one of {', '.join(map(repr, EXPORT_FORMATS))}; got {fmt!r}"
+                )
+            path = stem.with_name(f"{stem.name}.{fmt}")
+            if fmt == "docx":
+                self.to_docx(path)
+            else:
+                text = {"md": self.to_markdown, "tex": self.to_latex, "html": self.to_html,
+                        "csv": self.to_csv}[fmt]()
+                path.write_bytes(text.encode("utf-8"))
+            written.append(path)
+        return written
+
+
+def _note_mark(i: int) -> str:
+    return "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else str(i + 1)
+
+
+_LATEX_REPLACE = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\u2013": "--", "\u2014": "---", "\u2264": r"$\leq$", "\u2265": r"$\geq$", "\u00b1": r"$\pm$",
+    "\u00d7": r"$\times$", "\u03bc": r"$\mu$", "\u00b5": r"$\mu$", "\u00a0": "~", "\u2212": "$-$",
+    "\u00fc": r"\"u", "\u00e4": r"\"a", "\u00f6": r"\"o",
+}
+
+
+def _latex_escape(text: str) -> str:
+    return "".join(_LATEX_REPLACE.get(ch, ch) for ch in str(text))
+
+
+def _latex_label(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_:" else "-" for ch in text)
+
+
+_FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def _docx_bytes(table: Table, *, font: str, size: float) -> bytes:
+    import datetime as _dt
+
+    from docx import Document
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = font
+    style.font.size = Pt(size)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), font)
+
+    title = doc.add_paragraph()
+    run = title.add_run(table.title)
+    run.bold = True
+    run.font.size = Pt(size + 1)
+
+    ncol = len(table.columns)
+    word = doc.add_table(rows=1 + len(table.rows), cols=ncol)
+    word.alignment = WD_TABLE_ALIGNMENT.CENTER
+
+    def set_cell(cell, text, *, bold=False, align=None, indent=0):
+        para = cell.paragraphs[0]
+        para.paragraph_format.space_after = Pt(0)
+        para.paragraph_format.space_before = Pt(0)
+        if indent:
+            para.paragraph_format.left_indent = Pt(9 * indent)
+        if align is not None:
+            para.alignment = align
+        r = para.add_run(text)
+        r.bold = bold
+        r.font.size = Pt(size)
+
+    def border(cell, side, sz):
+        tc_pr = cell._tc.get_or_add_tcPr()
+        borders = tc_pr.find(qn("w:tcBorders"))
+        if borders is None:
+            borders = OxmlElement("w:tcBorders")
+            tc_pr.append(borders)
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), str(sz))
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), "000000")
+        borders.append(el)
+
+    header = word.rows[0]
+    header_tr_pr = header._tr.get_or_add_trPr()
+    tbl_header = OxmlElement("w:tblHeader")  # repeat header row on each page
+    header_tr_pr.append(tbl_header)
+    for j, text in enumerate(table.columns):
+        cell = header.cells[j]
+        set_cell(cell, text, bold=True,
+                 align=WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.RIGHT)
+        border(cell, "top", 12)
+        border(cell, "bottom", 6)
+    for i, row in enumerate(table.rows, start=1):
+        cells = word.rows[i].cells
+        if row.section:
+            merged = cells[0].merge(cells[-1]) if ncol > 1 else cells[0]
+            set_cell(merged, row.label, bold=True, indent=row.indent)
+            if i == len(table.rows):
+                border(merged, "bottom", 12)
+            continue
+        for j, text in enumerate(row.cells):
+            set_cell(cells[j], text, indent=row.indent if j == 0 else 0,
+                     align=WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.RIGHT)
+            if i == len(table.rows):
+                border(cells[j], "bottom", 12)
+    for i, note in enumerate(table.footnotes):
+        para = doc.add_paragraph()
+        para.paragraph_format.space_after = Pt(0)
+        r = para.add_run(f"{_note_mark(i)} {note}")
+        r.font.size = Pt(size - 1)
+
+    props = doc.core_properties
+    fixed = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
+    props.created = fixed
+    props.modified = fixed
+    props.last_printed = fixed
+    props.revision = 1
+    props.author = "smalltrial"
+    props.last_modified_by = "smalltrial"
+    props.title = table.title
+
+    raw = io.BytesIO()
+    doc.save(raw)
+    return _normalize_zip(raw.getvalue())
+
+
+def _normalize_zip(data: bytes) -> bytes:
+    """Rewrite a zip archive with fixed entry timestamps and attributes (deterministic bytes)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            new = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            new.external_attr = 0o644 << 16
+            new.create_system = 0
+            dst.writestr(new, src.read(info.filename))
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# builders: results in, tables out (no statistics here)
+# --------------------------------------------------------------------------------------------
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _isnan(x: Any) -> bool:
+    try:
+        return x is None or math.isnan(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _label(value: Any, labels: Mapping[Any, str] | None) -> str:
+    if labels and value in labels:
+        return str(labels[value])
+    return str(value)
+
+
+def baseline_table(
+    summary,
+    *,
+    title: str = "Table 1. Baseline characteristics",
+    continuous: str = "median-range",
+    digits: int | Mapping[str, int] = 1,
+    labels: Mapping[str, str] | None = None,
+    level_labels: Mapping[str, Mapping[Any, str]] | None = None,
+    group_labels: Mapping[Any, str] | None = None,
+    name: str = "baseline",
+) -> Table:
+    """Table 1 from :func:`smalltrial.summaries.describe` output.
+
+    Continuous variables print as median (range), median [IQR] or mean (SD) (``continuous`` =
+    ``"median-range"``, ``"median-iqr"``, ``"mean-sd"``); categorical ones as n (%) per level.
+    One column per group in ``summary`` (``All`` last), headed ``"<group> (n = N)"`` where N is
+    the largest ``n + n_missing`` in the group.
+
+    >>> import pandas as pd
+    >>> from smalltrial.summaries import describe
+    >>> df = pd.DataFrame({"age": [18, 20, 24], "sex": ["F", "F", "M"]})
+    >>> baseline_table(describe(df, ["age", "sex"])).rows[0].cells
+    ('Age', '20.0 (18.0–24.0)')
+    """
+    formats = {"median-range": "median (range)", "median-iqr": "median [IQR]", "mean-sd": "mean (SD)"}
+    if continuous not in formats:
+        raise SmallTrialError(
+            f"continuous must be one of {', '.join(map(repr, formats))}; got {continuous!r}"
+        )
+    groups = list(dict.fromkeys(summary["group"].tolist()))
+    sizes = {g: int((summary.loc[summary["group"] == g, "n"] + summary.loc[summary["group"] == g, "n_missing"]).max())
+             for g in groups}
+    columns = ["Characteristic"] + [
+        f"{_label(g, group_labels)} (n = {sizes[g]})" for g in groups
+    ]
+    rows: list[Row] = []
+    any_missing = False
+    has_cont = has_cat = False
+    for var in dict.fromkeys(summary["variable"].tolist()):
+        sub = summary[summary["variable"] == var]
+        kind = sub["kind"].iloc[0]
+        var_label = _label(var, labels) if labels and var in labels else str(var).replace("_", " ").capitalize()
+        dig = digits.get(var, 1) if isinstance(digits, Mapping) else digits
+        if kind == "continuous":
+            has_cont = True
+            cells = [var_label]
+            for g in groups:
+                r = sub[sub["group"] == g].iloc[0]
+                if continuous == "median-range":
+                    text = fmt_median_range(r["median"], r["minimum"], r["maximum"], dig)
+                elif continuous == "median-iqr":
+                    text = fmt_median_iqr(r["median"], r["q1"], r["q3"], dig)
+                else:
+                    text = fmt_mean_sd(r["mean"], r["sd"], dig)
+                if r["n_missing"] > 0:
+                    any_missing = True
+                    text += f" [{int(r['n_missing'])} missing]"
+                cells.append(text)
+            rows.append(Row(tuple(cells)))
+        else:
+            has_cat = True
+            rows.append(Row((f"{var_label}, n (%)",), section=True))
+            lv_labels = (level_labels or {}).get(var)
+            for level in dict.fromkeys(sub["level"].tolist()):
+                cells = [_label(level, lv_labels)]
+                for g in groups:
+                    r = sub[(sub["group"] == g) & (sub["level"] == level)].iloc[0]
+                    cells.append(fmt_count_pct(int(r["count"]), int(r["total"])))
+                rows.append(Row(tuple(cells), indent=1))
+    notes = []
+    if has_cont:
+        how = {
+            "median-range": "Continuous variables: median (minimum\u2013maximum).",
+            "median-iqr": "Continuous variables: median [first\u2013third quartile, R quantile type 7].",
+            "mean-sd": "Continuous variables: mean (standard deviation, n \u2212 1 denominator).",
+        }[continuous]
+        notes.append(how)
+    if has_cat:
+        notes.append("Categorical variables: n (%) of patients with a recorded value.")
+    if any_missing:
+        notes.append("[k missing]: number of patients without a value, left out of the summary.")
+    return Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
+
+
+def efficacy_table(
+    results,
+    *,
+    row: str = "visit",
+    column: str = "group",
+    title: str = "Table 2. Response by visit",
+    outcome: str = "Remission",
+    definition: str | None = None,
+    row_order: Sequence[Any] | None = None,
+    column_order: Sequence[Any] | None = None,
+    row_labels: Mapping[Any, str] | None = None,
+    column_labels: Mapping[Any, str] | None = None,
+    digits: int = 1,
+    name: str = "efficacy",
+) -> Table:
+    """Response n/N (%) [CI] by visit (rows) and cohort (columns) from proportion CIs.
+
+    ``results`` is a DataFrame with one row per cell and columns ``row``, ``column``, ``x``,
+    ``n``, ``lower``, ``upper``, ``method`` and ``level`` (e.g. the fields of
+    ``smalltrial.rates.proportion_ci`` results collected per visit and cohort). The CI method and
+    level go in a footnote (one per distinct method).
+    """
+    import pandas as pd
+
+    need = [row, column, "x", "n", "lower", "upper", "method", "level"]
+    if not isinstance(results, pd.DataFrame):
+        raise SmallTrialError(f"results must be a DataFrame, got {type(results).__name__}")
+    missing = [c for c in need if c not in results.columns]
+    if missing:
+        raise SmallTrialError(f"results has no column {', '.join(map(repr, missing))}")
+    rows_v = list(row_order) if row_order is not None else list(dict.fromkeys(results[row]))
+    cols_v = list(column_order) if column_order is not None else list(dict.fromkeys(results[column]))
+    columns = [row.replace("_", " ").capitalize()] + [_label(c, column_labels) for c in cols_v]
+    out_rows = []
+    for rv in rows_v:
+        cells = [_label(rv, row_labels)]
+        for cv in cols_v:
+            hit = results[(results[row] == rv) & (results[column] == cv)]
+            if hit.empty:
+                cells.append(DASH)
+                continue
+            r = hit.iloc[0]
+            cells.append(fmt_prop_ci(int(r["x"]), int(r["n"]), r["lower"], r["upper"], digits))
+        out_rows.append(Row(tuple(cells)))
+    notes = [f"{outcome}: n/N (%) [{_level_pct(results['level'].iloc[0])} CI]; N = patients assessed at the visit."]
+    if definition:
+        notes.append(definition)
+    for method, level in dict.fromkeys(zip(results["method"], results["level"], strict=True)):
+        notes.append(f"{_level_pct(level)} CI: {ci_method_label(method)}.")
+    return Table(title, tuple(columns), tuple(out_rows), tuple(notes), name=name)
+
+
+def longitudinal_table(
+    observed,
+    *,
+    means=None,
+    change=None,
+    by: str = "visit",
+    title: str = "Longitudinal summary",
+    outcome: str = "Outcome",
+    unit: str | None = None,
+    scale: str = "identity",
+    df_method: str | None = None,
+    model: str | None = None,
+    change_test: Mapping[str, Any] | None = None,
+    digits: int = 1,
+    order: Sequence[Any] | None = None,
+    labels: Mapping[Any, str] | None = None,
+    name: str = "longitudinal",
+) -> Table:
+    """Per visit: n, observed median (range), model-based mean with CI and change from baseline.
+
+    Parameters
+    ----------
+    observed : DataFrame
+        :func:`smalltrial.summaries.describe` output with ``group`` = visit (``by`` column), or any
+        frame with columns ``group, n, median, minimum, maximum``.
+    means, change : DataFrame, optional
+        ``MixedModelFit.marginal_means(by, scale=...)`` and
+        ``MixedModelFit.change_from_baseline(by, scale=...)`` (columns ``<by>, estimate, lower,
+        upper`` and ``p_value`` for change).
+    scale : {"identity", "log"}
+        ``"log"``: the means are geometric means and the changes ratios to baseline (response
+        scale of a log model).
+    df_method : str, optional
+        Degrees-of-freedom method of the fit, named in a footnote.
+    model : str, optional
+        A footnote describing the model (formula, random effects).
+    change_test : mapping, optional
+        ``{"at": visit, "n": n, "median_change": m, "pvalue": p}`` from
+        ``longitudinal.paired_change`` (exact Wilcoxon signed-rank), shown as a footnote.
+    """
+    if scale not in ("identity", "log"):
+        raise SmallTrialError(f"scale must be 'identity' or 'log'; got {scale!r}")
+    groups = list(order) if order is not None else list(
+        g for g in dict.fromkeys(observed["group"].tolist()) if g != "All"
+    )
+    unit_txt = f" ({unit})" if unit else ""
+    mean_head = "Geometric mean (95% CI)" if scale == "log" else "Model mean (95% CI)"
+    change_head = "Ratio to baseline (95% CI)" if scale == "log" else "Change from baseline (95% CI)"
+    columns = [by.replace("_", " ").capitalize(), "n", f"Median (range){unit_txt}"]
+    if means is not None:
+        columns.append(mean_head)
+    if change is not None:
+        columns += [change_head, "P"]
+    rows = []
+    for g in groups:
+        obs = observed[observed["group"] == g]
+        cells = [_label(g, labels)]
+        if obs.empty:
+            cells += ["0", NE]
+        else:
+            o = obs.iloc[0]
+            cells += [str(int(o["n"])), fmt_median_range(o["median"], o["minimum"], o["maximum"], digits)]
+        if means is not None:
+            m = means[means[by] == g]
+            cells.append(NE if m.empty else fmt_estimate_ci(m.iloc[0]["estimate"], m.iloc[0]["lower"],
+                                                            m.iloc[0]["upper"], digits, na=NE))
+        if change is not None:
+            c = change[change[by] == g]
+            if c.empty:
+                cells += [DASH, DASH]  # the baseline itself
+            else:
+                c0 = c.iloc[0]
+                cells.append(fmt_estimate_ci(c0["estimate"], c0["lower"], c0["upper"], digits, na=NE))
+                cells.append(fmt_pvalue(c0["p_value"]))
+        rows.append(Row(tuple(cells)))
+    notes = ["Observed values: n patients with a value, median (minimum\u2013maximum)."]
+    if model:
+        notes.append(model)
+    if means is not None:
+        if scale == "log":
+            notes.append("Geometric means and ratios to baseline: linear mixed model of log values, "
+                         "back-transformed (exp of estimates and CI limits).")
+        else:
+            notes.append("Model-based means and changes from baseline: linear mixed model, "
+                         "restricted maximum likelihood (REML).")
+    if df_method:
+        notes.append(f"CIs and P values: t distribution with {_DF_METHODS.get(df_method, df_method)}.")
+    if change_test is not None:
+        notes.append(
+            f"Exact Wilcoxon signed-rank test, baseline vs {_label(change_test['at'], labels)} "
+            f"(n = {int(change_test['n'])}, median change {fmt_num(change_test['median_change'], digits, na=NE)}): "
+            f"P = {fmt_pvalue(change_test['pvalue'])}."
+        )
+    return Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
+
+
+def time_to_event_table(
+    entries: Sequence[Mapping[str, Any]],
+    *,
+    landmarks: Sequence[float] = (),
+    time_unit: str = "months",
+    title: str = "Time-to-event outcomes",
+    conf_type: str = "log-log",
+    level: float = 0.95,
+    follow_up: Any = None,
+    digits: int = 1,
+    name: str = "time_to_event",
+) -> Table:
+    """Median time to event (95% CI, NR when not reached), landmark rates and event rates.
+
+    ``entries``: one mapping per endpoint with ``label``, ``n`` (patients), ``events``,
+    ``median`` (a ``Quantile``: ``estimate, lower, upper``; NaN = not reached), optional
+    ``landmarks`` (``KaplanMeier.at(times)`` DataFrame: ``time, survival, lower, upper``; shown
+    as 1 - survival, the cumulative event probability, when ``cumulative=True``), optional
+    ``rate`` (``EventRate``: ``rate, lower, upper``, per patient-year), optional ``note``.
+    ``follow_up``: a ``Quantile`` from ``median_follow_up`` (reverse Kaplan-Meier), a footnote.
+    """
+    landmarks = list(landmarks)
+    columns = ["Endpoint", "Patients", "Events", f"Median, {time_unit} ({_level_pct(level)} CI)"]
+    columns += [f"At {fmt_num(t, 0)} {time_unit}, % ({_level_pct(level)} CI)" for t in landmarks]
+    has_rate = any(_get(e, "rate") is not None for e in entries)
+    if has_rate:
+        columns.append(f"Events per patient-year ({_level_pct(level)} CI)")
+    rows = []
+    extra_notes = []
+    cumulative_any = False
+    for e in entries:
+        med = _get(e, "median")
+        cells = [str(_get(e, "label")), str(int(_get(e, "n"))), str(int(_get(e, "events")))]
+        cells.append(fmt_estimate_ci(_get(med, "estimate"), _get(med, "lower"), _get(med, "upper"),
+                                     digits, na=NR))
+        at = _get(e, "landmarks")
+        cumulative = bool(_get(e, "cumulative", False))
+        cumulative_any |= cumulative
+        for t in landmarks:
+            if at is None:
+                cells.append(DASH)
+                continue
+            hit = at[at["time"] == t]
+            if hit.empty:
+                cells.append(NE)
+                continue
+            h = hit.iloc[0]
+            if cumulative:
+                est, lo, hi = 1 - h["survival"], 1 - h["upper"], 1 - h["lower"]
+            else:
+                est, lo, hi = h["survival"], h["lower"], h["upper"]
+            cells.append(fmt_pct_ci(est, lo, hi, digits))
+        if has_rate:
+            rate = _get(e, "rate")
+            cells.append(DASH if rate is None else fmt_estimate_ci(
+                _get(rate, "rate"), _get(rate, "lower"), _get(rate, "upper"), 2, na=NE))
+        rows.append(Row(tuple(cells)))
+        if _get(e, "note"):
+            extra_notes.append(f"{_get(e, 'label')}: {_get(e, 'note')}")
+    notes = [
+        f"Kaplan\u2013Meier estimates with Greenwood variance; {_level_pct(level)} CI: "
+        f"{km_conf_type_label(conf_type)}.",
+        "Median CI by the R quantile.survfit rule (Brookmeyer\u2013Crowley: times whose pointwise "
+        "CI contains 0.5). NR: not reached.",
+    ]
+    if cumulative_any:
+        notes.append("Landmark columns for event endpoints show the cumulative event probability "
+                     "(1 \u2212 Kaplan\u2013Meier survival).")
+    if has_rate:
+        notes.append("Event rates: events per patient-year of follow-up with exact Poisson CI "
+                     "(Garwood); with no events the upper limit bounds the rate.")
+    if follow_up is not None:
+        notes.append(
+            f"Median follow-up (reverse Kaplan\u2013Meier): "
+            f"{fmt_estimate_ci(_get(follow_up, 'estimate'), _get(follow_up, 'lower'), _get(follow_up, 'upper'), digits, na=NR)}"
+            f" {time_unit}."
+        )
+    notes.extend(extra_notes)
+    return Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
+
+
+def adverse_event_table(
+    counts,
+    *,
+    events: Mapping[str, str] | None = None,
+    grades: Sequence[int] = (1, 2, 3, 4, 5),
+    title: str = "Adverse events of special interest by worst grade",
+    grading: str = "ASTCT consensus grading (Lee et al. 2019)",
+    group_labels: Mapping[Any, str] | None = None,
+    name: str = "adverse_events",
+) -> Table:
+    """CRS and ICANS by worst grade, n (%), from :func:`smalltrial.summaries.describe` counts.
+
+    ``counts``: ``describe(worst, list(events), by=..., kind categorical)`` output where each
+    variable holds one patient's worst grade (0 = none). Rows: "Any grade" (grade >= 1) and one
+    row per grade in ``grades``; columns: the groups of ``counts``.
+    """
+    events = dict(events or {"crs": "Cytokine release syndrome", "icans": "ICANS"})
+    groups = list(dict.fromkeys(counts["group"].tolist()))
+    sizes = {g: int(counts.loc[counts["group"] == g, "total"].max()) for g in groups}
+    columns = ["Event"] + [f"{_label(g, group_labels)} (n = {sizes[g]})" for g in groups]
+    rows = []
+    for var, label in events.items():
+        sub = counts[counts["variable"] == var]
+        if sub.empty:
+            continue
+        rows.append(Row((label,), section=True))
+        any_cells = ["Any grade"]
+        for g in groups:
+            s = sub[sub["group"] == g]
+            n_any = int(s.loc[s["level"].astype(float) >= 1, "count"].sum())
+            any_cells.append(fmt_count_pct(n_any, int(s["total"].max())))
+        rows.append(Row(tuple(any_cells), indent=1))
+        for grade in grades:
+            cells = [f"Grade {grade}"]
+            for g in groups:
+                s = sub[sub["group"] == g]
+                hit = s[s["level"].astype(float) == grade]
+                cells.append(fmt_count_pct(int(hit["count"].sum()) if not hit.empty else 0, int(s["total"].max())))
+            rows.append(Row(tuple(cells), indent=1))
+    notes = [
+        "Each patient counted once, at the worst grade; n (%).",
+        f"Grading: {grading}.",
+        "ICANS: immune effector cell-associated neurotoxicity syndrome.",
+    ]
+    return Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)

@@ -1,0 +1,261 @@
+"""smalltrial.tables (table model, builders, exports) and smalltrial.summaries.describe."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smalltrial import SmallTrialError
+from smalltrial import _tableformat as tf
+from smalltrial import tables as T
+from smalltrial.summaries import describe
+
+NAN = float("nan")
+
+
+# ------------------------------------------------------------------------ describe vs R
+@pytest.mark.parametrize("case", ["five", "even", "with_missing", "one", "ties"])
+def test_describe_matches_r(reference, case):
+    ref = reference("summaries")[case]
+    values = [NAN if v is None else v for v in np.atleast_1d(ref["values"]).tolist()]
+    got = describe(pd.DataFrame({"x": values}), "x").iloc[0]
+    assert got["n"] == ref["n"] and got["n_missing"] == ref["n_missing"]
+    for key in ("mean", "median", "q1", "q3", "minimum", "maximum"):
+        assert got[key] == pytest.approx(ref[key], abs=1e-12), key
+    if ref["sd"] is None:
+        assert math.isnan(got["sd"])  # SD of one value: not estimable
+    else:
+        assert got["sd"] == pytest.approx(ref["sd"], rel=1e-12)
+
+
+def test_describe_categorical_groups_and_levels():
+    df = pd.DataFrame({"sex": ["F", "F", "M", "F", None], "cohort": ["SLE", "SLE", "SLE", "SSc", "SSc"],
+                       "grade": [0, 1, 1, 0, 2]})
+    out = describe(df, ["sex", "grade"], by="cohort", kinds={"grade": "categorical"},
+                   levels={"grade": [0, 1, 2, 3]})
+    assert list(dict.fromkeys(out["group"])) == ["SLE", "SSc", "All"]
+    sle_f = out[(out.variable == "sex") & (out.group == "SLE") & (out.level == "F")].iloc[0]
+    assert (sle_f["count"], sle_f["total"]) == (2, 3)
+    ssc_m = out[(out.variable == "sex") & (out.group == "SSc") & (out.level == "M")].iloc[0]
+    assert (ssc_m["count"], ssc_m["total"], ssc_m["n_missing"]) == (0, 1, 1)  # the None is missing
+    g3 = out[(out.variable == "grade") & (out.group == "All") & (out.level == 3)].iloc[0]
+    assert (g3["count"], g3["total"]) == (0, 5)  # a requested level with no patient
+
+
+def test_describe_rejects_bad_input():
+    df = pd.DataFrame({"age": [20, 21]})
+    with pytest.raises(SmallTrialError, match=r"no column 'weight'"):
+        describe(df, ["weight"])
+    with pytest.raises(SmallTrialError, match=r"kinds\['age'\]"):
+        describe(df, "age", kinds={"age": "ordinal"})
+    with pytest.raises(SmallTrialError, match=r"'sex' of data must be numeric"):
+        describe(pd.DataFrame({"sex": ["F"]}), "sex", kinds={"sex": "continuous"})
+
+
+# ------------------------------------------------------------------------ cell formats
+def test_cell_formats():
+    assert tf.fmt_median_range(16, 12, 20, 0) == "16 (12\u201320)"
+    assert tf.fmt_median_range(NAN, NAN, NAN) == "NE"
+    assert tf.fmt_mean_sd(20.6, 2.40831891575846) == "20.6 (2.4)"
+    assert tf.fmt_mean_sd(7.5, NAN) == "7.5 (NE)"
+    # DOMAIN.md: exact Clopper-Pearson 5/5 -> 47.8-100 %
+    assert tf.fmt_prop_ci(5, 5, 0.4781762498950186, 1.0) == "5/5 (100%) [47.8\u2013100]"
+    assert tf.fmt_prop_ci(0, 0, NAN, NAN) == "0/0 (NE)"
+    assert tf.fmt_estimate_ci(NAN, 2.2, NAN) == "NR (2.2\u2013NR)"
+    assert tf.fmt_estimate_ci(NAN, NAN, NAN) == "NR"
+    assert tf.fmt_pct_ci(0.2, 0.031, 0.796) == "20.0 (3.1\u201379.6)"
+    assert tf.fmt_pct_ci(0.0, NAN, NAN) == "0 (NE)"
+    assert tf.fmt_count_pct(2, 3) == "2 (67%)"
+    assert tf.fmt_count_pct(1, 0) == "1 (NE)"
+
+
+# ------------------------------------------------------------------------ the table model
+def _small_table():
+    return T.Table(
+        "Table 9. A & B",
+        ("Visit", "SLE (n = 5)"),
+        (T.Row(("Remission",), section=True), T.Row(("Month 3", "5/5 (100%)"), indent=1)),
+        footnotes=("95% CI: exact Clopper\u2013Pearson.", "PGA: 50% rule_x"),
+        name="t9",
+    )
+
+
+def test_table_validates_cells():
+    with pytest.raises(SmallTrialError, match=r"rows\[0\] has 1 cells, table has 2 columns"):
+        T.Table("t", ("a", "b"), (T.Row(("x",)),))
+    t = _small_table()
+    assert t.rows[0].cells == ("Remission", "")  # section rows are padded
+
+
+def test_markdown_export():
+    md = _small_table().to_markdown()
+    assert md == (
+        "**Table 9. A & B**\n\n"
+        "| Visit | SLE (n = 5) |\n"
+        "|:---|---:|\n"
+        "| **Remission** |  |\n"
+        "| \u00a0\u00a0Month 3 | 5/5 (100%) |\n\n"
+        "a 95% CI: exact Clopper\u2013Pearson.  \n"
+        "b PGA: 50% rule_x\n"
+    )
+
+
+def test_latex_export_booktabs_and_escaping():
+    tex = _small_table().to_latex()
+    assert "\\toprule" in tex and "\\midrule" in tex and "\\bottomrule" in tex
+    assert "\\caption{Table 9. A \\& B}" in tex
+    assert "\\multicolumn{2}{l}{\\textbf{Remission}} \\\\" in tex
+    assert "\\quad Month 3 & 5/5 (100\\%) \\\\" in tex
+    assert "exact Clopper--Pearson." in tex and "50\\% rule\\_x" in tex
+    assert "\\begin{tabular}{lr}" in tex
+
+
+def test_html_export_and_jupyter():
+    t = _small_table()
+    html = t.to_html()
+    assert t._repr_html_() == html
+    assert "<caption" in html and "Table 9. A &amp; B" in html
+    assert html.count("<th ") == 2 and "<thead>" in html and "<tfoot>" in html
+    assert '<td colspan="2"' in html
+
+
+def test_csv_export_round_trip():
+    rows = list(csv.reader(io.StringIO(_small_table().to_csv())))
+    assert rows == [["Visit", "SLE (n = 5)"], ["Remission", ""], ["  Month 3", "5/5 (100%)"]]
+
+
+def test_docx_is_a_real_deterministic_word_table(tmp_path):
+    import docx
+
+    t = _small_table()
+    data = t.to_docx(tmp_path / "t.docx")
+    assert data == t.to_docx()  # deterministic bytes
+    assert (tmp_path / "t.docx").read_bytes() == data
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert {i.date_time for i in z.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+    doc = docx.Document(io.BytesIO(data))
+    assert doc.core_properties.created.year == 2000
+    assert len(doc.tables) == 1
+    word = doc.tables[0]
+    assert [c.text for c in word.rows[0].cells] == ["Visit", "SLE (n = 5)"]
+    assert all(r.bold for c in word.rows[0].cells for r in c.paragraphs[0].runs)
+    assert [c.text for c in word.rows[2].cells] == ["Month 3", "5/5 (100%)"]
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "Table 9. A & B"
+    assert "a 95% CI: exact Clopper\u2013Pearson." in texts
+
+
+def test_save_writes_every_format(tmp_path):
+    paths = _small_table().save(tmp_path / "t9")
+    assert sorted(p.name for p in paths) == ["t9.csv", "t9.docx", "t9.html", "t9.md", "t9.tex"]
+    with pytest.raises(SmallTrialError, match="format must be one of"):
+        _small_table().save(tmp_path / "x", formats=["xlsx"])
+
+
+# ------------------------------------------------------------------------ builders
+def test_baseline_table_from_describe():
+    df = pd.DataFrame({"age": [18, 24, 20, 22, 19, 30], "sex": list("FFMFFM"),
+                       "cohort": ["SLE"] * 5 + ["SSc"]})
+    summary = describe(df, ["age", "sex"], by="cohort")
+    t = T.baseline_table(summary, digits=0, labels={"age": "Age, years"},
+                         level_labels={"sex": {"F": "Female", "M": "Male"}})
+    assert t.columns == ("Characteristic", "SLE (n = 5)", "SSc (n = 1)", "All (n = 6)")
+    assert t.rows[0].cells == ("Age, years", "20 (18\u201324)", "30 (30\u201330)", "21 (18\u201330)")
+    assert t.rows[1].section and t.rows[1].label == "Sex, n (%)"
+    assert t.rows[2].cells == ("Female", "4 (80%)", "0 (0%)", "4 (67%)")
+    assert "Continuous variables: median (minimum\u2013maximum)." in t.footnotes
+    mean_sd = T.baseline_table(summary, continuous="mean-sd")
+    assert mean_sd.rows[0].cells[1] == "20.6 (2.4)"  # R: mean 20.6, sd 2.408
+    assert "mean (standard deviation" in mean_sd.footnotes[0]
+    with pytest.raises(SmallTrialError, match="continuous must be one of"):
+        T.baseline_table(summary, continuous="median")
+
+
+def test_efficacy_table_from_proportion_results():
+    res = pd.DataFrame({
+        "visit": ["month 3", "month 3", "month 6"], "group": ["SLE", "SSc", "SLE"],
+        "x": [5, 0, 8], "n": [5, 2, 8], "estimate": [1.0, 0.0, 1.0],
+        # exact Clopper-Pearson (DOMAIN.md): 5/5 47.8-100, 8/8 63.1-100; 0/2: 0-84.2
+        "lower": [0.4781762498950186, 0.0, 0.6305834962708042], "upper": [1.0, 0.841886116991581, 1.0],
+        "method": "clopper-pearson", "level": 0.95,
+    })
+    t = T.efficacy_table(res, row_labels={"month 3": "Month 3", "month 6": "Month 6"})
+    assert t.columns == ("Visit", "SLE", "SSc")
+    assert t.rows[0].cells == ("Month 3", "5/5 (100%) [47.8\u2013100]", "0/2 (0%) [0\u201384.2]")
+    assert t.rows[1].cells == ("Month 6", "8/8 (100%) [63.1\u2013100]", "\u2013")
+    assert "95% CI: exact Clopper\u2013Pearson." in t.footnotes
+    with pytest.raises(SmallTrialError, match="results has no column 'method'"):
+        T.efficacy_table(res.drop(columns="method"))
+
+
+def test_longitudinal_table_log_scale():
+    observed = pd.DataFrame({"group": ["baseline", "month 3"], "n": [5, 4], "median": [400.0, 12.0],
+                             "minimum": [94.0, 3.0], "maximum": [813.0, 40.0]})
+    means = pd.DataFrame({"visit": ["baseline", "month 3"], "estimate": [350.0, 10.5],
+                          "lower": [150.0, 4.5], "upper": [816.0, 24.5]})
+    change = pd.DataFrame({"visit": ["month 3"], "estimate": [0.03], "lower": [0.01],
+                           "upper": [0.09], "p_value": [0.0004]})
+    t = T.longitudinal_table(observed, means=means, change=change, scale="log", unit="IU/mL",
+                             df_method="kenward-roger", digits=1,
+                             change_test={"at": "month 3", "n": 5, "median_change": -300,
+                                          "pvalue": 0.0625})
+    assert t.columns == ("Visit", "n", "Median (range) (IU/mL)", "Geometric mean (95% CI)",
+                         "Ratio to baseline (95% CI)", "P")
+    assert t.rows[0].cells == ("baseline", "5", "400.0 (94.0\u2013813.0)", "350.0 (150.0\u2013816.0)",
+                               "\u2013", "\u2013")
+    assert t.rows[1].cells[4:] == ("0.0 (0.0\u20130.1)", "<0.001")
+    notes = " ".join(t.footnotes)
+    assert "Kenward\u2013Roger" in notes and "back-transformed" in notes
+    assert "Exact Wilcoxon signed-rank test" in notes and "P = 0.062" in notes
+    with pytest.raises(SmallTrialError, match="scale must be"):
+        T.longitudinal_table(observed, scale="sqrt")
+
+
+def test_time_to_event_table_nr_and_landmarks():
+    at = pd.DataFrame({"time": [3.0, 6.0], "survival": [0.8, NAN], "lower": [0.2038, NAN],
+                       "upper": [0.9692, NAN]})
+    entries = [
+        {"label": "B-cell reconstitution", "n": 5, "events": 5,
+         "median": {"estimate": 3.58, "lower": 2.2, "upper": NAN}, "landmarks": at,
+         "cumulative": True},
+        {"label": "Relapse", "n": 5, "events": 0,
+         "median": {"estimate": NAN, "lower": NAN, "upper": NAN},
+         "rate": {"rate": 0.0, "lower": 0.0, "upper": 0.3581}},
+    ]
+    t = T.time_to_event_table(entries, landmarks=[3, 6], conf_type="log-log",
+                              follow_up={"estimate": 8.0, "lower": 5.0, "upper": NAN})
+    assert t.rows[0].cells == ("B-cell reconstitution", "5", "5", "3.6 (2.2\u2013NR)",
+                               "20.0 (3.1\u201379.6)", "NE", "\u2013")
+    assert t.rows[1].cells == ("Relapse", "5", "0", "NR", "\u2013", "\u2013", "0.00 (0.00\u20130.36)")
+    notes = " ".join(t.footnotes)
+    assert "log-log" in notes and "R survfit's default is conf.type = \"log\"" in notes
+    assert "8.0 (5.0\u2013NR) months" in notes and "exact Poisson" in notes
+
+
+def test_adverse_event_table_worst_grade():
+    worst = pd.DataFrame({"crs": [1, 1, 0, 2, 0], "icans": [0, 0, 0, 1, 0],
+                          "cohort": ["SLE", "SLE", "SLE", "IIM", "IIM"]})
+    counts = describe(worst, ["crs", "icans"], by="cohort",
+                      kinds={"crs": "categorical", "icans": "categorical"},
+                      levels={"crs": [0, 1, 2, 3, 4, 5], "icans": [0, 1, 2, 3, 4, 5]})
+    t = T.adverse_event_table(counts, grades=(1, 2))
+    assert t.columns == ("Event", "SLE (n = 3)", "IIM (n = 2)", "All (n = 5)")
+    labels = [r.label for r in t.rows]
+    assert labels == ["Cytokine release syndrome", "Any grade", "Grade 1", "Grade 2",
+                      "ICANS", "Any grade", "Grade 1", "Grade 2"]
+    assert t.rows[1].cells == ("Any grade", "2 (67%)", "1 (50%)", "3 (60%)")
+    assert t.rows[3].cells == ("Grade 2", "0 (0%)", "1 (50%)", "1 (20%)")
+    assert t.rows[5].cells == ("Any grade", "0 (0%)", "1 (50%)", "1 (20%)")
+    assert any("ASTCT" in n for n in t.footnotes)
+
+
+def test_method_labels():
+    assert T.ci_method_label("clopper-pearson") == "exact Clopper\u2013Pearson"
+    assert T.ci_method_label("wilson-cc") == "Wilson score with continuity correction"
+    assert "SAS LIFETEST" in T.km_conf_type_label("log-log")
