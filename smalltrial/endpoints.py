@@ -260,20 +260,43 @@ def _is_missing(v: Any) -> bool:
     return isinstance(v, float) and np.isnan(v)
 
 
+def _fast_numbers(value: Any, shape: _Shape, *, allow_bool: bool = False) -> np.ndarray | None:
+    """Float array for numeric numpy/pandas input or a scalar (no per-element loop); else None."""
+    if not _is_listlike(value):
+        if _is_missing(value):
+            return np.full(shape.size, np.nan)
+        is_bool = isinstance(value, (bool, np.bool_))
+        if (is_bool and allow_bool) or (isinstance(value, numbers.Real) and not is_bool):
+            return np.full(shape.size, float(value))
+        return None
+    if isinstance(value, (pd.Series, np.ndarray, pd.api.extensions.ExtensionArray)):
+        dtype = value.dtype
+        is_bool = pd.api.types.is_bool_dtype(dtype)
+        if (is_bool and allow_bool) or (pd.api.types.is_numeric_dtype(dtype) and not is_bool):
+            if isinstance(value, np.ndarray):
+                return value.astype(float).reshape(-1)
+            return pd.array(value).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return None
+
+
 def _numeric(value: Any, name: str, shape: _Shape, *, low: float = -np.inf, high: float = np.inf):
     """Numbers (missing -> NaN) within [low, high]; bools and strings are rejected."""
-    arr = _broadcast(value, shape)
-    out = np.full(len(arr), np.nan)
-    bad = np.zeros(len(arr), dtype=bool)
-    for i, v in enumerate(arr):
-        if _is_missing(v):
-            continue
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
-            bad[i] = True
-            continue
-        out[i] = float(v)
-    if bad.any():
-        raise SmallTrialError(f"{name} must be numeric; got {_show(arr[bad])}{_where(bad, shape)}")
+    out = _fast_numbers(value, shape)
+    if out is None:
+        arr = _broadcast(value, shape)
+        out = np.full(len(arr), np.nan)
+        bad = np.zeros(len(arr), dtype=bool)
+        for i, v in enumerate(arr):
+            if _is_missing(v):
+                continue
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+                bad[i] = True
+                continue
+            out[i] = float(v)
+        if bad.any():
+            raise SmallTrialError(
+                f"{name} must be numeric; got {_show(arr[bad])}{_where(bad, shape)}"
+            )
     outside = ~np.isnan(out) & ((out < low) | (out > high) | ~np.isfinite(out))
     if outside.any():
         raise SmallTrialError(
@@ -284,6 +307,14 @@ def _numeric(value: Any, name: str, shape: _Shape, *, low: float = -np.inf, high
 
 def _flag(value: Any, name: str, shape: _Shape) -> np.ndarray:
     """True/False/0/1 (missing -> NaN) as float 1/0/NaN."""
+    fast = _fast_numbers(value, shape, allow_bool=True)
+    if fast is not None:
+        bad = ~np.isnan(fast) & (fast != 0.0) & (fast != 1.0)
+        if bad.any():
+            raise SmallTrialError(
+                f"{name} must be True/False (or 0/1); got {_show(fast[bad])}{_where(bad, shape)}"
+            )
+        return fast
     arr = _broadcast(value, shape)
     out = np.full(len(arr), np.nan)
     bad = np.zeros(len(arr), dtype=bool)
@@ -312,23 +343,24 @@ def _where(mask: np.ndarray, shape: _Shape) -> str:
 
 def _category(value: Any, name: str, shape: _Shape, vocabulary: Mapping[Any, int]) -> np.ndarray:
     """Map category strings to grades; missing -> NaN; unknown strings raise listing the valid."""
-    arr = _broadcast(value, shape)
-    out = np.full(len(arr), np.nan)
-    bad = np.zeros(len(arr), dtype=bool)
-    for i, v in enumerate(arr):
-        if _is_missing(v):
-            continue
-        key = v.item() if isinstance(v, np.generic) else v
+    scalar = not _is_listlike(value)
+    arr = np.array([value], dtype=object) if scalar else _broadcast(value, shape)
+    missing = np.array([_is_missing(v) for v in arr], dtype=bool) if len(arr) < 64 else pd.isna(arr)
+    lookup: dict[Any, float] = {}
+    for u in pd.unique(arr[~missing]):
+        key = u.item() if isinstance(u, np.generic) else u
         try:
-            out[i] = vocabulary[key]
+            lookup[u] = float(vocabulary[key])
         except (KeyError, TypeError):
-            bad[i] = True
+            continue
+    codes = np.full(len(arr), np.nan)
+    codes[~missing] = pd.Series(arr[~missing], dtype=object).map(lookup).to_numpy(dtype=float)
+    bad = ~missing & np.isnan(codes)
     if bad.any():
         valid = ", ".join(repr(k) for k in vocabulary)
-        raise SmallTrialError(
-            f"{name} must be one of {valid}; got {_show(arr[bad])}{_where(bad, shape)}"
-        )
-    return out
+        where = "" if scalar else _where(bad, shape)
+        raise SmallTrialError(f"{name} must be one of {valid}; got {_show(arr[bad])}{where}")
+    return np.full(shape.size, codes[0]) if scalar else codes
 
 
 def _as_boolean(values: np.ndarray, shape: _Shape, name: str):
@@ -358,7 +390,7 @@ def _as_text(values: np.ndarray, shape: _Shape, name: str):
     return values[0]
 
 
-def _kleene_and(criteria: list[tuple[np.ndarray, str, str]], n: int):
+def _kleene_and(criteria: list[tuple[np.ndarray, str, str]], n: int, explain: bool = True):
     """Combine criteria (met 1 / failed 0 / unknown NaN) and explain each result.
 
     ``criteria`` holds ``(met, failure_text, missing_text)``. The result is 0 if any criterion
@@ -373,6 +405,8 @@ def _kleene_and(criteria: list[tuple[np.ndarray, str, str]], n: int):
         any_nan |= np.isnan(value)
     met[any_nan] = np.nan
     met[any_fail] = 0.0
+    if not explain:
+        return met, None
     reasons = np.empty(n, dtype=object)
     for i in range(n):
         if any_fail[i]:
@@ -635,6 +669,7 @@ def doris_remission(
             (_compare(p, "<=", pmax), f"prednisone > {pmax:g} mg/day", "prednisone_mg missing"),
         ],
         n,
+        return_reasons,
     )
     return _finish(met, reasons, shape, "doris", return_reasons)
 
@@ -691,6 +726,7 @@ def drug_free_remission(
             (_not(im), "on immunosuppressants", "immunosuppressants missing"),
         ],
         n,
+        return_reasons,
     )
     return _finish(met, reasons, shape, "drug_free_remission", return_reasons)
 
@@ -778,6 +814,7 @@ def lldas(
             (tol, "immunosuppressants not tolerated", "immunosuppressants_tolerated missing"),
         ],
         n,
+        return_reasons,
     )
     return _finish(met, reasons, shape, "lldas", return_reasons)
 
@@ -859,7 +896,7 @@ def sri4(
         criteria.append(
             (_compare(b, "<=", 1.0), "more than one new BILAG B", "bilag_new_b missing")
         )
-    met, reasons = _kleene_and(criteria, n)
+    met, reasons = _kleene_and(criteria, n, return_reasons)
     return _finish(met, reasons, shape, "sri4", return_reasons)
 
 
@@ -912,10 +949,14 @@ _OXYGEN_DEVICES: dict[str, str | None] = {
 
 def _fever(value: Any, shape: _Shape) -> np.ndarray:
     """bool fever flags, or temperatures in degC (>= 38.0 is fever)."""
-    arr = _broadcast(value, shape)
-    present = [v for v in arr if not _is_missing(v)]
-    if all(isinstance(v, (bool, np.bool_)) for v in present):
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and pd.api.types.is_bool_dtype(dtype):
         return _flag(value, "fever", shape)
+    if dtype is None or pd.api.types.is_object_dtype(dtype):
+        arr = _broadcast(value, shape) if _is_listlike(value) else np.array([value], dtype=object)
+        present = [v for v in arr if not _is_missing(v)]
+        if all(isinstance(v, (bool, np.bool_)) for v in present):
+            return _flag(value, "fever", shape)
     temps = _numeric(value, "fever", shape, low=-np.inf, high=np.inf)
     implausible = ~np.isnan(temps) & ((temps < 25.0) | (temps > 45.0))
     if implausible.any():
@@ -1188,6 +1229,7 @@ def derive_visit_endpoints(
     haemolytic_anaemia: bool = False,
     gi_activity: bool = False,
     immunosuppressants_tolerated: bool = True,
+    serology_counts_as_new_activity: bool = False,
 ) -> pd.DataFrame:
     """Per subject and visit day: SLEDAI-2K, clinical SLEDAI-2K, DORIS, drug-free remission, LLDAS.
 
@@ -1203,6 +1245,11 @@ def derive_visit_endpoints(
         the LLDAS inputs that are not SLEDAI-2K descriptors, used where the measurements do not
         record them (defaults: absent, absent, tolerated - an assumption; record the
         parameters to override it per visit).
+    serology_counts_as_new_activity
+        whether a serological descriptor (low complement, increased DNA binding) that appears
+        since the previous visit is "new lupus activity" for LLDAS. Default False: LLDAS allows
+        serological activity within SLEDAI-2K <= 4 (Franklyn 2016), so only the clinical
+        descriptors are compared.
 
     Returns
     -------
@@ -1223,7 +1270,7 @@ def derive_visit_endpoints(
     * DORIS / drug-free remission: :func:`doris_remission`, :func:`drug_free_remission`.
     * LLDAS (:func:`lldas`): major organ activity from the descriptors in
       :data:`MAJOR_ORGAN_ITEMS` (none where the total is 0); new activity from a descriptor
-      present now and absent at the subject's previous visit (or the ``new_activity``
+      (clinical, by default) present now and absent at the subject's previous visit (or the ``new_activity``
       parameter; none where the total is 0; not evaluable at a subject's first visit otherwise).
 
     Examples
@@ -1315,7 +1362,12 @@ def derive_visit_endpoints(
     major_cols = [list(SLEDAI2K_WEIGHTS).index(k) for k in MAJOR_ORGAN_ITEMS]
     major = _kleene_or(*(item_arr[:, j] for j in major_cols))
     major = np.where(total == 0, 0.0, major)
-    new = _new_activity(out["subject"].to_numpy(), item_arr)
+    compared = [
+        j
+        for j, k in enumerate(SLEDAI2K_WEIGHTS)
+        if serology_counts_as_new_activity or k not in SEROLOGICAL_ITEMS
+    ]
+    new = _new_activity(out["subject"].to_numpy(), item_arr[:, compared])
     recorded_new = wide["new_activity"].to_numpy(dtype=float)
     new = np.where(np.isnan(recorded_new), new, recorded_new)
     new = np.where(np.isnan(recorded_new) & (total == 0), 0.0, new)

@@ -278,3 +278,20 @@ def test_add_endpoints_on_measurements_frame():
     assert len(doris) == 7
     assert doris["value"].tolist() == [0, 1, 1, 0, 1, 0, 1]
     assert set(out.columns) == set(m.columns)
+
+
+def test_new_serology_is_not_new_activity_by_default():
+    m = pd.concat(
+        [
+            visit_rows("A", 30, "month 1", items=(), total=0),
+            visit_rows("A", 90, "month 3", items=("increased_dna_binding",), total=2),
+        ],
+        ignore_index=True,
+    )
+    # LLDAS allows serological activity within SLEDAI-2K <= 4 (Franklyn 2016)
+    assert ep.derive_visit_endpoints(m)["lldas"].tolist() == [True, True]
+    v = ep.derive_visit_endpoints(m, serology_counts_as_new_activity=True)
+    assert v["lldas"].tolist() == [True, False]
+    assert v["lldas_reason"].iloc[1] == "new lupus activity"
+    # DORIS ignores serology either way: clinical SLEDAI-2K is 0 at both visits
+    assert v["doris"].tolist() == [True, True]
