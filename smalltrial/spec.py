@@ -1,0 +1,403 @@
+"""The TOML analysis spec: which data, which endpoints, which tables and figures.
+
+A spec is a TOML file (read with the standard library's ``tomllib``)::
+
+    title = "Anti-CD19 CAR-T in SLE"
+    seed = 2022                     # recorded in the manifest; seeds any randomness
+    style = "nature"                # journal style of the figures
+    output = "smalltrial-output"    # default output folder (``smalltrial run --out`` wins)
+
+    [data]
+    dataset = "mackensen2022"       # a bundled dataset ...
+    # path = "data/mytrial"         # ... or a folder (CSV/Parquet or ADaM), relative to the spec
+
+    [endpoints]
+    remission = "doris"             # per-visit remission: doris, drug_free_remission or lldas
+    bcell_threshold = 10            # cells/uL: B-cell reconstitution
+    landmarks = [3, 6, 12]          # months, landmark rates in the time-to-event table
+    level = 0.95
+    ci_method = "clopper-pearson"
+    conf_type = "log-log"
+
+    [[tables]]
+    name = "efficacy"
+    visits = ["month 3", "month 6"]
+
+    [[figures]]
+    name = "swimmer"
+
+Validation is strict: an unknown key, a wrong type, an unknown table or figure name, an unknown
+bundled dataset or a missing data folder raise :class:`smalltrial.SmallTrialError` whose message
+starts with ``spec:`` and names the key, e.g.
+``spec: tables[1].name: unknown table 'efficacyy'; valid: 'adverse_events', 'baseline', ...``
+(list indices count from 0). The documented template is ``analyses/template.toml``.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from smalltrial._errors import SmallTrialError
+
+__all__ = [
+    "Spec",
+    "ItemSpec",
+    "load_spec",
+    "parse_spec",
+    "bundled_spec_path",
+    "BUNDLED_ANALYSES",
+    "TABLE_OPTIONS",
+    "FIGURE_OPTIONS",
+    "ENDPOINT_OPTIONS",
+    "CI_METHODS",
+    "DF_METHODS",
+]
+
+#: the bundled analyses (package data ``smalltrial/analyses/<name>.toml``)
+BUNDLED_ANALYSES = ("mackensen2022", "muller2024")
+DEFAULT_ANALYSIS = "mackensen2022"
+
+CI_METHODS = ("clopper-pearson", "exact", "mid-p", "blaker", "wilson", "wilson-cc", "jeffreys",
+              "agresti-coull", "wald")
+DF_METHODS = ("kenward-roger", "satterthwaite", "residual", "between-within")
+CONF_TYPES = ("log-log", "log", "plain")
+TIME_TO_EVENT_ENDPOINTS = ("b_cell_reconstitution", "relapse", "remission", "death")
+FIGURE_FORMATS = ("png", "pdf", "svg")
+
+# An option is (type, default, choices). Types: str, int, number, bool, list[str],
+# list[number], list[table]. default None = optional without default; REQUIRED = must be given.
+REQUIRED = object()
+_Opt = tuple[str, Any, tuple | None]
+
+ENDPOINT_OPTIONS: dict[str, _Opt] = {
+    "remission": ("str", "doris", ("doris", "drug_free_remission", "lldas")),
+    "bcell_threshold": ("number", 10.0, None),
+    "landmarks": ("list[number]", [3.0, 6.0, 12.0], None),
+    "level": ("number", 0.95, None),
+    "ci_method": ("str", "clopper-pearson", CI_METHODS),
+    "conf_type": ("str", "log-log", CONF_TYPES),
+    "by": ("str", "cohort", None),
+}
+
+_COMMON_ITEM: dict[str, _Opt] = {
+    "name": ("str", REQUIRED, None),
+    "file": ("str", None, None),
+    "title": ("str", None, None),
+}
+
+TABLE_OPTIONS: dict[str, dict[str, _Opt]] = {
+    "baseline": {
+        "variables": ("list[str]", ["age", "sex", "sledai2k"], None),
+        "continuous": ("str", "median-range", ("median-range", "median-iqr", "mean-sd")),
+    },
+    "efficacy": {
+        "visits": ("list[str]", None, None),
+        "outcome": ("str", "remission", ("remission",)),
+    },
+    "longitudinal": {
+        "parameter": ("str", REQUIRED, None),
+        "transform": ("str", "none", ("none", "log")),
+        "df_method": ("str", "kenward-roger", DF_METHODS),
+        "visits": ("list[str]", None, None),
+        "test_at": ("str", None, None),
+    },
+    "time_to_event": {
+        "endpoints": ("list[str]", ["b_cell_reconstitution", "relapse"], TIME_TO_EVENT_ENDPOINTS),
+    },
+    "adverse_events": {
+        "events": ("list[str]", ["crs", "icans"], ("crs", "icans")),
+    },
+}
+
+FIGURE_OPTIONS: dict[str, dict[str, _Opt]] = {
+    "swimmer": {},
+    "trajectories": {
+        "parameter": ("str", "sledai2k", None),
+        "log": ("bool", False, None),
+    },
+    "bcell_kinetics": {},
+    "km_plot": {
+        "endpoint": ("str", "b_cell_reconstitution", TIME_TO_EVENT_ENDPOINTS),
+    },
+    "waterfall": {
+        "parameter": ("str", "sledai2k", None),
+        "visit": ("str", "month 3", None),
+        "change": ("str", "percent", ("percent", "absolute")),
+        "threshold": ("number", None, None),
+    },
+    "forest": {
+        "visit": ("str", "month 3", None),
+        "external": ("list[table]", [], None),
+    },
+}
+_FIGURE_COMMON: dict[str, _Opt] = {"formats": ("list[str]", ["png", "pdf"], FIGURE_FORMATS)}
+_EXTERNAL_OPTIONS: dict[str, _Opt] = {
+    "label": ("str", REQUIRED, None),
+    "x": ("int", REQUIRED, None),
+    "n": ("int", REQUIRED, None),
+}
+
+_TOP: dict[str, _Opt] = {
+    "title": ("str", "Analysis", None),
+    "seed": ("int", 0, None),
+    "style": ("str", "nature", None),
+    "output": ("str", "smalltrial-output", None),
+    "data": ("table", REQUIRED, None),
+    "endpoints": ("table", {}, None),
+    "tables": ("list[table]", [], None),
+    "figures": ("list[table]", [], None),
+}
+_DATA_KEYS = ("dataset", "path")
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One ``[[tables]]`` or ``[[figures]]`` entry: its name, file stem, title and options."""
+
+    kind: str
+    name: str
+    file: str
+    title: str | None
+    options: Mapping[str, Any]
+    key: str  # e.g. "tables[2]", used in error messages
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"name": self.name, "file": self.file}
+        if self.title is not None:
+            out["title"] = self.title
+        out.update(self.options)
+        return out
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated analysis spec (see the module docstring for the TOML layout)."""
+
+    title: str
+    seed: int
+    style: str
+    output: str
+    dataset: str | None
+    data_path: Path | None
+    endpoints: Mapping[str, Any]
+    tables: tuple[ItemSpec, ...]
+    figures: tuple[ItemSpec, ...]
+    source: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec with every default filled in (as recorded in the manifest)."""
+        data: dict[str, Any] = {}
+        if self.dataset is not None:
+            data["dataset"] = self.dataset
+        else:
+            data["path"] = str(self.raw.get("data", {}).get("path"))
+        return {
+            "title": self.title,
+            "seed": self.seed,
+            "style": self.style,
+            "output": self.output,
+            "data": data,
+            "endpoints": dict(self.endpoints),
+            "tables": [t.to_dict() for t in self.tables],
+            "figures": [f.to_dict() for f in self.figures],
+        }
+
+
+def _fail(key: str, message: str) -> SmallTrialError:
+    return SmallTrialError(f"spec: {key}: {message}")
+
+
+def _typename(value: Any) -> str:
+    return {str: "string", int: "integer", float: "number", bool: "boolean", list: "array",
+            dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _check_value(key: str, value: Any, typ: str, choices: tuple | None) -> Any:
+    def is_number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if typ == "str":
+        if not isinstance(value, str):
+            raise _fail(key, f"must be a string, got {_typename(value)} {value!r}")
+    elif typ == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _fail(key, f"must be an integer, got {_typename(value)} {value!r}")
+    elif typ == "number":
+        if not is_number(value):
+            raise _fail(key, f"must be a number, got {_typename(value)} {value!r}")
+        value = float(value)
+    elif typ == "bool":
+        if not isinstance(value, bool):
+            raise _fail(key, f"must be true or false, got {_typename(value)} {value!r}")
+    elif typ == "table":
+        if not isinstance(value, dict):
+            raise _fail(key, f"must be a table, got {_typename(value)} {value!r}")
+    elif typ.startswith("list["):
+        if not isinstance(value, list):
+            raise _fail(key, f"must be an array, got {_typename(value)} {value!r}")
+        inner = typ[5:-1]
+        out = []
+        for i, item in enumerate(value):
+            out.append(_check_value(f"{key}[{i}]", item, {"table": "table"}.get(inner, inner), choices))
+        return out
+    if choices is not None and not typ.startswith("list[") and value not in choices:
+        raise _fail(key, f"unknown value {value!r}; valid: {', '.join(map(repr, choices))}")
+    return value
+
+
+def _check_options(prefix: str, given: Mapping[str, Any], schema: Mapping[str, _Opt]) -> dict:
+    unknown = [k for k in given if k not in schema]
+    if unknown:
+        key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
+        raise _fail(key, f"unknown key; valid: {', '.join(map(repr, sorted(schema)))}")
+    out = {}
+    for name, (typ, default, choices) in schema.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if name in given:
+            out[name] = _check_value(key, given[name], typ, choices)
+        elif default is REQUIRED:
+            raise _fail(key, "missing (required)")
+        else:
+            out[name] = copy.deepcopy(default)
+    return out
+
+
+def _parse_items(kind: str, entries: list, schemas: Mapping[str, Mapping[str, _Opt]]) -> tuple[ItemSpec, ...]:
+    items = []
+    stems: dict[str, str] = {}
+    label = "table" if kind == "tables" else "figure"
+    for i, entry in enumerate(entries):
+        key = f"{kind}[{i}]"
+        name = entry.get("name")
+        if name is None:
+            raise _fail(f"{key}.name", "missing (required)")
+        if not isinstance(name, str):
+            raise _fail(f"{key}.name", f"must be a string, got {_typename(name)} {name!r}")
+        if name not in schemas:
+            raise _fail(f"{key}.name", f"unknown {label} {name!r}; valid: {', '.join(map(repr, sorted(schemas)))}")
+        schema = {**_COMMON_ITEM, **(_FIGURE_COMMON if kind == "figures" else {}), **schemas[name]}
+        opts = _check_options(key, entry, schema)
+        if name == "forest":
+            opts["external"] = [
+                _check_options(f"{key}.external[{j}]", ext, _EXTERNAL_OPTIONS)
+                for j, ext in enumerate(opts["external"])
+            ]
+            for j, ext in enumerate(opts["external"]):
+                if not 0 <= ext["x"] <= ext["n"] or ext["n"] < 1:
+                    raise _fail(f"{key}.external[{j}]", f"need 0 <= x <= n and n >= 1, got x={ext['x']}, n={ext['n']}")
+        opts.pop("name")
+        stem = opts.pop("file") or "_".join(
+            [name] + ([opts["parameter"]] if name == "longitudinal" else [])
+            + ([opts["endpoint"]] if name == "km_plot" else [])
+        )
+        if not stem or any(ch in stem for ch in "/\\") or stem.startswith("."):
+            raise _fail(f"{key}.file", f"must be a plain file name without folders, got {stem!r}")
+        if stem in stems:
+            raise _fail(f"{key}.file", f"output name {stem!r} is already used by {stems[stem]}; "
+                        "set a different 'file'")
+        stems[stem] = key
+        title = opts.pop("title")
+        items.append(ItemSpec(kind=kind, name=name, file=stem, title=title, options=opts, key=key))
+    return tuple(items)
+
+
+def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
+               source: str | None = None) -> Spec:
+    """Validate a spec given as a dict (parsed TOML); relative data paths resolve against ``base_dir``."""
+    if not isinstance(raw, Mapping):
+        raise SmallTrialError(f"spec must be a table (dict), got {type(raw).__name__}")
+    top = _check_options("", raw, _TOP)
+    data = top["data"]
+    unknown = [k for k in data if k not in _DATA_KEYS]
+    if unknown:
+        raise _fail(f"data.{unknown[0]}", f"unknown key; valid: {', '.join(map(repr, _DATA_KEYS))}")
+    if ("dataset" in data) == ("path" in data):
+        raise _fail("data", "give exactly one of 'dataset' (a bundled dataset) or 'path' (a folder)")
+    dataset = data_path = None
+    if "dataset" in data:
+        dataset = _check_value("data.dataset", data["dataset"], "str", None)
+        try:
+            from smalltrial import datasets
+        except ImportError:  # pragma: no cover - datasets module missing
+            raise _fail("data.dataset", "bundled datasets are not available in this installation") from None
+        valid = list(datasets.names())
+        if dataset not in valid:
+            raise _fail("data.dataset", f"unknown dataset {dataset!r}; valid: {', '.join(map(repr, valid))}")
+    else:
+        path = _check_value("data.path", data["path"], "str", None)
+        data_path = Path(path)
+        if not data_path.is_absolute() and base_dir is not None:
+            data_path = Path(base_dir) / data_path
+        if not data_path.exists():
+            raise _fail("data.path", f"no such file or folder {path!r}")
+    endpoints = _check_options("endpoints", top["endpoints"], ENDPOINT_OPTIONS)
+    if not 0 < endpoints["level"] < 1:
+        raise _fail("endpoints.level", f"must be in (0, 1), got {endpoints['level']!r}")
+    if endpoints["bcell_threshold"] <= 0:
+        raise _fail("endpoints.bcell_threshold", f"must be > 0, got {endpoints['bcell_threshold']!r}")
+    for i, t in enumerate(endpoints["landmarks"]):
+        if t <= 0:
+            raise _fail(f"endpoints.landmarks[{i}]", f"must be > 0, got {t!r}")
+    tables = _parse_items("tables", top["tables"], TABLE_OPTIONS)
+    figures = _parse_items("figures", top["figures"], FIGURE_OPTIONS)
+    style = top["style"]
+    _check_style(style)
+    return Spec(
+        title=top["title"], seed=top["seed"], style=style, output=top["output"],
+        dataset=dataset, data_path=data_path, endpoints=endpoints, tables=tables,
+        figures=figures, source=source, raw=copy.deepcopy(dict(raw)),
+    )
+
+
+def _check_style(style: str) -> None:
+    try:
+        from smalltrial import figures
+    except ImportError:
+        return
+    styles = getattr(figures, "STYLES", None)
+    if styles is not None and style not in styles:
+        raise _fail("style", f"unknown style {style!r}; valid: {', '.join(map(repr, sorted(styles)))}")
+
+
+def bundled_spec_path(name: str = DEFAULT_ANALYSIS) -> Path:
+    """Path of a bundled analysis spec (``mackensen2022`` or ``muller2024``)."""
+    if name not in BUNDLED_ANALYSES:
+        raise SmallTrialError(
+            f"name must be one of {', '.join(map(repr, BUNDLED_ANALYSES))}; got {name!r}"
+        )
+    return Path(str(resources.files("smalltrial.analyses").joinpath(f"{name}.toml")))
+
+
+def load_spec(spec: str | Path | Mapping[str, Any] | Spec | None = None) -> Spec:
+    """Read and validate a spec: a path to a TOML file, a dict, a :class:`Spec`, or None.
+
+    ``None`` gives the bundled ``mackensen2022`` analysis; a bundled analysis name
+    (``"muller2024"``) gives that bundled spec.
+
+    >>> load_spec().dataset  # doctest: +SKIP
+    'mackensen2022'
+    """
+    if isinstance(spec, Spec):
+        return spec
+    if spec is None:
+        spec = bundled_spec_path(DEFAULT_ANALYSIS)
+    if isinstance(spec, Mapping):
+        return parse_spec(spec, base_dir=Path.cwd(), source=None)
+    if isinstance(spec, str) and spec in BUNDLED_ANALYSES and not Path(spec).exists():
+        spec = bundled_spec_path(spec)
+    path = Path(spec)
+    if not path.is_file():
+        raise SmallTrialError(f"spec: no such file {str(spec)!r}")
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SmallTrialError(f"spec: {path.name}: invalid TOML: {exc}") from None
+    return parse_spec(raw, base_dir=path.parent, source=path.name)

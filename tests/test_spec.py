@@ -1,0 +1,144 @@
+"""smalltrial.spec: the TOML analysis spec and its strict validation."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from smalltrial import SmallTrialError
+from smalltrial.spec import (
+    BUNDLED_ANALYSES,
+    Spec,
+    bundled_spec_path,
+    load_spec,
+    parse_spec,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+MINIMAL = {"data": {"dataset": "mackensen2022"}}
+
+
+def spec_with(**changes):
+    raw = copy.deepcopy(MINIMAL)
+    raw.update(changes)
+    return raw
+
+
+def test_bundled_specs_are_identical_to_the_repository_copies():
+    for name in BUNDLED_ANALYSES:
+        repo_copy = REPO / "analyses" / f"{name}.toml"
+        assert bundled_spec_path(name).read_bytes() == repo_copy.read_bytes(), name
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "analyses").glob("*.toml")), ids=lambda p: p.name)
+def test_repository_specs_are_valid(path):
+    spec = load_spec(path)
+    assert isinstance(spec, Spec)
+    assert spec.source == path.name
+    assert spec.tables and spec.figures
+
+
+def test_default_spec_is_mackensen2022():
+    spec = load_spec()
+    assert spec.dataset == "mackensen2022"
+    assert [t.name for t in spec.tables][:2] == ["baseline", "efficacy"]
+    assert load_spec("muller2024").dataset == "muller2024"
+
+
+def test_defaults_are_filled_in():
+    spec = parse_spec(spec_with(tables=[{"name": "longitudinal", "parameter": "c3"}]))
+    assert spec.seed == 0 and spec.style == "nature" and spec.output == "smalltrial-output"
+    assert spec.endpoints["ci_method"] == "clopper-pearson"
+    assert spec.endpoints["conf_type"] == "log-log"
+    assert spec.endpoints["landmarks"] == [3.0, 6.0, 12.0]
+    item = spec.tables[0]
+    assert item.file == "longitudinal_c3" and item.key == "tables[0]"
+    assert item.options["df_method"] == "kenward-roger" and item.options["transform"] == "none"
+    d = spec.to_dict()
+    assert d["data"] == {"dataset": "mackensen2022"}
+    assert d["tables"][0]["name"] == "longitudinal"
+
+
+BAD = [
+    # unknown keys, at every level
+    (spec_with(colour="red"), r"^spec: colour: unknown key; valid: 'data', 'endpoints'"),
+    ({"data": {"dataset": "mackensen2022", "format": "csv"}}, r"^spec: data\.format: unknown key"),
+    (spec_with(endpoints={"remision": "doris"}), r"^spec: endpoints\.remision: unknown key"),
+    (spec_with(tables=[{"name": "baseline", "variabels": ["age"]}]),
+     r"^spec: tables\[0\]\.variabels: unknown key; valid: .*'variables'"),
+    (spec_with(figures=[{"name": "swimmer", "dpi": 300}]), r"^spec: figures\[0\]\.dpi: unknown key"),
+    # wrong types
+    (spec_with(seed="1"), r"^spec: seed: must be an integer, got string '1'"),
+    (spec_with(seed=True), r"^spec: seed: must be an integer, got boolean True"),
+    (spec_with(endpoints={"level": "0.95"}), r"^spec: endpoints\.level: must be a number"),
+    (spec_with(endpoints={"landmarks": [3, "six"]}), r"^spec: endpoints\.landmarks\[1\]: must be a number"),
+    (spec_with(tables={"name": "baseline"}), r"^spec: tables: must be an array, got table"),
+    (spec_with(tables=[{"name": "baseline", "variables": "age"}]),
+     r"^spec: tables\[0\]\.variables: must be an array, got string"),
+    (spec_with(figures=[{"name": "trajectories", "log": "yes"}]),
+     r"^spec: figures\[0\]\.log: must be true or false"),
+    # unknown names and values
+    (spec_with(tables=[{"name": "baseline"}, {"name": "efficacyy"}]),
+     r"^spec: tables\[1\]\.name: unknown table 'efficacyy'; valid: 'adverse_events', 'baseline', "
+     r"'efficacy', 'longitudinal', 'time_to_event'$"),
+    (spec_with(figures=[{"name": "kaplan"}]), r"^spec: figures\[0\]\.name: unknown figure 'kaplan'; valid: "),
+    (spec_with(tables=[{"file": "x"}]), r"^spec: tables\[0\]\.name: missing \(required\)"),
+    (spec_with(tables=[{"name": "longitudinal"}]), r"^spec: tables\[0\]\.parameter: missing \(required\)"),
+    (spec_with(endpoints={"ci_method": "exactt"}), r"^spec: endpoints\.ci_method: unknown value 'exactt'"),
+    (spec_with(tables=[{"name": "time_to_event", "endpoints": ["relapse", "dead"]}]),
+     r"^spec: tables\[0\]\.endpoints\[1\]: unknown value 'dead'"),
+    (spec_with(style="science"), r"^spec: style: unknown style 'science'; valid: "),
+    # values out of range, duplicate outputs
+    (spec_with(endpoints={"level": 95}), r"^spec: endpoints\.level: must be in \(0, 1\)"),
+    (spec_with(endpoints={"landmarks": [0]}), r"^spec: endpoints\.landmarks\[0\]: must be > 0"),
+    (spec_with(tables=[{"name": "baseline"}, {"name": "baseline"}]),
+     r"^spec: tables\[1\]\.file: output name 'baseline' is already used by tables\[0\]"),
+    (spec_with(tables=[{"name": "baseline", "file": "../x"}]), r"^spec: tables\[0\]\.file: must be a plain"),
+    (spec_with(figures=[{"name": "forest", "external": [{"label": "A", "x": 9, "n": 5}]}]),
+     r"^spec: figures\[0\]\.external\[0\]: need 0 <= x <= n"),
+    # data
+    ({"title": "x"}, r"^spec: data: missing \(required\)"),
+    ({"data": {}}, r"^spec: data: give exactly one of 'dataset'"),
+    ({"data": {"dataset": "mackensen2022", "path": "."}}, r"^spec: data: give exactly one"),
+    ({"data": {"dataset": "mackensen2023"}},
+     r"^spec: data\.dataset: unknown dataset 'mackensen2023'; valid: 'mackensen2022', 'muller2024'"),
+    ({"data": {"path": "no/such/folder"}}, r"^spec: data\.path: no such file or folder 'no/such/folder'"),
+]
+
+
+@pytest.mark.parametrize("raw, message", BAD)
+def test_bad_specs_name_the_key(raw, message):
+    with pytest.raises(SmallTrialError, match=message):
+        parse_spec(raw)
+
+
+def test_relative_data_path_resolves_against_the_spec_file(tmp_path):
+    (tmp_path / "trial").mkdir()
+    spec_file = tmp_path / "a.toml"
+    spec_file.write_text('[data]\npath = "trial"\n')
+    spec = load_spec(spec_file)
+    assert spec.data_path == tmp_path / "trial"
+    assert spec.to_dict()["data"] == {"path": "trial"}  # as written: no absolute path
+
+
+def test_toml_errors_and_missing_spec(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[data\ndataset = 1\n")
+    with pytest.raises(SmallTrialError, match=r"^spec: bad.toml: invalid TOML: .*line 1"):
+        load_spec(bad)
+    with pytest.raises(SmallTrialError, match=r"^spec: no such file '.*nothere.toml'"):
+        load_spec(tmp_path / "nothere.toml")
+    with pytest.raises(SmallTrialError, match="name must be one of 'mackensen2022', 'muller2024'"):
+        bundled_spec_path("other")
+
+
+def test_template_documents_every_table_and_figure():
+    from smalltrial.spec import FIGURE_OPTIONS, TABLE_OPTIONS
+
+    raw = tomllib.loads((REPO / "analyses" / "template.toml").read_text())
+    assert {t["name"] for t in raw["tables"]} == set(TABLE_OPTIONS)
+    assert {f["name"] for f in raw["figures"]} == set(FIGURE_OPTIONS)
