@@ -1,0 +1,239 @@
+"""marginal_model (MMRM-style GLS) against R nlme::gls, lmerTest/pbkrtest and emmeans."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smalltrial import SmallTrialError
+from smalltrial.longitudinal import MarginalModelFit, marginal_model
+from tests.conftest import REFERENCE, load_reference
+
+REF = load_reference("marginal")
+VISITS = ["week 0", "week 4", "week 8", "week 12"]
+FORMULA = "y ~ C(visit) + cohort"
+REL = 1e-4  # fitted models: 1e-4 relative (DEVELOPING.md)
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = pd.read_csv(REFERENCE / "marginal" / "marginal.csv")
+    d["visit"] = pd.Categorical(d["visit"], VISITS)
+    return d
+
+
+_CACHE: dict = {}
+
+
+def fit(data, covariance, df_method="kenward-roger", formula=FORMULA, **kw):
+    key = (covariance, df_method, formula, tuple(sorted(kw.items())))
+    if key not in _CACHE:
+        _CACHE[key] = marginal_model(formula, data, subject="id", time="visit",
+                                     covariance=covariance, df_method=df_method, **kw)
+    return _CACHE[key]
+
+
+@pytest.mark.parametrize("covariance,key", [("cs", "cs"), ("ar1", "ar1"), ("unstructured", "un")])
+def test_gls_reml_equals_nlme(data, covariance, key):
+    """Estimates, model-based SEs, REML logLik and the covariance matrix of nlme::gls."""
+    ref = REF[key]
+    f = fit(data, covariance, "residual")
+    assert isinstance(f, MarginalModelFit) and f.converged and f.warnings == []
+    fe = f.fixed_effects
+    assert list(fe.index) == ["Intercept", "C(visit)[T.week 4]", "C(visit)[T.week 8]",
+                              "C(visit)[T.week 12]", "cohort[T.B]"]
+    np.testing.assert_allclose(fe["estimate"], ref["coef"], rtol=REL)
+    np.testing.assert_allclose(fe["std_error"], ref["se"], rtol=REL)
+    assert f.loglik == pytest.approx(ref["logLik"], rel=1e-6)
+    np.testing.assert_allclose(f.covariance.to_numpy(), np.array(ref["cov"]), rtol=REL)
+    assert list(f.covariance.index) == VISITS
+    assert f.n_obs == ref["n"] == 48 and f.n_subjects == 14
+    # residual df = N - p = 48 - 5 (SAS DDFM=RESIDUAL)
+    assert (fe["df"] == 43).all()
+    if key in ("cs", "ar1"):
+        rho = f.correlation.iloc[0, 1]
+        assert rho == pytest.approx(ref["rho"], rel=REL)
+
+
+def test_cs_parameters(data):
+    f = fit(data, "cs", "residual")
+    cov = np.array(REF["cs"]["cov"])
+    par = f.covariance_parameters
+    assert par["cs"] == pytest.approx(cov[0, 1], rel=REL)
+    assert par["residual"] == pytest.approx(cov[0, 0] - cov[0, 1], rel=REL)
+    # CS with positive covariance = random-intercept LMM (lmer variance components)
+    assert par["cs"] == pytest.approx(REF["lmm_kr"]["var_intercept"], rel=REL)
+    assert par["residual"] == pytest.approx(REF["lmm_kr"]["sigma2"], rel=REL)
+
+
+@pytest.mark.parametrize("df_method,key", [("kenward-roger", "lmm_kr"),
+                                           ("satterthwaite", "lmm_sat")])
+def test_cs_small_sample_df_equal_lmertest(data, df_method, key):
+    """CS GLS = random-intercept LMM: KR (pbkrtest) and Satterthwaite (lmerTest) results."""
+    ref = REF[key]
+    fe = fit(data, "cs", df_method).fixed_effects
+    np.testing.assert_allclose(fe["estimate"], ref["estimate"], rtol=REL)
+    np.testing.assert_allclose(fe["std_error"], ref["se"], rtol=REL)  # KR-adjusted under KR
+    np.testing.assert_allclose(fe["df"], ref["df"], rtol=REL)
+    np.testing.assert_allclose(fe["statistic"], ref["t"], rtol=REL)
+    np.testing.assert_allclose(fe["p_value"], ref["p"], rtol=REL)
+
+
+@pytest.mark.parametrize("df_method,key", [("kenward-roger", "lmm_kr"),
+                                           ("satterthwaite", "lmm_sat")])
+def test_cs_marginal_means_and_change_equal_emmeans(data, df_method, key):
+    ref = REF[key]
+    f = fit(data, "cs", df_method)
+    mm = f.marginal_means("visit")
+    em = ref["emmeans"]
+    assert list(mm.columns) == ["visit", "estimate", "std_error", "df", "lower", "upper"]
+    assert list(mm["visit"]) == em["visit"]
+    for ours, theirs in [("estimate", "emmean"), ("std_error", "SE"), ("df", "df"),
+                         ("lower", "lower.CL"), ("upper", "upper.CL")]:
+        np.testing.assert_allclose(mm[ours], em[theirs], rtol=REL)
+    ch = f.change_from_baseline("visit")
+    ec = ref["change"]
+    assert list(ch.columns) == ["visit", "estimate", "std_error", "df", "lower", "upper",
+                                "p_value"]
+    assert list(ch["visit"]) == ["week 4", "week 8", "week 12"]
+    for ours, theirs in [("estimate", "estimate"), ("std_error", "SE"), ("df", "df"),
+                         ("lower", "lower.CL"), ("upper", "upper.CL"), ("p_value", "p.value")]:
+        np.testing.assert_allclose(ch[ours], ec[theirs], rtol=REL)
+
+
+def test_log_transform_gls_and_response_scale(data):
+    ref = REF["log_cs"]
+    f = fit(data, "cs", "kenward-roger", formula="upcr ~ C(visit)", transform="log")
+    np.testing.assert_allclose(f.fixed_effects["estimate"], ref["coef"], rtol=REL)
+    assert f.loglik == pytest.approx(ref["logLik"], rel=1e-6)
+    np.testing.assert_allclose(f.covariance.to_numpy(), np.array(ref["cov"]), rtol=REL)
+    kr = REF["lmm_log_kr"]
+    np.testing.assert_allclose(f.fixed_effects["std_error"], kr["se"], rtol=REL)
+    np.testing.assert_allclose(f.fixed_effects["df"], kr["df"], rtol=REL)
+    # geometric means (emmeans type = "response": delta-method SE, back-transformed CI)
+    mm = f.marginal_means("visit", scale="response")
+    em = kr["emmeans_response"]
+    for ours, theirs in [("estimate", "response"), ("std_error", "SE"), ("df", "df"),
+                         ("lower", "lower.CL"), ("upper", "upper.CL")]:
+        np.testing.assert_allclose(mm[ours], em[theirs], rtol=REL)
+    link = f.marginal_means("visit")
+    np.testing.assert_allclose(link["estimate"], kr["emmeans"]["emmean"], rtol=REL)
+    # ratios to baseline
+    ch = f.change_from_baseline("visit", scale="response")
+    ec = kr["change_response"]
+    for ours, theirs in [("estimate", "ratio"), ("std_error", "SE"), ("df", "df"),
+                         ("lower", "lower.CL"), ("upper", "upper.CL"), ("p_value", "p.value")]:
+        np.testing.assert_allclose(ch[ours], ec[theirs], rtol=REL)
+
+
+def test_unstructured_emmeans_of_gls(data):
+    """emmeans on the corSymm + varIdent gls: marginal means and SEs (model-based)."""
+    em = REF["un"]["emmeans_resid"]
+    mm = fit(data, "unstructured", "residual").marginal_means("visit")
+    np.testing.assert_allclose(mm["estimate"], em["emmean"], rtol=REL)
+    np.testing.assert_allclose(mm["std_error"], em["SE"], rtol=REL)
+    # (emmeans' df.error for gls is N - p - #covariance parameters = 34; ours is SAS's N - p)
+    assert (mm["df"] == 43).all() and em["df"][0] == 43 - 9
+
+
+@pytest.mark.parametrize("covariance,key", [("ar1", "ar1"), ("unstructured", "un")])
+def test_satterthwaite_nonlinear_and_unstructured(data, covariance, key):
+    """Satterthwaite df: (a) exact check by finite differences of our REML deviance (observed
+    information, as lmerTest); (b) close to emmeans' appx-satterthwaite for gls, which uses
+    numerical derivatives of nlme's apVar (agrees to ~1.5%, so a loose tolerance)."""
+    f = fit(data, covariance, "satterthwaite")
+    m = f._model
+    theta = m["theta"]
+    reml_at = m["reml_at"]
+    k = len(theta)
+    h = 1e-4 * np.maximum(np.abs(theta), 1e-2)
+    H = np.zeros((k, k))
+    for a in range(k):
+        for b in range(k):
+            ea, eb = np.eye(k)[a] * h[a], np.eye(k)[b] * h[b]
+            H[a, b] = (reml_at(theta + ea + eb)[0] - reml_at(theta + ea - eb)[0]
+                       - reml_at(theta - ea + eb)[0] + reml_at(theta - ea - eb)[0]) / (4 * h[a] * h[b])
+    A = 2 * np.linalg.inv(H)
+    levels, L = m["emm"]("visit")
+    Phi = m["Phi"]
+    for row, df in zip(L, f.marginal_means("visit")["df"], strict=True):
+        g = np.array([(row @ reml_at(theta + np.eye(k)[a] * h[a])[1] @ row
+                       - row @ reml_at(theta - np.eye(k)[a] * h[a])[1] @ row) / (2 * h[a])
+                      for a in range(k)])
+        df_num = 2 * (row @ Phi @ row) ** 2 / (g @ A @ g)
+        assert df == pytest.approx(df_num, rel=1e-4)
+    np.testing.assert_allclose(f.marginal_means("visit")["df"], REF[key]["emmeans_sat"]["df"],
+                               rtol=2.5e-2)
+    np.testing.assert_allclose(f.change_from_baseline("visit")["df"],
+                               REF[key]["change_sat"]["df"], rtol=2.5e-2)
+
+
+def test_between_within_df_hand(data):
+    """SAS DDFM=BW by hand: 48 rows, 14 subjects, rank 5; between-subject columns Intercept and
+    cohort (rank 2): 14 - 2 = 12; within (3 visit columns): 48 - 14 - 3 = 31."""
+    f = fit(data, "cs", "between-within")
+    assert list(f.fixed_effects["df"]) == [12, 31, 31, 31, 12]
+    assert list(f.change_from_baseline("visit")["df"]) == [31, 31, 31]
+    assert list(f.marginal_means("visit")["df"]) == [12, 12, 12, 12]
+
+
+def test_missing_outcome_rows_and_string_time(data):
+    extra = data.iloc[:3].copy()
+    extra["y"] = np.nan
+    extra["id"] = "p99"  # a subject whose outcome is missing at every visit
+    f0 = fit(data, "unstructured", "residual")
+    f1 = marginal_model(FORMULA, pd.concat([data, extra]), subject="id", time="visit",
+                        covariance="unstructured", df_method="residual")
+    assert f1.n_missing_rows == 3 and f1.n_obs == 48
+    np.testing.assert_allclose(f1.fixed_effects["estimate"], f0.fixed_effects["estimate"],
+                               rtol=1e-10)
+    # numeric time: levels sorted numerically (0, 4, 8, 12), same fit as the Categorical
+    num = data.assign(week=data["visit"].astype(str).str.slice(5).astype(int))
+    f2 = marginal_model("y ~ C(week) + cohort", num, subject="id", time="week", covariance="ar1",
+                        df_method="residual")
+    np.testing.assert_allclose(f2.fixed_effects["estimate"], REF["ar1"]["coef"], rtol=REL)
+    assert list(f2.covariance.index) == [0, 4, 8, 12]
+
+
+def test_repr_and_frame(data):
+    f = fit(data, "cs", "kenward-roger")
+    text = repr(f)
+    assert "MarginalModelFit('y ~ C(visit) + cohort', covariance='cs'" in text
+    assert "48 observations, 14 subjects" in text and "week 12" in text
+    assert f.to_frame().shape == (5, 7)
+
+
+def test_bad_input(data):
+    kw = dict(subject="id", time="visit")
+    with pytest.raises(SmallTrialError, match="no column 'patient'"):
+        marginal_model(FORMULA, data, subject="patient", time="visit")
+    with pytest.raises(SmallTrialError, match="outcome 'sledai'"):
+        marginal_model("sledai ~ C(visit)", data, **kw)
+    bad = data.assign(y=data["y"].astype(object))
+    bad.loc[5, "y"] = "n/a"
+    with pytest.raises(SmallTrialError, match="column 'y' of data must be numeric; got 'n/a'"):
+        marginal_model(FORMULA, bad, **kw)
+    with pytest.raises(SmallTrialError, match=r"duplicated \(id, visit\)"):
+        marginal_model(FORMULA, pd.concat([data, data.iloc[[0]]]), **kw)
+    with pytest.raises(SmallTrialError, match="covariance must be one of .*got 'toeplitz'"):
+        marginal_model(FORMULA, data, covariance="toeplitz", **kw)
+    with pytest.raises(SmallTrialError, match="df_method must be one of .*got 'containment'"):
+        marginal_model(FORMULA, data, df_method="containment", **kw)
+    with pytest.raises(SmallTrialError, match=r"transform='log' needs column 'y' > 0"):
+        marginal_model(FORMULA, data.assign(y=data["y"] - 20), transform="log", **kw)
+    with pytest.raises(SmallTrialError, match="transform must be None or 'log'"):
+        marginal_model(FORMULA, data, transform="sqrt", **kw)
+    few = data[data["id"].isin(["p01", "p02", "p03", "p04"])]
+    with pytest.raises(SmallTrialError, match="not identifiable with 4 subjects and 4 visits"):
+        marginal_model("y ~ C(visit)", few, covariance="unstructured", **kw)
+    one = data[data["visit"] == "week 0"]
+    with pytest.raises(SmallTrialError, match="single level"):
+        marginal_model("y ~ 1", one, covariance="cs", **kw)
+    f = fit(data, "cs", "kenward-roger")
+    with pytest.raises(SmallTrialError, match="by='arm' is not a categorical variable"):
+        f.marginal_means("arm")
+    with pytest.raises(SmallTrialError, match="baseline='week 2' is not a level of 'visit'"):
+        f.change_from_baseline("visit", baseline="week 2")
+    with pytest.raises(SmallTrialError, match="scale must be one of"):
+        f.marginal_means("visit", scale="log")
