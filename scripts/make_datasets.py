@@ -179,6 +179,8 @@ def _noise(rng: np.random.Generator, sd: float = 0.05) -> float:
 
 
 class Builder:
+    """Collects the SYNTHETIC measurement and event rows of one trial from one seeded RNG."""
+
     def __init__(self, name: str):
         self.rng = np.random.default_rng(SEED[name])
         self.rows: list[tuple] = []
@@ -188,7 +190,8 @@ class Builder:
         self.rows.append((sid, int(day), visit, parameter, float(value), UNIT[parameter], bool(blq)))
 
     # -- common to every cohort ---------------------------------------------------------------
-    def common(self, p: dict, visits: list[tuple[int, str]], cohort: str) -> None:
+    def common(self, p: dict, visits: list[tuple[int, str]]) -> None:
+        """SYNTHETIC rows every cohort gets: drugs, B cells, CAR-T, CRS/ICANS, last contact."""
         rng, sid, lc = self.rng, p["subject"], p["last_contact"]
         label = dict(visits)
         # prednisone taper and immunosuppressants stopped before lymphodepletion (assumption)
@@ -251,6 +254,7 @@ class Builder:
 
     # -- SLE: SLEDAI-2K items, PGA and the lupus labs -------------------------------------------
     def sle(self, p: dict, visits: list[tuple[int, str]]) -> None:
+        """SYNTHETIC SLE rows: SLEDAI-2K items and total, PGA, UPCR, C3, C4, anti-dsDNA."""
         rng, sid = self.rng, p["subject"]
         labs = {}
         for name, (base, cross) in (("upcr", p["upcr"]), ("c3", p["c3"]), ("c4", p["c4"]),
@@ -291,12 +295,14 @@ class Builder:
                 self.add(sid, day, visit, name, labs[name][day])
 
     def iim(self, p: dict, visits: list[tuple[int, str]]) -> None:
+        """SYNTHETIC myositis rows: creatine kinase falling to normal."""
         base, cross = p["ck"]
         for day, visit in visits:
             v = lab_curve(day, base, 190.0, cross, 95.0) * _noise(self.rng, 0.06)
             self.add(p["subject"], day, visit, "ck", round(v, 0))
 
     def ssc(self, p: dict, visits: list[tuple[int, str]]) -> None:
+        """SYNTHETIC systemic sclerosis rows: modified Rodnan skin score falling to about half."""
         base = p["mrss"]
         for day, visit in visits:
             v = base if day <= 0 else base * (0.45 + 0.55 * math.exp(-day / 200))
@@ -304,6 +310,7 @@ class Builder:
 
     # -- tables ----------------------------------------------------------------------------------
     def measurements(self) -> pd.DataFrame:
+        """The SYNTHETIC measurement rows, sorted by subject, day and parameter order."""
         m = pd.DataFrame(self.rows, columns=["subject", "day", "visit", "parameter", "value",
                                              "unit", "blq"])
         order = {p[0]: i for i, p in enumerate(PARAMETERS)}
@@ -328,6 +335,7 @@ class Builder:
             self.events.append((sid, int(first), "remission", math.nan))
 
     def events_frame(self) -> pd.DataFrame:
+        """The SYNTHETIC event rows, sorted by subject, day and event order."""
         e = pd.DataFrame(self.events, columns=["subject", "day", "event", "grade"])
         e["_o"] = e["event"].map({k: i for i, k in enumerate(EVENT_ORDER)})
         e = e.sort_values(["subject", "day", "_o"], kind="stable").drop(columns="_o")
@@ -335,6 +343,7 @@ class Builder:
 
 
 def parameters_frame(used: set[str]) -> pd.DataFrame:
+    """The parameters table (limits are assumptions; SYNTHETIC data) for the parameters used."""
     rows = [p for p in PARAMETERS if p[0] in used]
     return pd.DataFrame(rows, columns=["parameter", "label", "unit", "lower_limit",
                                        "upper_limit", "lloq"])
@@ -342,10 +351,11 @@ def parameters_frame(used: set[str]) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- the trials
 def make_mackensen() -> dict[str, pd.DataFrame]:
+    """The SYNTHETIC mackensen2022 tables (5 SLE patients, Mackensen et al. Nat Med 2022)."""
     b = Builder("mackensen2022")
     for p in MACKENSEN:
         visits = visit_days(p, MACKENSEN_SCHEDULE)
-        b.common(p, visits, "SLE")
+        b.common(p, visits)
         b.sle(p, visits)
     m = b.measurements()
     b.remission_events(m, [p["subject"] for p in MACKENSEN])
@@ -356,6 +366,7 @@ def make_mackensen() -> dict[str, pd.DataFrame]:
 
 
 def make_muller() -> dict[str, pd.DataFrame]:
+    """The SYNTHETIC muller2024 tables (8 SLE, 3 IIM, 4 SSc; Müller et al. NEJM 2024)."""
     b = Builder("muller2024")
     rng = b.rng
     grid = [d for d in BCELL_GRID if 67 <= d <= 172]
@@ -368,7 +379,7 @@ def make_muller() -> dict[str, pd.DataFrame]:
             p.setdefault("bplat", int(rng.integers(180, 420)))
             p["cart"] = (round(float(rng.uniform(5.0, 60.0)), 1), int(rng.choice([7, 10, 14])))
             visits = visit_days(p, MULLER_SCHEDULE)
-            b.common(p, visits, cohort)
+            b.common(p, visits)
             {"SLE": b.sle, "IIM": b.iim, "SSc": b.ssc}[cohort](p, visits)
     m = b.measurements()
     b.remission_events(m, [p["subject"] for p in MULLER_SLE])
@@ -384,6 +395,7 @@ MAKERS = {"mackensen2022": make_mackensen, "muller2024": make_muller}
 
 
 def write(name: str, out: Path) -> None:
+    """Write the SYNTHETIC trial ``name`` to ``out/name/*.csv`` (deterministic bytes)."""
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
     for table, frame in MAKERS[name]().items():
@@ -391,6 +403,7 @@ def write(name: str, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: regenerate the SYNTHETIC bundled trials."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path,
                         default=Path(__file__).resolve().parent.parent / "smalltrial" / "data")

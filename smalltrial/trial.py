@@ -460,7 +460,7 @@ def _validate_trial(trial: Trial) -> list[str]:
             bad = day.notna() & ((day < 0) | ~np.isfinite(day))
             if bad.any():
                 out.append(_problem(
-                    "events", f"column 'day' must be >= 0 (events happen after the infusion, day 0); "
+                    "events", f"column 'day' must be finite and >= 0 (events happen on or after the infusion, day 0); "
                               f"got {_show(day[bad].tolist())} ({_ids(ev, bad)})"
                 ))
         if "event" in ev.columns:

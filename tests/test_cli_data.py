@@ -61,7 +61,7 @@ def test_validate_bad_folder(bad_folder, capsys):
     err = captured.err.splitlines()
     assert err[0] == f"smalltrial: {bad_folder}: 4 problem(s) found"
     assert err[1:] == [
-        "  - events: column 'day' must be >= 0 (events happen after the infusion, day 0); "
+        "  - events: column 'day' must be finite and >= 0 (events happen on or after the infusion, day 0); "
         "got -3.0 (subject 'MK01')",
         "  - events: column 'event' has unknown event name(s) 'flare' (subject 'MK01'); "
         "valid: b_cell_reconstitution, remission, relapse, crs, icans, death, last_contact",

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 import smalltrial as st
 from smalltrial.trial import DAYS_PER_MONTH, EVENTS, Trial, read_adam, read_trial
@@ -65,7 +67,7 @@ def test_validate_reports_every_problem_at_once():
     expected = [
         "subjects: column 'sex' must be 'F' or 'M'; got 'X' (subject 'B')",
         "subjects: column 'age' must be finite and >= 0; got -4.0 (subject 'C')",
-        "events: column 'day' must be >= 0 (events happen after the infusion, day 0); got -2.0 (subject 'A')",
+        "events: column 'day' must be finite and >= 0 (events happen on or after the infusion, day 0); got -2.0 (subject 'A')",
         "events: column 'event' has unknown event name(s) 'flare' (subject 'C')",
         "events: column 'grade' must be a whole number 1-5 (or empty); got 7.0 (subject 'A')",
         "events: column 'subject' has id(s) not in subjects: 'Q'",
@@ -337,3 +339,33 @@ def test_repr_and_copy():
     assert trial.subjects.loc[0, "age"] != 99
     with pytest.raises(AttributeError):
         trial.name = "x"
+
+
+# ----------------------------------------------------------------------------- property
+_MK = st.datasets.load("mackensen2022")
+
+
+@settings(max_examples=30, deadline=None)
+@given(drop=hst.sets(hst.sampled_from(_MK.subjects["subject"].tolist())),
+       late=hst.sets(hst.sampled_from(_MK.subjects["subject"].tolist())))
+def test_validate_names_exactly_the_broken_subjects(drop, late):
+    ev = _MK.events.copy()
+    ev = ev[~(ev["subject"].isin(drop) & (ev["event"] == "last_contact"))]
+    # a relapse one day after last contact for the subjects in `late` (only an error if they
+    # still have a last_contact)
+    lc = _MK.follow_up_days()
+    extra = pd.DataFrame({"subject": sorted(late), "day": [int(lc[s]) + 1 for s in sorted(late)],
+                          "event": "relapse", "grade": np.nan})
+    ev = pd.concat([ev, extra], ignore_index=True)
+    problems = Trial(_MK.subjects, _MK.measurements, ev, _MK.parameters).validate(
+        raise_on_error=False)
+    expected = []
+    if drop:
+        ids = ", ".join(repr(s) for s in sorted(drop))
+        expected.append(f"events: no 'last_contact' event for subject {ids}")
+    flagged = sorted(set(late) - set(drop))
+    if flagged:
+        what = ", ".join(repr({"subject": s, "event": "relapse", "day": int(lc[s]) + 1})
+                         for s in flagged)
+        expected.append(f"events: {len(flagged)} event(s) after the subject's last_contact: {what}")
+    assert problems == expected
