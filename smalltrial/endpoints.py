@@ -1230,6 +1230,7 @@ def derive_visit_endpoints(
     gi_activity: bool = False,
     immunosuppressants_tolerated: bool = True,
     serology_counts_as_new_activity: bool = False,
+    by: str = "day",
 ) -> pd.DataFrame:
     """Per subject and visit day: SLEDAI-2K, clinical SLEDAI-2K, DORIS, drug-free remission, LLDAS.
 
@@ -1250,6 +1251,10 @@ def derive_visit_endpoints(
         since the previous visit is "new lupus activity" for LLDAS. Default False: LLDAS allows
         serological activity within SLEDAI-2K <= 4 (Franklyn 2016), so only the clinical
         descriptors are compared.
+    by
+        ``"day"`` (default): a visit is a subject x day, so all inputs of a visit must share
+        its day; ``"visit"``: a visit is a subject x visit label (inputs recorded on different
+        days of one visit are combined; ``day`` is then the visit's earliest day).
 
     Returns
     -------
@@ -1289,7 +1294,16 @@ def derive_visit_endpoints(
             "measurements hold none of the parameters needed for the endpoints "
             f"({', '.join(('sledai2k', 'sledai_<item>', 'pga', 'prednisone_mg', 'immunosuppressants'))})"
         )
-    check_unique_rows(m, ["subject", "day", "parameter"], subject="subject", name="measurements")
+    if by not in ("day", "visit"):
+        raise SmallTrialError(f"by must be one of 'day', 'visit'; got {by!r}")
+    if by == "visit":
+        check_columns(m, ("visit",), "measurements")
+        if m["visit"].isna().any():
+            raise SmallTrialError(
+                "column 'visit' of measurements has missing labels "
+                f"({describe_rows(m, m['visit'].isna(), 'subject')}); use by='day'"
+            )
+    check_unique_rows(m, ["subject", by, "parameter"], subject="subject", name="measurements")
     values = pd.to_numeric(m["value"], errors="coerce")
     bad = values.isna() & m["value"].notna()
     if bad.any():
@@ -1298,15 +1312,31 @@ def derive_visit_endpoints(
             f"({describe_rows(m, bad, 'subject')})"
         )
     m = m.assign(value=values)
-    wide = m.pivot(index=["subject", "day"], columns="parameter", values="value")
+    wide = m.pivot(index=["subject", by], columns="parameter", values="value")
     wide = wide.reindex(columns=list(_VISIT_PARAMS))
-    wide = wide.sort_index()
-    out = wide.index.to_frame(index=False)
-    if "visit" in m.columns:
-        visits = m.groupby(["subject", "day"], sort=True)["visit"].first()
-        out["visit"] = visits.reindex(wide.index).to_numpy()
+    groups = m.groupby(["subject", by], sort=False)
+    if by == "visit":
+        day = groups["day"].min().reindex(wide.index)
+        visit = pd.Series(wide.index.get_level_values("visit"), index=wide.index)
     else:
-        out["visit"] = None
+        day = pd.Series(wide.index.get_level_values("day"), index=wide.index)
+        visit = (
+            groups["visit"].first().reindex(wide.index)
+            if "visit" in m.columns
+            else pd.Series(None, index=wide.index, dtype=object)
+        )
+    keys = pd.DataFrame(
+        {"subject": wide.index.get_level_values("subject"), "day": day.to_numpy(dtype=float)}
+    )
+    order = keys.sort_values(["subject", "day"], kind="mergesort").index.to_numpy()
+    wide, day, visit = wide.iloc[order], day.iloc[order], visit.iloc[order]
+    out = pd.DataFrame(
+        {
+            "subject": wide.index.get_level_values("subject").to_numpy(),
+            "day": day.to_numpy(),
+            "visit": visit.to_numpy(),
+        }
+    )
     n = len(out)
 
     items = wide[list(_ITEM_PARAMS)].rename(columns=_ITEM_PARAMS).reset_index(drop=True)
@@ -1500,8 +1530,8 @@ def remission_summary(
     Parameters
     ----------
     data
-        a Trial, a measurements DataFrame (endpoints are derived first), or the output of
-        :func:`derive_visit_endpoints`.
+        a Trial (every subject in ``subjects`` gets a row), a measurements DataFrame
+        (endpoints are derived first), or the output of :func:`derive_visit_endpoints`.
     endpoint
         ``"doris"``, ``"drug_free_remission"`` or ``"lldas"``.
     post_infusion_only
@@ -1533,11 +1563,13 @@ def remission_summary(
         check_columns(visits, ("subject", "day"), "data")
     else:
         visits = derive_visit_endpoints(data)
+    subjects_all = list(dict.fromkeys(visits["subject"]))
+    table = getattr(data, "subjects", None)
+    if isinstance(table, pd.DataFrame) and "subject" in table.columns:
+        # every subject of a Trial gets a row, also one without any evaluable visit
+        subjects_all = list(dict.fromkeys([*table["subject"], *subjects_all]))
     if post_infusion_only:
-        subjects_all = list(dict.fromkeys(visits["subject"]))
         visits = visits[visits["day"] > 0]
-    else:
-        subjects_all = list(dict.fromkeys(visits["subject"]))
     records = []
     for subj in subjects_all:
         v = visits[visits["subject"] == subj].sort_values("day")

@@ -295,3 +295,46 @@ def test_new_serology_is_not_new_activity_by_default():
     assert v["lldas_reason"].iloc[1] == "new lupus activity"
     # DORIS ignores serology either way: clinical SLEDAI-2K is 0 at both visits
     assert v["doris"].tolist() == [True, True]
+
+
+def test_by_visit_combines_days_of_one_visit():
+    # PGA and prednisone recorded the day after the SLEDAI-2K assessment of "month 3"
+    m = pd.concat(
+        [
+            visit_rows("A", 89, "month 3", items=(), total=0, pga=None, pred=None, imm=None),
+            visit_rows("A", 90, "month 3", all_items=False, pga=0.2, pred=0, imm=0),
+            visit_rows("A", 10, "day 10", items=("arthritis",), total=4, pga=1.0, pred=5, imm=0),
+        ],
+        ignore_index=True,
+    )
+    by_day = ep.derive_visit_endpoints(m)
+    assert by_day["day"].tolist() == [10, 89, 90]
+    assert by_day["doris"].tolist() == [False, pd.NA, pd.NA]
+    by_visit = ep.derive_visit_endpoints(m, by="visit")
+    assert by_visit["visit"].tolist() == ["day 10", "month 3"]
+    assert by_visit["day"].tolist() == [10, 89]  # the visit's earliest day
+    assert by_visit["doris"].tolist() == [False, True]
+    with pytest.raises(SmallTrialError, match="by must be one of 'day', 'visit'; got 'week'"):
+        ep.derive_visit_endpoints(m, by="week")
+
+
+def test_numeric_subject_ids_sort_numerically():
+    m = pd.concat(
+        [visit_rows(s, 30, "month 1", total=0, all_items=False) for s in (10, 2)],
+        ignore_index=True,
+    )
+    assert ep.derive_visit_endpoints(m)["subject"].tolist() == [2, 10]
+
+
+def test_remission_summary_lists_every_trial_subject(mackensen):
+    import dataclasses
+
+    extra = pd.concat(
+        [mackensen.subjects, mackensen.subjects.iloc[[0]].assign(subject="MK99")],
+        ignore_index=True,
+    )
+    trial = dataclasses.replace(mackensen, subjects=extra)
+    s = ep.remission_summary(trial)
+    assert s["subject"].tolist() == ["MK01", "MK02", "MK03", "MK04", "MK05", "MK99"]
+    assert s["n_visits_evaluable"].iloc[-1] == 0
+    assert s["sustained"].iloc[-1] is pd.NA
