@@ -653,6 +653,12 @@ def _read_table(path: Path) -> pd.DataFrame:
             _need_parquet()
             return pd.read_parquet(path)
         frame = pd.read_sas(path, format="xport", encoding="utf-8")
+        # IBM-float zero can come back as 16**-65 (~5.4e-79), the smallest IBM magnitude
+        for col in frame.columns:
+            if pd.api.types.is_float_dtype(frame[col]):
+                tiny = frame[col].abs() < 1e-70
+                if tiny.any():
+                    frame.loc[tiny, col] = 0.0
         return frame
     except SmallTrialError:
         raise
@@ -757,6 +763,13 @@ _TIME_UNITS = {"DAYS": 1.0, "DAY": 1.0, "D": 1.0, "WEEKS": 7.0, "WEEK": 7.0,
                "MONTHS": DAYS_PER_MONTH, "MONTH": DAYS_PER_MONTH, "YEARS": 365.25, "YEAR": 365.25}
 
 
+def _adam_date(values: pd.Series) -> pd.Series:
+    """ADaM dates: numeric values are SAS dates (days since 1960-01-01), text is ISO 8601."""
+    if pd.api.types.is_numeric_dtype(values):
+        return pd.to_datetime(values, unit="D", origin="1960-01-01", errors="coerce")
+    return pd.to_datetime(values, errors="coerce")
+
+
 def _ady_to_day(ady: pd.Series, table: str) -> pd.Series:
     """CDISC study day (no day 0; ADY 1 = infusion day) -> days from infusion (day 0)."""
     values = pd.to_numeric(ady, errors="coerce")
@@ -823,7 +836,7 @@ def read_adam(path: str | Path) -> Trial:
         "age": adsl["AGE"],
     })
     if "TRTSDT" in adsl.columns:
-        subjects["infusion_date"] = adsl["TRTSDT"]
+        subjects["infusion_date"] = _adam_date(adsl["TRTSDT"]).dt.strftime("%Y-%m-%d")
 
     adlb_path = _find(folder, "adlb")
     if adlb_path is not None:
@@ -882,8 +895,8 @@ def read_adam(path: str | Path) -> Trial:
     # last contact
     last: dict[str, float] = {}
     if {"LSTALVDT", "TRTSDT"}.issubset(adsl.columns):
-        lst = pd.to_datetime(adsl["LSTALVDT"], errors="coerce")
-        trt = pd.to_datetime(adsl["TRTSDT"], errors="coerce")
+        lst = _adam_date(adsl["LSTALVDT"])
+        trt = _adam_date(adsl["TRTSDT"])
         for sid, a, b in zip(adsl["USUBJID"].astype(str), lst, trt, strict=True):
             if pd.notna(a) and pd.notna(b):
                 last[sid] = float((a - b).days)

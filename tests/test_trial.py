@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,8 @@ from hypothesis import strategies as hst
 
 import smalltrial as st
 from smalltrial.trial import DAYS_PER_MONTH, EVENTS, Trial, read_adam, read_trial
+
+REFERENCE_TRIAL = Path(__file__).parent / "reference" / "trial"
 
 
 def small_trial() -> Trial:
@@ -242,6 +245,26 @@ def test_adam_hand_written(tmp_path):
     # 2 months = 60.875 days; last contact from LSTALVDT - TRTSDT (181 and 30 days)
     assert ev["day"].tolist() == [1.0, 2 * DAYS_PER_MONTH, 181.0, 30.0]
     assert ev["grade"].tolist()[0] == 2.0
+    assert trial.validate() == []
+
+
+def test_adam_sas_transport_files(reference):
+    """XPORT files written by R haven::write_xpt (tests/reference/trial/make_trial.R)."""
+    ref = reference("trial")
+    trial = read_adam(REFERENCE_TRIAL / "adam_xpt")
+    assert trial.subjects["subject"].tolist() == ["S1", "S2"]
+    assert trial.subjects["infusion_date"].tolist() == ["2023-01-10", "2023-02-01"]
+    m = trial.measurements
+    assert m["value"].tolist() == ref["aval"]              # AVAL 0 is read as exactly 0
+    assert m["day"].tolist() == [d - 1 if d > 0 else d for d in ref["ady"]]
+    assert m["parameter"].tolist() == ["sledai2k", "sledai2k", "ck"]
+    ev = trial.events
+    assert ev[ev["event"] == "last_contact"]["day"].tolist() == ref["last_contact"]  # 181, 120
+    other = ev[ev["event"] != "last_contact"]
+    assert other[["subject", "day", "event"]].values.tolist() == [["S1", 1, "crs"],
+                                                                  ["S1", 90, "remission"]]
+    assert other["grade"].iloc[0] == 1.0
+    assert math.isnan(ev["grade"].iloc[1])
     assert trial.validate() == []
 
 
