@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from smalltrial import SmallTrialError
+from smalltrial import SmallTrialError, SmallTrialWarning
 from smalltrial.longitudinal import MarginalModelFit, marginal_model
 from tests.conftest import REFERENCE, load_reference
 
@@ -237,3 +239,37 @@ def test_bad_input(data):
         f.change_from_baseline("visit", baseline="week 2")
     with pytest.raises(SmallTrialError, match="scale must be one of"):
         f.marginal_means("visit", scale="log")
+
+
+@pytest.mark.parametrize("covariance,key", [("cs", "cs"), ("ar1", "ar1"), ("unstructured", "un")])
+def test_five_patients_equal_nlme(covariance, key):
+    """Five patients (Mackensen 2022 size), 3 visits, one missing: nlme::gls REML fits.
+    Unstructured is identifiable (5 subjects > 3 visits); its REML covariance has an
+    element ~1e-8, hence the absolute tolerance."""
+    five = pd.read_csv(REFERENCE / "marginal" / "five.csv")
+    ref = REF["five"][key]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = marginal_model("sledai ~ C(visit)", five, subject="id", time="visit",
+                           covariance=covariance, df_method="satterthwaite")
+    assert f.converged and f.n_subjects == 5 and f.n_obs == 14
+    np.testing.assert_allclose(f.fixed_effects["estimate"], ref["coef"], rtol=REL)
+    np.testing.assert_allclose(f.fixed_effects["std_error"], ref["se"], rtol=REL)
+    assert f.loglik == pytest.approx(ref["logLik"], rel=1e-6)
+    np.testing.assert_allclose(f.covariance.to_numpy(), np.array(ref["cov"]), rtol=REL, atol=1e-5)
+    if key == "cs":  # the estimated within-subject covariance is negative (-0.5985)
+        assert f.covariance_parameters["cs"] == pytest.approx(-0.5985037, rel=1e-5)
+        assert [str(w.message) for w in caught] == f.warnings
+        assert "non-positive within-subject covariance" in f.warnings[0]
+
+
+def test_negative_cs_correlation_equals_nlme():
+    neg = pd.read_csv(REFERENCE / "marginal" / "negative.csv")
+    ref = REF["negative"]
+    with pytest.warns(SmallTrialWarning, match="not the random-intercept model"):
+        f = marginal_model("y ~ C(visit)", neg, subject="id", time="visit", covariance="cs",
+                           df_method="residual")
+    assert f.correlation.iloc[0, 1] == pytest.approx(ref["rho"], rel=REL)
+    assert f.loglik == pytest.approx(ref["logLik"], rel=1e-6)
+    np.testing.assert_allclose(f.fixed_effects["std_error"], ref["se"], rtol=REL)
+    assert list(f.covariance.index) == [1, 2, 3]

@@ -25,6 +25,12 @@ d$visit <- factor(d$visit, levels = visits)
 d$vnum <- as.integer(d$visit)
 d$id <- factor(d$id)
 
+gls_summary_d <- function(fit, data, who) {
+  V <- getVarCov(fit, individual = who)
+  list(coef = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
+       names = names(coef(fit)), logLik = as.numeric(logLik(fit)),
+       cov = unname(matrix(unclass(V), nrow(V))), n = nrow(data), p = length(coef(fit)))
+}
 gls_summary <- function(fit) {
   V <- getVarCov(fit, individual = "p01")   # p01 has all four visits
   list(coef = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
@@ -82,7 +88,36 @@ for (nm in c("ar1", "un")) {
   em2 <- emmeans(fit, ~ visit, mode = "df.error")
   out[[nm]]$emmeans_resid <- em_frame(em2)
 }
+# Five patients (Mackensen et al. 2022 size), SLEDAI-like outcome at 3 visits, one missing visit
+s5 <- data.frame(id = rep(sprintf("m%d", 1:5), each = 3), visit = rep(c("baseline", "month 3", "month 6"), 5),
+                 sledai = c(16, 2, 0, 12, 4, 0, 8, 0, 2, 10, 6, 4, 14, 2, 0))
+s5 <- s5[-6, ]
+write.csv(s5, "five.csv", row.names = FALSE)
+s5$visit <- factor(s5$visit); s5$vnum <- as.integer(s5$visit)
+small <- list()
+small$cs <- gls_summary_d(gls(sledai ~ visit, s5, correlation = corCompSymm(form = ~ 1 | id), method = "REML"), s5, "m1")
+small$ar1 <- gls_summary_d(gls(sledai ~ visit, s5, correlation = corAR1(form = ~ vnum | id), method = "REML"), s5, "m1")
+small$un <- gls_summary_d(gls(sledai ~ visit, s5, correlation = corSymm(form = ~ vnum | id),
+                              weights = varIdent(form = ~ 1 | visit), method = "REML"), s5, "m1")
+m5 <- lmer(sledai ~ visit + (1 | id), s5, REML = TRUE)
+for (ddf in c("Kenward-Roger", "Satterthwaite")) {
+  sm <- summary(m5, ddf = ddf)$coefficients
+  small[[ddf]] <- list(se = unname(sm[, "Std. Error"]), df = unname(sm[, "df"]), p = unname(sm[, "Pr(>|t|)"]))
+}
+out$five <- small
+
+# Negative within-subject correlation: compound symmetry still fits (nlme allows rho > -1/(T-1))
+neg <- expand.grid(visit = 1:3, id = sprintf("q%02d", 1:8))
+u <- rnorm(8)
+neg$y <- round(5 + c(0, 1, 2)[neg$visit] + rnorm(24) - rep(u, each = 3) * c(1, -1, 0)[neg$visit] * 1.5, 3)
+write.csv(neg, "negative.csv", row.names = FALSE)
+neg$visit <- factor(neg$visit)
+out$negative <- gls_summary_d(gls(y ~ visit, neg, correlation = corCompSymm(form = ~ 1 | id), method = "REML"),
+                              neg, "q01")
+out$negative$rho <- as.numeric(coef(gls(y ~ visit, neg, correlation = corCompSymm(form = ~ 1 | id),
+                                        method = "REML")$modelStruct$corStruct, unconstrained = FALSE))
 write_json(out, "marginal.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
+cat("five:\n"); print(out$five$cs$cov); print(out$five$un$cov); cat("negative rho", out$negative$rho, "\n")
 cat("cs rho", out$cs$rho, " ar1 rho", out$ar1$rho, "\n")
 print(summary(cs)$tTable); print(out$lmm_kr$df); print(out$lmm_sat$df)
 print(out$ar1$emmeans_sat$df); print(out$un$emmeans_sat$df)
