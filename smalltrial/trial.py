@@ -143,7 +143,10 @@ class Trial:
             visits = self.visits()
             shown = ", ".join(visits[:12]) + (f", ... ({len(visits)} in all)" if len(visits) > 12 else "")
             params = list(dict.fromkeys(meas["parameter"].astype(str)))
-            pshown = ", ".join(params[:10]) + (f", ... ({len(params)} in all)" if len(params) > 10 else "")
+            items = [q for q in params if q.startswith("sledai_")]
+            if items:  # the SLEDAI-2K item rows, collapsed
+                params = [q for q in params if q not in items] + [f"sledai_<{len(items)} items>"]
+            pshown = ", ".join(params[:14]) + (f", ... ({len(params)} in all)" if len(params) > 14 else "")
             lines.append(f"  measurements: {len(meas)} rows")
             lines.append(f"  visits:       {shown}")
             lines.append(f"  parameters:   {pshown}")

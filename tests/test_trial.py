@@ -357,6 +357,8 @@ def test_repr_and_copy():
     assert text.splitlines()[0] == "Trial 'muller2024' (SYNTHETIC data)"
     assert "subjects:     15 (SLE 8, IIM 3, SSc 4)" in text
     assert "crs 11" in text and "icans 1" in text and "last_contact 15" in text
+    assert ("  parameters:   sledai2k, pga, prednisone_mg, immunosuppressants, upcr, c3, c4, "
+            "anti_dsdna, cd19_bcells, car_t, ck, mrss, sledai_<24 items>") in text
     copy = trial.copy()
     copy.subjects.loc[0, "age"] = 99
     assert trial.subjects.loc[0, "age"] != 99
