@@ -73,8 +73,24 @@ _QTOL = math.sqrt(np.finfo(float).eps)
 # --------------------------------------------------------------------------------------------
 
 
-def _time_event(data: Any, time: str, event: str, *, name: str = "data"):
-    """Validated float times (finite, >= 0) and 0/1 integer events from a tidy frame."""
+def _timefix(t: np.ndarray) -> np.ndarray:
+    """R ``survival::aeqSurv`` (survfit/survdiff ``timefix=TRUE``): times closer than
+    sqrt(machine eps) (absolutely, or relative to the mean |time|) are made equal."""
+    y = np.unique(t)
+    if y.size < 2:
+        return t
+    dy = np.diff(y)
+    tol = _QTOL
+    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
+    if not tied.any():
+        return t
+    cuts = y[np.concatenate([[True], ~tied])]
+    return cuts[np.searchsorted(cuts, t, side="right") - 1]
+
+
+def _time_event(data: Any, time: str, event: str, *, name: str = "data", timefix: bool = True):
+    """Validated float times (finite, >= 0) and 0/1 integer events from a tidy frame
+    (times aggregated as R's ``aeqSurv`` when ``timefix``)."""
     data = _v.check_frame(data, name)
     _v.check_columns(data, [time, event], name)
     t = _v.check_numeric_column(data, time, name=name)
@@ -93,7 +109,10 @@ def _time_event(data: Any, time: str, event: str, *, name: str = "data"):
             f"column {event!r} of {name} must be 0 (censored) or 1 (event); got "
             f"{', '.join(map(repr, values[:5]))} ({_v.describe_rows(data, bad)})"
         )
-    return t.to_numpy(dtype=float), e.to_numpy(dtype=float).astype(np.int64)
+    tt = t.to_numpy(dtype=float)
+    if timefix:
+        tt = _timefix(tt)
+    return tt, e.to_numpy(dtype=float).astype(np.int64)
 
 
 def _check_times(times: Any, name: str = "times") -> np.ndarray:
@@ -469,7 +488,8 @@ def kaplan_meier(
         :class:`KaplanMeierGroups` (groups in sorted order).
 
     Method: product-limit estimator; at tied times all events are counted before censorings
-    (censored subjects are in the risk set at their censoring time). Variance of log S by
+    (censored subjects are in the risk set at their censoring time). Times that differ by
+    less than sqrt(machine eps) are treated as tied, as survfit's ``timefix=TRUE``. Variance of log S by
     Greenwood's formula sum d/(n(n-d)) (survfit's ``std.err``); ``table.std_error`` is the SE
     of S (``summary.survfit``). Quantiles follow ``quantile.survfit`` (Brookmeyer & Crowley
     1982 interval). Kaplan & Meier, JASA 1958;53:457.
@@ -489,11 +509,11 @@ def kaplan_meier(
         data = _v.check_frame(data)
         _v.check_columns(data, [group])
         _v.check_no_missing(data, group)
-        _time_event(data, time, event)  # validate the whole frame first
-        labels = sorted(pd.unique(data[group]), key=lambda x: (str(type(x)), x))
+        t_all, e_all = _time_event(data, time, event)  # timefix over all data, as survfit
+        glab = data[group].to_numpy()
+        labels = sorted(pd.unique(glab), key=lambda x: (str(type(x)), x))
         estimates = {
-            lab: kaplan_meier(data.loc[data[group] == lab], time=time, event=event,
-                              level=level, conf_type=conf_type)
+            lab: _km_from_arrays(t_all[glab == lab], e_all[glab == lab], level, conf_type)
             for lab in labels
         }
         first = next(iter(estimates.values()))
@@ -833,7 +853,7 @@ def follow_up_summary(
         t = tt.to_numpy(float)
         rkm = math.nan
     else:
-        t, _ = _time_event(data, time, event)
+        t, _ = _time_event(data, time, event, timefix=False)
         rkm = median_follow_up(data, time=time, event=event).estimate
     total = float(t.sum())
     return FollowUpSummary(
@@ -971,7 +991,7 @@ def _cif_ci(est: np.ndarray, var: np.ndarray, level: float):
     """log(-log) interval est^exp(+-z*sd/(est*log(est))) (Choudhury 2002; Pintilie 2006)."""
     z = stats.norm.ppf(1.0 - (1.0 - level) / 2.0)
     sd = np.sqrt(var)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         a = z * sd / (est * np.log(est))
         lower = est ** np.exp(-a)
         upper = est ** np.exp(a)

@@ -33,6 +33,9 @@ km_data <- list(
   event_at_zero = list(time = c(0, 0, 5, 10, 10), event = c(1, 0, 1, 0, 1)),
   # B-cell-like: 5 patients, mean ~110 days
   bcell5 = list(time = c(70, 98, 112, 126, 154), event = c(1, 1, 1, 1, 1)),
+  # times equal up to rounding: survfit's timefix (aeqSurv) merges them
+  near_ties = list(time = c(1, 1 + 1e-10, 2, 2, 3, 3.000000001, 5),
+                   event = c(1, 1, 0, 1, 1, 0, 1)),
   nonint = list(time = c(0.5, 1.25, 1.25, 2.75, 3.1, 4.4, 4.4, 6.0),
                 event = c(1, 0, 1, 1, 0, 1, 1, 0))
 )
