@@ -1,0 +1,140 @@
+"""Input handling shared by the figure builders (tidy frames or Trial-like objects)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from smalltrial._errors import SmallTrialError
+from smalltrial._validate import check_columns, check_frame, check_no_missing, check_numeric_column
+from smalltrial.figures._style import PALETTE
+
+DAYS_PER_MONTH = 30.4375
+GREY = "#8C8C8C"
+LIGHT_GREY = "#DDDDDD"
+
+#: parameters drawn on a log axis by default
+LOG_PARAMETERS = frozenset({"upcr", "cd19_bcells", "car_t"})
+
+#: default labels (used when the trial has no `parameters` table)
+PARAMETER_LABELS: dict[str, str] = {
+    "sledai2k": "SLEDAI-2K",
+    "pga": "PGA",
+    "prednisone_mg": "Prednisone (mg/day)",
+    "upcr": "UPCR (g/g)",
+    "c3": "C3 (g/L)",
+    "c4": "C4 (g/L)",
+    "anti_dsdna": "Anti-dsDNA (IU/mL)",
+    "cd19_bcells": "CD19+ B cells (cells/\u00b5L)",
+    "car_t": "CAR-T cells (% of CD3+ T cells)",
+}
+
+
+def is_trial(data: Any) -> bool:
+    """Duck typing for smalltrial.Trial: has the tidy frames as attributes."""
+    import pandas as pd
+
+    return not isinstance(data, pd.DataFrame) and (
+        hasattr(data, "events") or hasattr(data, "measurements")
+    )
+
+
+def trial_frame(data: Any, attribute: str, name: str = "data"):
+    """``data.<attribute>`` for a Trial-like object, or ``data`` itself for a DataFrame."""
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return check_frame(data, name)
+    frame = getattr(data, attribute, None)
+    if frame is None:
+        raise SmallTrialError(
+            f"{name} must be a pandas DataFrame or a Trial with a {attribute!r} table; "
+            f"got {type(data).__name__}"
+        )
+    return check_frame(frame, f"{name}.{attribute}")
+
+
+def parameters_table(data: Any):
+    """The optional `parameters` table of a Trial-like object (None for frames)."""
+    import pandas as pd
+
+    table = None if isinstance(data, pd.DataFrame) else getattr(data, "parameters", None)
+    if table is None or not isinstance(table, pd.DataFrame) or "parameter" not in table:
+        return None
+    return table
+
+
+def parameter_info(data: Any, parameter: str | None) -> dict[str, Any]:
+    """Row of the parameters table for ``parameter`` as a dict ({} when unknown)."""
+    table = parameters_table(data)
+    if table is None or parameter is None:
+        return {}
+    rows = table.loc[table["parameter"] == parameter]
+    if len(rows) == 0:
+        return {}
+    return {k: v for k, v in rows.iloc[0].to_dict().items()}
+
+
+def finite(value: Any) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def select_parameter(frame, parameter: str | None, name: str = "data"):
+    """Rows of one parameter (long format); the whole frame when ``parameter`` is None."""
+    if parameter is None:
+        return frame
+    check_columns(frame, ["parameter"], name)
+    rows = frame.loc[frame["parameter"] == parameter]
+    if len(rows) == 0:
+        present = sorted(map(str, frame["parameter"].dropna().unique()))
+        raise SmallTrialError(
+            f"parameter {parameter!r} not found in column 'parameter' of {name}; "
+            f"present: {', '.join(map(repr, present[:12]))}"
+        )
+    return rows
+
+
+def numeric(frame, column: str, *, subject: str | None = None, name: str = "data", missing=False):
+    """Column as float numpy array after validation (no missing values unless allowed)."""
+    values = check_numeric_column(frame, column, subject=subject, name=name)
+    if not missing:
+        check_no_missing(frame, column, subject=subject, name=name)
+    return values.to_numpy(dtype=float)
+
+
+def sorted_levels(values) -> list:
+    """Unique levels in a deterministic order (numeric or string sort, NaN dropped)."""
+    levels = [v for v in dict.fromkeys(values) if not (isinstance(v, float) and math.isnan(v))]
+    try:
+        return sorted(levels)
+    except TypeError:
+        return sorted(levels, key=str)
+
+
+def color_map(levels) -> dict:
+    """Level -> Okabe-Ito colour, cycling after eight."""
+    return {level: PALETTE[i % len(PALETTE)] for i, level in enumerate(levels)}
+
+
+def subject_colors(frame, subject: str, hue: str | None, *, grey_if_many: bool, overlay: bool):
+    """Colour of each subject's line and the legend mapping (None when no legend)."""
+    subjects = sorted_levels(frame[subject].tolist())
+    if hue is not None:
+        check_columns(frame, [hue], "data")
+        levels = sorted_levels(frame[hue].tolist())
+        cmap = color_map(levels)
+        first = frame.drop_duplicates(subject).set_index(subject)[hue]
+        return {s: cmap.get(first.get(s), GREY) for s in subjects}, cmap
+    if overlay or (grey_if_many and len(subjects) > len(PALETTE) - 1):
+        return {s: GREY for s in subjects}, None
+    cmap = color_map(subjects)
+    return cmap, cmap
+
+
+def to_numpy(values) -> np.ndarray:
+    return np.asarray(values, dtype=float)

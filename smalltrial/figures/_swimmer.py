@@ -1,0 +1,291 @@
+"""Swimmer plot: one lane per patient, phases as segments, events as markers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from smalltrial._errors import SmallTrialError
+from smalltrial._validate import check_choice, check_columns
+from smalltrial.figures._common import (
+    DAYS_PER_MONTH,
+    LIGHT_GREY,
+    is_trial,
+    numeric,
+    trial_frame,
+)
+from smalltrial.figures._style import OKABE_ITO, _drawing, new_figure
+
+EVENTS = (
+    "b_cell_reconstitution",
+    "remission",
+    "relapse",
+    "crs",
+    "icans",
+    "death",
+    "last_contact",
+)
+
+#: how each event is drawn: (legend label, marker, face colour, edge colour, size)
+MARKERS: dict[str, tuple[str, str, str, str, float]] = {
+    "remission": ("Remission onset", "v", OKABE_ITO["bluish_green"], "#000000", 4.0),
+    "b_cell_reconstitution": (
+        "B-cell reconstitution", "o", OKABE_ITO["sky_blue"], OKABE_ITO["blue"], 3.5,
+    ),
+    "relapse": ("Relapse", "X", OKABE_ITO["vermillion"], "#000000", 4.5),
+    "crs": ("CRS (number: grade)", "s", OKABE_ITO["orange"], "#000000", 3.5),
+    "icans": ("ICANS (number: grade)", "D", OKABE_ITO["reddish_purple"], "#000000", 3.2),
+    "death": ("Death", "$\u2020$", "#000000", "#000000", 5.0),
+}
+
+SEGMENTS: dict[str, tuple[str, str, float, float]] = {
+    # key: (legend label, colour, lane height, alpha)
+    "follow_up": ("Follow-up", LIGHT_GREY, 0.72, 1.0),
+    "remission": ("Remission", OKABE_ITO["bluish_green"], 0.72, 0.45),
+    "aplasia": ("B-cell aplasia", OKABE_ITO["blue"], 0.22, 1.0),
+}
+
+
+@dataclass
+class Lane:
+    """What the swimmer plot draws for one subject (days since infusion)."""
+
+    subject: Any
+    end: float  # last contact, or death
+    alive: bool
+    aplasia: tuple[float, float]
+    remissions: list[tuple[float, float]] = field(default_factory=list)
+    events: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # (day, grade)
+
+
+def swimmer_lanes(
+    events,
+    *,
+    subject: str = "subject",
+    day: str = "day",
+    event: str = "event",
+    grade: str = "grade",
+) -> list[Lane]:
+    """Derive the swimmer lanes from a tidy events table, sorted by follow-up (longest first).
+
+    Follow-up ends at death if the subject died, else at ``last_contact`` (exactly one per
+    subject is required). B-cell aplasia runs from day 0 to the first B-cell reconstitution
+    (to the end of follow-up if none). A remission runs from its onset to the next relapse
+    (to the end of follow-up if none).
+    """
+    import pandas as pd
+
+    check_columns(events, [subject, day, event], "events")
+    days = numeric(events, day, subject=subject, name="events")
+    kinds = events[event].astype(str).to_numpy()
+    bad = sorted(set(kinds) - set(EVENTS))
+    if bad:
+        raise SmallTrialError(
+            f"column {event!r} of events has unknown event(s) {', '.join(map(repr, bad))}; "
+            f"allowed: {', '.join(EVENTS)}"
+        )
+    if np.any(days < 0):
+        who = events.loc[days < 0, subject].tolist()
+        raise SmallTrialError(
+            f"column {day!r} of events must be >= 0 (days since infusion); got "
+            f"{days[days < 0].tolist()} (subject {who[:5]!r})"
+        )
+    grades = (
+        pd.to_numeric(events[grade], errors="coerce").to_numpy(float)
+        if grade in events.columns
+        else np.full(len(events), np.nan)
+    )
+    frame = pd.DataFrame(
+        {"subject": events[subject].to_numpy(), "day": days, "event": kinds, "grade": grades}
+    )
+    contacts = frame.loc[frame["event"] == "last_contact"].groupby("subject", sort=False).size()
+    subjects = list(dict.fromkeys(frame["subject"].tolist()))
+    wrong = [s for s in subjects if contacts.get(s, 0) != 1]
+    if wrong:
+        raise SmallTrialError(
+            f"every subject needs exactly one 'last_contact' event in column {event!r}; "
+            f"subject {wrong[:5]!r} has {[int(contacts.get(s, 0)) for s in wrong[:5]]}"
+        )
+    lanes = []
+    for sid in subjects:
+        rows = frame.loc[frame["subject"] == sid].sort_values(["day", "event"], kind="mergesort")
+        last = float(rows.loc[rows["event"] == "last_contact", "day"].iloc[0])
+        deaths = rows.loc[rows["event"] == "death", "day"]
+        alive = len(deaths) == 0
+        end = last if alive else float(deaths.min())
+        end = max(end, float(rows["day"].max()))
+        recon = rows.loc[rows["event"] == "b_cell_reconstitution", "day"]
+        aplasia = (0.0, float(recon.min()) if len(recon) else end)
+        remissions: list[tuple[float, float]] = []
+        start = None
+        for kind, when in zip(rows["event"], rows["day"], strict=True):
+            if kind == "remission" and start is None:
+                start = float(when)
+            elif kind == "relapse" and start is not None:
+                remissions.append((start, float(when)))
+                start = None
+        if start is not None:
+            remissions.append((start, end))
+        marks: dict[str, list[tuple[float, float]]] = {}
+        for kind, when, g in zip(rows["event"], rows["day"], rows["grade"], strict=True):
+            if kind in MARKERS:
+                marks.setdefault(kind, []).append((float(when), float(g)))
+        lanes.append(Lane(sid, end, alive, aplasia, remissions, marks))
+    lanes.sort(key=lambda lane: (-lane.end, str(lane.subject)))
+    return lanes
+
+
+def _rects(ax, spans, height, color, alpha, gid, label):
+    from matplotlib.collections import PolyCollection
+
+    verts = [
+        [(x0, y - height / 2), (x1, y - height / 2), (x1, y + height / 2), (x0, y + height / 2)]
+        for x0, x1, y in spans
+    ]
+    coll = PolyCollection(
+        verts, facecolors=color, edgecolors="none", alpha=alpha, gid=gid, label=label
+    )
+    ax.add_collection(coll, autolim=True)
+    return coll
+
+
+def _arrow_handler():
+    from matplotlib.legend_handler import HandlerPatch
+    from matplotlib.patches import FancyArrow
+
+    def make(legend, orig_handle, xdescent, ydescent, width, height, fontsize):
+        return FancyArrow(
+            0, height / 2, width, 0, width=0.0, length_includes_head=True,
+            head_width=0.8 * height, head_length=0.35 * width, color="#000000", linewidth=0.6,
+        )
+
+    return HandlerPatch(patch_func=make)
+
+
+def swimmer(
+    data: Any,
+    *,
+    subject: str = "subject",
+    day: str = "day",
+    event: str = "event",
+    grade: str = "grade",
+    unit: str = "days",
+    legend: bool = True,
+    ax: Any = None,
+    style: str | None = None,
+    columns: float = 1,
+    height_mm: float | None = None,
+):
+    """Swimmer plot of follow-up after CAR-T infusion, one lane per patient.
+
+    Parameters
+    ----------
+    data : a Trial (its ``events`` table is used) or a tidy events DataFrame with columns
+        ``subject, day, event, grade`` (names configurable), ``event`` in
+        b_cell_reconstitution, remission, relapse, crs, icans, death, last_contact.
+    unit : ``"days"`` or ``"months"`` (30.4375 days) on the x axis.
+    legend : a legend that explains every segment and marker drawn.
+
+    Lanes are sorted by follow-up, the longest at the top (ties by subject id). Segments:
+    follow-up (grey), B-cell aplasia (day 0 to reconstitution, thin dark bar), remission
+    (onset to relapse or end of follow-up). Markers: remission onset, B-cell reconstitution,
+    relapse, CRS and ICANS (grade printed above the marker), death; an arrow at the end of
+    the lane marks a patient alive at last contact (follow-up ongoing). Returns the Axes.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from smalltrial import figures
+    >>> ev = pd.DataFrame({"subject": ["P1", "P1", "P2"], "day": [30, 200, 150],
+    ...                    "event": ["remission", "last_contact", "last_contact"],
+    ...                    "grade": [None, None, None]})
+    >>> ax = figures.swimmer(ev)
+    """
+    check_choice(unit, "unit", ["days", "months"])
+    frame = trial_frame(data, "events", "data") if is_trial(data) else trial_frame(data, "", "data")
+    lanes = swimmer_lanes(frame, subject=subject, day=day, event=event, grade=grade)
+    scale = 1.0 if unit == "days" else 1.0 / DAYS_PER_MONTH
+    n = len(lanes)
+    if height_mm is None:
+        height_mm = min(30.0 + 5.0 * n, 230.0)
+
+    with _drawing(style, ax):
+        if ax is None:
+            _, ax = new_figure(style, columns, height_mm=height_mm)
+        handles = []
+        ys = np.arange(n, dtype=float)
+        spans = {
+            "follow_up": [(0.0, lane.end * scale, y) for lane, y in zip(lanes, ys, strict=True)],
+            "remission": [
+                (a * scale, b * scale, y)
+                for lane, y in zip(lanes, ys, strict=True)
+                for a, b in lane.remissions
+            ],
+            "aplasia": [
+                (lane.aplasia[0] * scale, lane.aplasia[1] * scale, y)
+                for lane, y in zip(lanes, ys, strict=True)
+            ],
+        }
+        for key in ("follow_up", "remission", "aplasia"):
+            label, color, height, alpha = SEGMENTS[key]
+            if spans[key]:
+                handles.append(
+                    _rects(ax, spans[key], height, color, alpha, f"swimmer-phase-{key}", label)
+                )
+        for kind, (label, marker, face, edge, size) in MARKERS.items():
+            dy = {"crs": -0.17, "icans": 0.17}.get(kind, 0.0)  # CRS above, ICANS below
+            pts = [
+                (when * scale, y + dy, g)
+                for lane, y in zip(lanes, ys, strict=True)
+                for when, g in lane.events.get(kind, [])
+            ]
+            if not pts:
+                continue
+            xy = np.array([(p[0], p[1]) for p in pts], dtype=float)
+            line = ax.plot(
+                xy[:, 0], xy[:, 1], linestyle="none", marker=marker, markersize=size,
+                markerfacecolor=face, markeredgecolor=edge, markeredgewidth=0.4,
+                label=label, gid=f"swimmer-{kind}", zorder=4,
+            )[0]
+            handles.append(line)
+            if kind in ("crs", "icans"):
+                for x, y, g in pts:
+                    if np.isfinite(g):
+                        ax.annotate(
+                            f"{int(g)}" if float(g).is_integer() else f"{g:g}",
+                            (x, y), xytext=(0, 2.2 if kind == "crs" else -2.2),
+                            textcoords="offset points", ha="center",
+                            va="bottom" if kind == "crs" else "top", fontsize="x-small",
+                            gid=f"swimmer-{kind}-grade",
+                        )
+        xmax = max(lane.end for lane in lanes) * scale
+        reach = 0.04 * xmax if xmax > 0 else 1.0
+        arrows = [(lane.end * scale, y) for lane, y in zip(lanes, ys, strict=True) if lane.alive]
+        for x, y in arrows:
+            ax.annotate(
+                "", xy=(x + reach, y), xytext=(x, y),
+                arrowprops={"arrowstyle": "-|>", "color": "#000000", "linewidth": 0.6,
+                            "mutation_scale": 5, "shrinkA": 0, "shrinkB": 0},
+                gid="swimmer-ongoing",
+            )
+        ax.set_yticks(ys, [str(lane.subject) for lane in lanes])
+        ax.set_ylim(n - 0.5, -0.5)  # longest follow-up on top
+        ax.set_xlim(0.0, xmax + 2.2 * reach)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.set_xlabel(f"{'Days' if unit == 'days' else 'Months'} since CAR-T infusion")
+        if legend:
+            handler_map = {}
+            if arrows:
+                from matplotlib.patches import FancyArrow
+
+                proxy = FancyArrow(0, 0, 1, 0, color="#000000", label="Alive at last contact")
+                handles.append(proxy)
+                handler_map[proxy] = _arrow_handler()
+            ax.legend(
+                handles=handles, handler_map=handler_map, loc="lower center",
+                bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize="small", handletextpad=0.4,
+            )
+    return ax
