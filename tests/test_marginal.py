@@ -171,13 +171,33 @@ def test_satterthwaite_nonlinear_and_unstructured(data, covariance, key):
                                REF[key]["change_sat"]["df"], rtol=2.5e-2)
 
 
-def test_between_within_df_hand(data):
-    """SAS DDFM=BW by hand: 48 rows, 14 subjects, rank 5; between-subject columns Intercept and
-    cohort (rank 2): 14 - 2 = 12; within (3 visit columns): 48 - 14 - 3 = 31."""
+def test_between_within_df_equal_nlme_lme(data):
+    """nlme::lme's between-within rule (as mixed_model), R fixture, and by hand: 48 rows,
+    14 subjects; 3 within-subject columns: 48 - 14 - 3 = 31; cohort (between): 14 - 1 - 1 = 12;
+    the intercept gets the larger, 31. Contrasts: smallest df of the coefficients involved."""
     f = fit(data, "cs", "between-within")
-    assert list(f.fixed_effects["df"]) == [12, 31, 31, 31, 12]
+    assert list(f.fixed_effects["df"]) == REF["lme_bw"] == [31, 31, 31, 31, 12]
     assert list(f.change_from_baseline("visit")["df"]) == [31, 31, 31]
-    assert list(f.marginal_means("visit")["df"]) == [12, 12, 12, 12]
+    assert list(f.marginal_means("visit")["df"]) == [12, 12, 12, 12]  # involve cohort (1/2)
+    five = pd.read_csv(REFERENCE / "marginal" / "five.csv")
+    f5 = marginal_model("sledai ~ C(visit)", five, subject="id", time="visit",
+                        covariance="ar1", df_method="between-within")
+    assert list(f5.fixed_effects["df"]) == REF["five"]["lme_bw"] == [7, 7, 7]
+
+
+def test_text_visit_order_like_mixed_model(data):
+    """Text visits are ordered by the median `day` (not alphabetically: 'week 12' < 'week 4')."""
+    txt = data.assign(visit=data["visit"].astype(str))
+    txt["day"] = txt["visit"].str.slice(5).astype(int) * 7
+    f = marginal_model(FORMULA, txt, subject="id", time="visit", covariance="ar1",
+                       df_method="residual")
+    assert list(f.covariance.index) == VISITS
+    np.testing.assert_allclose(f.fixed_effects["estimate"], REF["ar1"]["coef"], rtol=REL)
+    assert list(f.change_from_baseline("visit")["visit"]) == VISITS[1:]
+    # without a day column: first appearance (the CSV is sorted by subject, then visit)
+    f2 = marginal_model(FORMULA, txt.drop(columns="day"), subject="id", time="visit",
+                        covariance="ar1", df_method="residual")
+    assert list(f2.covariance.index) == VISITS
 
 
 def test_missing_outcome_rows_and_string_time(data):
@@ -232,6 +252,11 @@ def test_bad_input(data):
     one = data[data["visit"] == "week 0"]
     with pytest.raises(SmallTrialError, match="single level"):
         marginal_model("y ~ 1", one, covariance="cs", **kw)
+    with pytest.raises(SmallTrialError, match="single subject \\('p01'\\)"):
+        marginal_model("y ~ C(visit)", data[data["id"] == "p01"], covariance="cs", **kw)
+    aliased = data.assign(base=(data["visit"] == "week 0").astype(float))
+    with pytest.raises(SmallTrialError, match="not identifiable .*rank 4 < 5"):
+        marginal_model("y ~ C(visit) + base", aliased, covariance="cs", **kw)
     f = fit(data, "cs", "kenward-roger")
     with pytest.raises(SmallTrialError, match="by='arm' is not a categorical variable"):
         f.marginal_means("arm")

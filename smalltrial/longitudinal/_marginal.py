@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -353,6 +354,61 @@ def _pd():
     return pd
 
 
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def _identifiers(text: str) -> set[str]:
+    names = set(_IDENT.findall(text))
+    return names | set(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", text))
+
+
+def _order_levels(data, column: str, subject: str):
+    """Level order of a non-numeric column: the rule of ``mixed_model`` (``_mixed.py``)."""
+    import pandas as pd
+
+    col = data[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return list(col.cat.categories)
+    values = col.astype(object)
+    varies = (data.assign(_v=values).groupby(subject, sort=False)["_v"].nunique() > 1).any()
+    if not varies:
+        return sorted(pd.unique(values), key=str)
+    if "day" in data.columns and pd.api.types.is_numeric_dtype(data["day"]) and (
+        not pd.api.types.is_bool_dtype(data["day"])
+    ):
+        med = data.assign(_v=values).groupby("_v", sort=False)["day"].median()
+        first = {v: i for i, v in enumerate(pd.unique(values))}
+        return sorted(med.index, key=lambda v: (med[v], first[v]))
+    return list(pd.unique(values))
+
+
+def _between_within_df(X: np.ndarray, groups: np.ndarray, M: int) -> np.ndarray:
+    """Between-within df per column of X: R ``nlme::lme``'s rule for one grouping level
+    (Pinheiro & Bates 2000, sec. 2.4.2; the same rule as ``mixed_model``): a column varying
+    within some subject gets ``N - M - (number of such columns)``, a column constant within
+    every subject ``M - 1 - (number of such columns)``, the intercept the larger of the two."""
+    n, p = X.shape
+    tol = np.sqrt(np.finfo(float).eps)
+
+    def const(x):
+        return bool(np.all(np.abs(x if x[0] == 0 else x / x[0] - 1) < tol))
+
+    intercept = np.array([const(X[:, j]) for j in range(p)])
+    within = np.array([
+        not intercept[j] and any(not const(X[groups == s, j]) for s in range(M))
+        for j in range(p)
+    ])
+    df_between = M - int(np.sum(~within & ~intercept))
+    df_within = n - M - int(np.sum(within))
+    if intercept.any():
+        df_between -= 1
+    else:
+        df_within += 1
+    out = np.where(within, df_within, df_between).astype(float)
+    out[intercept] = max(df_between, df_within)
+    return out
+
+
 def _names_in(code: str) -> set[str]:
     try:
         tree = ast.parse(code, mode="eval")
@@ -387,18 +443,23 @@ def marginal_model(
         (missing visits need no rows).
     subject, time : str
         Subject id and time/visit columns. The levels of ``time`` index the covariance matrix:
-        the categories of a pandas Categorical, else the sorted unique values. AR(1) uses the
-        position of the level (equally spaced visits, as SAS ``TYPE=AR(1)``).
+        the categories of a pandas Categorical; numbers sorted; text ordered as in
+        ``mixed_model`` (by the median of a numeric ``day`` column when data has one, else by
+        first appearance). The same order applies to text columns in the formula that vary
+        within subjects; text constant within subjects is sorted. The first level is the
+        reference and the default baseline. AR(1) uses the position of the level (equally
+        spaced visits, as SAS ``TYPE=AR(1)``).
     covariance : {"unstructured", "cs", "ar1"}
         Within-subject covariance. Unstructured needs more subjects than visits and every
         pair of visits observed together in some subject.
     df_method : {"kenward-roger", "satterthwaite", "residual", "between-within"}
         Kenward-Roger (adjusted covariance and df; Kenward & Roger 1997 as SAS ``DDFM=KR`` and
         pbkrtest), Satterthwaite (observed information, as lmerTest), residual (N - rank X),
-        or between-within (SAS ``DDFM=BW``: terms constant within every subject get
-        ``n_subjects - rank(between-subject columns)``, the others
-        ``N - n_subjects - rank(within-subject columns)``; a contrast gets the smallest df of the
-        terms it involves).
+        or between-within (R ``nlme::lme``'s rule, as ``mixed_model``: a column of X varying
+        within some subject gets ``N - M - (number of such columns)``, a column constant within
+        every subject ``M - 1 - (number of such columns)``, the intercept the larger; SAS
+        ``DDFM=BW`` differs in giving the intercept the between-subject df; a contrast gets the
+        smallest df of the coefficients it involves).
     transform : None or "log"
         Fit log(outcome); marginal means and changes can be shown on the response scale.
     level : float
@@ -462,17 +523,37 @@ def marginal_model(
         raise SmallTrialError(f"column {lhs!r} of data has no non-missing values")
     frame["__y__"] = np.log(yv[keep]) if transform == "log" else yv[keep]
 
-    # time levels
-    tcol = data[time]
+    # level order of non-numeric columns (the same rule as mixed_model): a Categorical keeps its
+    # categories; text varying within subjects is ordered by median `day` (when data has a
+    # numeric `day` column), else by first appearance; text constant within subjects is sorted
+    source = data.loc[keep]
+    rhs_cols = [c for c in data.columns if isinstance(c, str) and c in _identifiers(rhs)]
+    for c in dict.fromkeys([*rhs_cols, time]):
+        if c == subject:
+            continue
+        col = frame[c]
+        if pd.api.types.is_bool_dtype(col):
+            frame[c] = pd.Categorical(col, categories=[False, True])
+        elif isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col):
+            levels_c = [lv for lv in _order_levels(source, c, subject) if (col == lv).any()]
+            frame[c] = pd.Categorical(col.astype(object) if not isinstance(
+                col.dtype, pd.CategoricalDtype) else col, categories=levels_c)
+    tcol = frame[time]
     if isinstance(tcol.dtype, pd.CategoricalDtype):
-        present = set(frame[time].tolist())
-        levels = [c for c in tcol.cat.categories if c in present]
+        levels = list(tcol.cat.categories)
     else:
-        levels = sorted(set(frame[time].tolist()))
+        levels = sorted(set(tcol.tolist()))
     T = len(levels)
-    pos = frame[time].map({lev: i for i, lev in enumerate(levels)}).to_numpy(dtype=np.int64)
+    pos = np.asarray(
+        frame[time].astype(object).map({lev: i for i, lev in enumerate(levels)}), dtype=np.int64
+    )
     subj_codes, subj_ids = pd.factorize(frame[subject])
     n_subj = len(subj_ids)
+    if n_subj < 2:
+        raise SmallTrialError(
+            f"column {subject!r} has a single subject ({subj_ids[0]!r}) with a non-missing "
+            f"{lhs!r}: the within-subject covariance is not identifiable"
+        )
 
     try:
         X_df = patsy.dmatrix(rhs, frame, return_type="dataframe", NA_action="raise")
@@ -609,12 +690,7 @@ def marginal_model(
             vcov = vcov - 0.5 * Phi @ np.einsum("kl,klpq->pq", kr.W, R) @ Phi
             vcov = (vcov + vcov.T) / 2
     A = 2 * np.linalg.inv(hess) if hess_pd else None
-    between = np.array([
-        all(np.ptp(X[subj_codes == s, j]) == 0 for s in range(n_subj)) for j in range(p)
-    ])
-    rank_b = np.linalg.matrix_rank(X[:, between]) if between.any() else 0
-    df_b = n_subj - rank_b
-    df_w = N - n_subj - (rank - rank_b)
+    bw_df = _between_within_df(X, subj_codes, n_subj)
 
     def df_of(Lrow):
         Lrow = np.asarray(Lrow, float)
@@ -624,9 +700,8 @@ def marginal_model(
             used = np.abs(Lrow) > 1e-12
             if not used.any():
                 return math.nan
-            dfs = np.where(between[used], df_b, df_w).astype(float)
-            dfs[dfs <= 0] = math.nan
-            return float(np.min(dfs))
+            dfs = bw_df[used]
+            return float(np.min(dfs)) if np.all(dfs > 0) else math.nan
         if df_method == "kenward-roger":
             return sdf.kr_ddf(Lrow[None, :], kr)
         if A is None:

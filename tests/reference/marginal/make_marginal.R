@@ -116,6 +116,9 @@ out$negative <- gls_summary_d(gls(y ~ visit, neg, correlation = corCompSymm(form
                               neg, "q01")
 out$negative$rho <- as.numeric(coef(gls(y ~ visit, neg, correlation = corCompSymm(form = ~ 1 | id),
                                         method = "REML")$modelStruct$corStruct, unconstrained = FALSE))
+# between-within df: nlme::lme's rule (the CS marginal model is this random-intercept model)
+out$lme_bw <- unname(summary(lme(y ~ visit + cohort, d, random = ~ 1 | id, method = "REML"))$tTable[, "DF"])
+out$five$lme_bw <- unname(summary(lme(sledai ~ visit, s5, random = ~ 1 | id, method = "REML"))$tTable[, "DF"])
 write_json(out, "marginal.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
 cat("five:\n"); print(out$five$cs$cov); print(out$five$un$cov); cat("negative rho", out$negative$rho, "\n")
 cat("cs rho", out$cs$rho, " ar1 rho", out$ar1$rho, "\n")
