@@ -64,7 +64,11 @@ def at_visit(trial, parameter: str, visit: str) -> pd.Series:
 
 
 def rounded_months(trial) -> pd.Series:
-    return np.round(trial.follow_up_days() / MONTH)
+    """Whole months of follow-up. Rule: nearest whole month (1 month = 30.4375 days); the
+    shipped data are built so that rounding down gives the same months."""
+    months = trial.follow_up_days() / MONTH
+    assert (np.floor(months) == np.round(months)).all()
+    return np.round(months)
 
 
 # ----------------------------------------------------------------------------- the API
