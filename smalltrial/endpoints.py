@@ -20,6 +20,11 @@ Kleene logic: a visit is *not* in remission as soon as one known criterion fails
 input is missing), in remission only when every criterion is known and met, and not evaluable
 otherwise. Grades are floats 0-5 with NaN for "not evaluable".
 
+These are scoring rules, not statistics: there is no R or SAS implementation to follow, so every
+threshold is tested at and next to its boundary against the published wording (tests/
+test_endpoints*.py), and the per-visit derivation reproduces Mackensen et al. (Nat Med 2022)
+DORIS remission at month 3 in 5/5 on the bundled SYNTHETIC item-level data.
+
 This module is loaded lazily (``smalltrial.endpoints`` on first access), so it imports pandas at
 the top.
 """
@@ -1605,13 +1610,13 @@ def remission_summary(
     return out
 
 
-def worst_toxicity_grade(data: Any, event: str = "crs") -> pd.DataFrame:
+def worst_toxicity_grade(events: Any, event: str = "crs") -> pd.DataFrame:
     """Per subject, the worst grade of a toxicity event (0 where the subject had none).
 
     Parameters
     ----------
-    data
-        a Trial, or its ``events`` DataFrame (``subject, day, event, grade``). Every subject in
+    events
+        the ``events`` DataFrame of a Trial, or the Trial itself (``subject, day, event, grade``). Every subject in
         the events (or, for a Trial, in ``subjects``) gets a row.
     event
         ``"crs"`` or ``"icans"`` (ASTCT 2019 grades 1-5).
@@ -1629,10 +1634,11 @@ def worst_toxicity_grade(data: Any, event: str = "crs") -> pd.DataFrame:
     """
     if event not in ("crs", "icans"):
         raise SmallTrialError(f"event must be one of 'crs', 'icans'; got {event!r}")
+    data = events
     events = getattr(data, "events", data)
     if not isinstance(events, pd.DataFrame):
         raise SmallTrialError(
-            f"data must be a Trial or an events DataFrame, got {type(data).__name__}"
+            f"events must be an events DataFrame or a Trial, got {type(data).__name__}"
         )
     check_columns(events, ("subject", "event", "grade"), "events")
     subjects = list(dict.fromkeys(events["subject"]))
