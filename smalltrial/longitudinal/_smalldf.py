@@ -247,8 +247,11 @@ def satterthwaite_ddf(L, vcov_beta, jacobian, vcov_varpar) -> float:
         return float(2 * var**2 / denom) if denom > 0 else float("inf")
 
 
-def reml_derivatives(blocks: Blocks):
+def reml_derivatives(blocks: Blocks, *, reml: bool = True):
     """Derivatives of the REML deviance for V linear in psi (blocks must carry residuals r).
+
+    With ``reml=False`` the same for the ML deviance profiled over beta
+    (``log|V| + r' V^-1 r``): the ``Phi`` terms of the trace parts drop out.
 
     Returns ``(gradient, hessian, jacobian)``:
     gradient_r = tr(Pi G_r) - r' V^-1 G_r V^-1 r (r = y - X beta-hat, so Pi y = V^-1 r);
@@ -281,9 +284,15 @@ def reml_derivatives(blocks: Blocks):
         Ktrace += np.einsum("mkab,mlba->kl", H, H)
         VGT = np.einsum("mab,mlbq->mlaq", Vinv, GT)
         Q += np.einsum("mkap,mlaq->klpq", GT, VGT)
-    gradient = trVG - np.einsum("pq,kqp->k", Phi, XVGVX) - rVGVr
-    PPhi = np.einsum("kab,bc->kac", -XVGVX, Phi)
-    trPiGPiG = Ktrace - 2 * np.einsum("pq,klpq->kl", Phi, Q) + np.einsum("kab,lba->kl", PPhi, PPhi)
+    if reml:
+        gradient = trVG - np.einsum("pq,kqp->k", Phi, XVGVX) - rVGVr
+        PPhi = np.einsum("kab,bc->kac", -XVGVX, Phi)
+        trPiGPiG = (
+            Ktrace - 2 * np.einsum("pq,klpq->kl", Phi, Q) + np.einsum("kab,lba->kl", PPhi, PPhi)
+        )
+    else:
+        gradient = trVG - rVGVr
+        trPiGPiG = Ktrace
     yPGPGPy = uVu - np.einsum("kp,pq,lq->kl", XVu, Phi, XVu)
     hessian = -trPiGPiG + 2 * yPGPGPy
     hessian = (hessian + hessian.T) / 2

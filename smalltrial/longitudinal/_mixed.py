@@ -1,0 +1,908 @@
+"""Linear mixed models with per-subject random effects and small-sample inference.
+
+:func:`mixed_model` fits ``outcome ~ fixed effects`` with a random intercept (``random="1"``)
+or a correlated random intercept and slope (``random="1 + month"``) per subject, by REML
+(default) or ML, and reports Kenward-Roger, Satterthwaite, residual or between-within degrees
+of freedom. :class:`MixedModelFit` holds the fixed effects, the variance components, estimated
+marginal means and changes from baseline (emmeans-style).
+
+Fitting follows lme4: the deviance is profiled over the fixed effects and the residual variance
+and minimised over the relative covariance factor ``theta`` (lower-triangular, column-wise, with
+non-negative diagonal), here with several scipy optimisers from the lme4 default start and the
+statsmodels ``MixedLM`` solution, keeping the best. The per-subject block structure is used
+throughout (Woodbury identities; no n x n matrices).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from smalltrial._errors import SmallTrialError, warn
+from smalltrial._results import Result
+from smalltrial._validate import (
+    check_choice,
+    check_columns,
+    check_frame,
+    check_level,
+    check_no_missing,
+    check_numeric_column,
+    check_unique_rows,
+    describe_rows,
+)
+from smalltrial.longitudinal import _smalldf
+
+__all__ = ["mixed_model", "MixedModelFit"]
+
+DF_METHODS = ("kenward-roger", "satterthwaite", "residual", "between-within")
+SINGULAR_TOL = 1e-4  # lme4::isSingular default
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+# --------------------------------------------------------------------------------------------
+# data preparation
+# --------------------------------------------------------------------------------------------
+
+
+def _formula_columns(text: str, columns) -> list[str]:
+    """Column names that occur as identifiers (or Q('...') strings) in a formula side."""
+    names = set(_IDENT.findall(text))
+    names |= set(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", text))
+    return [c for c in columns if isinstance(c, str) and c in names]
+
+
+def _order_levels(data, column: str, subject: str):
+    """Level order of a non-numeric column (see :func:`mixed_model`, 'Level order')."""
+    import pandas as pd
+
+    col = data[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return list(col.cat.categories)
+    values = col.astype(object)
+    varies = (data.assign(_v=values).groupby(subject, sort=False)["_v"].nunique() > 1).any()
+    if not varies:
+        return sorted(pd.unique(values), key=str)
+    if "day" in data.columns and pd.api.types.is_numeric_dtype(data["day"]) and (
+        not pd.api.types.is_bool_dtype(data["day"])
+    ):
+        med = data.assign(_v=values).groupby("_v", sort=False)["day"].median()
+        first = {v: i for i, v in enumerate(pd.unique(values))}
+        return sorted(med.index, key=lambda v: (med[v], first[v]))
+    return list(pd.unique(values))
+
+
+def _parse_random(random: Any, data) -> str | None:
+    if not isinstance(random, str):
+        raise SmallTrialError(f"random must be '1' or '1 + <column>', got {random!r}")
+    parts = [p.strip() for p in random.replace("~", "").split("+")]
+    if parts == ["1"]:
+        return None
+    if len(parts) == 2 and parts[0] == "1" and parts[1]:
+        slope = parts[1]
+        check_columns(data, [slope])
+        return slope
+    raise SmallTrialError(f"random must be '1' or '1 + <column>', got {random!r}")
+
+
+@dataclass
+class _Prepared:
+    y: np.ndarray
+    X: np.ndarray
+    Z: np.ndarray
+    groups: np.ndarray  # integer code per row, 0..M-1 in order of first appearance
+    subjects: list
+    names: list
+    design_info: Any
+    frame: Any  # the rows used (with ordered categoricals)
+    categorical: dict  # column -> levels
+    numeric_means: dict  # column -> mean over rows used
+    slope: str | None
+    outcome: str
+    n_dropped: int
+
+
+def _prepare(formula, data, subject, random, transform) -> _Prepared:
+    import pandas as pd
+    import patsy
+
+    data = check_frame(data)
+    if not isinstance(formula, str) or formula.count("~") != 1:
+        raise SmallTrialError(f"formula must be a string 'outcome ~ terms', got {formula!r}")
+    lhs, rhs = (s.strip() for s in formula.split("~"))
+    if not rhs:
+        raise SmallTrialError(f"formula {formula!r} has no right-hand side (use '~ 1')")
+    if lhs not in data.columns:
+        hint = " (use transform='log' instead of log() in the formula)" if "log" in lhs else ""
+        raise SmallTrialError(
+            f"the outcome {lhs!r} of formula {formula!r} must be a column of data{hint}; "
+            f"columns present: {', '.join(map(repr, map(str, data.columns)))}"
+        )
+    if not isinstance(subject, str):
+        raise SmallTrialError(f"subject must be a column name, got {subject!r}")
+    check_columns(data, [subject])
+    slope = _parse_random(random, data)
+    rhs_cols = _formula_columns(rhs, data.columns)
+    used = list(dict.fromkeys([lhs, subject, *rhs_cols] + ([slope] if slope else [])))
+    check_no_missing(data, subject, name="data")
+    y_all = check_numeric_column(data, lhs, subject=subject)
+    d = data[used].copy()
+    d[lhs] = y_all.astype(float)
+    if slope:
+        d[slope] = check_numeric_column(data, slope, subject=subject).astype(float)
+    keep = d.notna().all(axis=1).to_numpy()
+    n_dropped = int((~keep).sum())
+    d = d.loc[keep].reset_index(drop=True)
+    source = data.loc[keep].reset_index(drop=True)
+    if len(d) == 0:
+        raise SmallTrialError(f"no complete rows in data for columns {used!r}")
+    if transform == "log":
+        bad = d[lhs] <= 0
+        if bad.any():
+            raise SmallTrialError(
+                f"transform='log' needs column {lhs!r} > 0; got "
+                f"{', '.join(repr(float(v)) for v in d.loc[bad, lhs].head(5))} "
+                f"({describe_rows(d, bad, subject)})"
+            )
+    check_unique_rows(d, [subject, *[c for c in rhs_cols if c != subject]]
+                      + ([slope] if slope and slope not in rhs_cols else []),
+                      subject=subject, name="data")
+    # level order of non-numeric columns
+    categorical: dict = {}
+    for c in rhs_cols:
+        col = d[c]
+        if isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col) \
+                or pd.api.types.is_bool_dtype(col):
+            if pd.api.types.is_bool_dtype(col):
+                levels = [False, True]
+            else:
+                levels = _order_levels(source, c, subject)
+            d[c] = pd.Categorical(d[c].astype(object) if not isinstance(
+                col.dtype, pd.CategoricalDtype) else d[c], categories=levels)
+            empty = [lv for lv in levels if not (d[c] == lv).any()]
+            if empty:
+                raise SmallTrialError(
+                    f"column {c!r} has level(s) with no (complete) observations: "
+                    f"{', '.join(map(repr, empty))}; drop the unused categories"
+                )
+            categorical[c] = levels
+    try:
+        X = patsy.dmatrix(rhs, d, return_type="dataframe", NA_action="raise")
+    except SmallTrialError:
+        raise
+    except Exception as exc:  # patsy errors: unknown names, bad syntax
+        raise SmallTrialError(f"cannot build the fixed effects of {formula!r}: {exc}") from None
+    design_info = X.design_info
+    for factor, info in design_info.factor_infos.items():
+        if info.type == "categorical":
+            for c in _formula_columns(factor.code, d.columns):
+                if c not in categorical and c != subject:
+                    categorical[c] = list(info.categories)
+    numeric_means = {
+        c: float(d[c].astype(float).mean()) for c in rhs_cols if c not in categorical
+    }
+    names = list(X.columns)
+    Xv = np.asarray(X, float)
+    y = d[lhs].to_numpy(float)
+    if transform == "log":
+        y = np.log(y)
+    codes, uniques = pd.factorize(d[subject], sort=False)
+    if slope:
+        Z = np.column_stack([np.ones(len(d)), d[slope].to_numpy(float)])
+    else:
+        Z = np.ones((len(d), 1))
+    return _Prepared(
+        y=y, X=Xv, Z=Z, groups=codes, subjects=list(uniques), names=names,
+        design_info=design_info, frame=d, categorical=categorical,
+        numeric_means=numeric_means, slope=slope, outcome=lhs, n_dropped=n_dropped,
+    )
+
+
+def _check_identifiable(prep: _Prepared, subject: str) -> None:
+    import scipy.linalg
+
+    n, p = prep.X.shape
+    M = len(prep.subjects)
+    q = prep.Z.shape[1]
+    if M < 2:
+        raise SmallTrialError(
+            f"column {subject!r} has a single subject ({prep.subjects[0]!r}): the between-subject "
+            "variance cannot be estimated; a mixed model needs at least 2 subjects"
+        )
+    if n <= q * M:
+        what = "observation per subject" if q == 1 else "observations per subject"
+        raise SmallTrialError(
+            f"number of observations ({n}) <= number of random effects ({q * M}: {q} per "
+            f"subject x {M} subjects): with at most {q} {what} (e.g. one visit only) the random "
+            "effects and the residual variance are not separately identifiable"
+        )
+    if prep.slope:
+        s = prep.Z[:, 1]
+        counts = np.bincount(prep.groups)
+        varies = np.zeros(M, bool)
+        for g in range(M):
+            vals = s[prep.groups == g]
+            varies[g] = vals.size > 1 and np.ptp(vals) > 0
+        if not varies.any():
+            raise SmallTrialError(
+                f"random slope on {prep.slope!r}: {prep.slope!r} never varies within a subject "
+                f"(observations per subject: max {counts.max()}), so the slope variance is not "
+                "identifiable; use random='1'"
+            )
+    _, R, piv = scipy.linalg.qr(prep.X, mode="economic", pivoting=True)
+    d = np.abs(np.diag(R))
+    rank = int((d > d.max() * max(n, p) * np.finfo(float).eps * 10).sum()) if d.size else 0
+    if rank < p:
+        aliased = [prep.names[i] for i in piv[rank:]]
+        raise SmallTrialError(
+            f"the fixed effects are not identifiable (design rank {rank} < {p} columns); "
+            f"aliased column(s): {', '.join(map(repr, aliased))}"
+        )
+    if n - p <= 0:
+        raise SmallTrialError(f"no residual degrees of freedom: {n} observations, {p} fixed effects")
+
+
+# --------------------------------------------------------------------------------------------
+# the profiled deviance (lme4's criterion)
+# --------------------------------------------------------------------------------------------
+
+
+class _Deviance:
+    """Profiled REML/ML deviance as a function of theta, from per-subject cross-products."""
+
+    def __init__(self, prep: _Prepared, reml: bool):
+        X, Z, y, g = prep.X, prep.Z, prep.y, prep.groups
+        M = len(prep.subjects)
+        self.n, self.p = X.shape
+        self.q = Z.shape[1]
+        self.reml = reml
+        self.ZtZ = np.zeros((M, self.q, self.q))
+        self.ZtX = np.zeros((M, self.q, self.p))
+        self.Zty = np.zeros((M, self.q))
+        np.add.at(self.ZtZ, g, Z[:, :, None] * Z[:, None, :])
+        np.add.at(self.ZtX, g, Z[:, :, None] * X[:, None, :])
+        np.add.at(self.Zty, g, Z * y[:, None])
+        self.XtX = X.T @ X
+        self.Xty = X.T @ y
+        self.yty = float(y @ y)
+        self.tri = np.tril_indices(self.q)  # lme4 column-wise lower triangle order
+        # lme4 order: column-wise
+        idx = [(i, j) for j in range(self.q) for i in range(j, self.q)]
+        self.theta_index = idx
+        self.lower = np.array([0.0 if i == j else -np.inf for i, j in idx])
+
+    def Lambda(self, theta):
+        L = np.zeros((self.q, self.q))
+        for t, (i, j) in zip(theta, self.theta_index, strict=True):
+            L[i, j] = t
+        return L
+
+    def solve(self, theta):
+        """Return (beta, pwrss, logdet_V, logdet_XVX, XtVX) at theta."""
+        Lam = self.Lambda(theta)
+        A = np.eye(self.q) + np.einsum("ji,mjk,kl->mil", Lam, self.ZtZ, Lam)
+        B = np.einsum("ji,mjp->mip", Lam, self.ZtX)
+        c = np.einsum("ji,mj->mi", Lam, self.Zty)
+        chol = np.linalg.cholesky(A)
+        logdet_V = 2.0 * float(np.log(np.diagonal(chol, axis1=1, axis2=2)).sum())
+        AiB = np.linalg.solve(A, B)
+        Aic = np.linalg.solve(A, c[:, :, None])[:, :, 0]
+        XtVX = self.XtX - np.einsum("mip,miq->pq", B, AiB)
+        XtVy = self.Xty - np.einsum("mip,mi->p", B, Aic)
+        ytVy = self.yty - float(np.einsum("mi,mi->", c, Aic))
+        XtVX = (XtVX + XtVX.T) / 2
+        cholx = np.linalg.cholesky(XtVX)
+        beta = np.linalg.solve(XtVX, XtVy)
+        pwrss = ytVy - float(beta @ XtVy)
+        logdet_X = 2.0 * float(np.log(np.diag(cholx)).sum())
+        return beta, pwrss, logdet_V, logdet_X, XtVX
+
+    def __call__(self, theta) -> float:
+        try:
+            _, pwrss, ldV, ldX, _ = self.solve(np.asarray(theta, float))
+        except np.linalg.LinAlgError:
+            return np.inf
+        if not pwrss > 0:
+            return np.inf
+        n, p = self.n, self.p
+        if self.reml:
+            return ldV + ldX + (n - p) * (1.0 + math.log(2 * math.pi * pwrss / (n - p)))
+        return ldV + n * (1.0 + math.log(2 * math.pi * pwrss / n))
+
+
+def _statsmodels_start(prep: _Prepared, reml: bool, dev: _Deviance, notes: list):
+    """theta from a statsmodels MixedLM fit (None when it fails or is degenerate)."""
+    try:
+        from statsmodels.regression.mixed_linear_model import MixedLM
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = MixedLM(prep.y, prep.X, groups=prep.groups, exog_re=prep.Z).fit(
+                reml=reml, method=["lbfgs", "bfgs", "cg"]
+            )
+        fe = np.asarray(res.fe_params, float)
+        if np.all(fe == 0) and np.any(prep.y != 0):  # statsmodels issue 10239
+            notes.append("statsmodels MixedLM returned all-zero fixed effects (ignored)")
+            return None
+        cov = np.asarray(res.cov_re, float) / float(res.scale)
+        cov = (cov + cov.T) / 2
+        w, v = np.linalg.eigh(cov)
+        cov = (v * np.clip(w, 1e-10, None)) @ v.T
+        L = np.linalg.cholesky(cov)
+        theta = np.array([L[i, j] for i, j in dev.theta_index])
+        return theta if np.all(np.isfinite(theta)) else None
+    except Exception as exc:  # noqa: BLE001 -- any failure just means no start value
+        notes.append(f"statsmodels MixedLM failed: {type(exc).__name__}")
+        return None
+
+
+def _projected_gradient(f, x, lower, h=1e-6):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e[i] = h
+        if x[i] - h < lower[i]:
+            g[i] = (f(x + e) - f(x)) / h
+            g[i] = min(g[i], 0.0)  # at the bound only a descent into the interior counts
+        else:
+            g[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+
+def _optimise(dev: _Deviance, starts: list):
+    """Minimise the deviance over theta: L-BFGS-B from every start; Nelder-Mead and Powell
+    from the best point when the starts disagree or L-BFGS-B reports failure; a final
+    L-BFGS-B polish. Returns (theta, deviance, converged)."""
+    from scipy.optimize import minimize
+
+    bounds = [(lo if np.isfinite(lo) else None, None) for lo in dev.lower]
+    lbfgs = {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000}
+
+    def run(method, x0, opts, jac=None):
+        try:
+            r = minimize(dev, x0, method=method, jac=jac, bounds=bounds, options=opts)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+        if not np.isfinite(r.fun):
+            return None
+        return float(r.fun), np.asarray(r.x, float), bool(r.success)
+
+    candidates = []
+    for start in starts:
+        r = run("L-BFGS-B", np.maximum(np.asarray(start, float), dev.lower), lbfgs)
+        if r is not None:
+            candidates.append(r)
+    spread = (max(c[0] for c in candidates) - min(c[0] for c in candidates)
+              if candidates else np.inf)
+    if not candidates or spread > 1e-6 or not any(c[2] for c in candidates):
+        x0 = min(candidates, key=lambda c: c[0])[1] if candidates else np.maximum(
+            np.asarray(starts[0], float), dev.lower)
+        for method, opts in (
+            ("Nelder-Mead", {"xatol": 1e-9, "fatol": 1e-12, "maxiter": 1500 * x0.size}),
+            ("Powell", {"xtol": 1e-9, "ftol": 1e-13, "maxiter": 1500 * x0.size}),
+        ):
+            r = run(method, x0, opts)
+            if r is not None:
+                candidates.append(r)
+    if not candidates:
+        return None, np.inf, False
+    fun, x, _ = min(candidates, key=lambda c: c[0])
+    r = run("L-BFGS-B", x, lbfgs, jac="3-point")  # central differences: a precise optimum
+    if r is not None and r[0] < fun:
+        fun, x = r[0], r[1]
+    diag = [k for k, lo in enumerate(dev.lower) if lo == 0]
+    for k in diag:
+        if 0 < x[k] < 1e-3:
+            free = [i for i in range(x.size) if i != k]
+            x_try = x.copy()
+            x_try[k] = 0.0
+            if free:
+                def sub(z, free=free, size=x.size):
+                    t = np.zeros(size)
+                    t[free] = z
+                    return dev(t)
+
+                r = minimize(sub, x[free], method="L-BFGS-B",
+                             bounds=[bounds[i] for i in free],
+                             options={"ftol": 1e-15, "gtol": 1e-11})
+                x_try[free] = r.x
+            f_try = dev(x_try)
+            if f_try <= fun + 1e-10:
+                fun, x = f_try, x_try
+    grad = _projected_gradient(dev, x, dev.lower)
+    converged = bool(np.all(np.abs(grad) < 2e-3))
+    return x, fun, converged
+
+
+# --------------------------------------------------------------------------------------------
+# result
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class MixedModelFit(Result):
+    """A fitted linear mixed model (see :func:`mixed_model`).
+
+    Attributes
+    ----------
+    fixed_effects : DataFrame indexed by term (patsy column names), columns ``estimate,
+        std_error, df, statistic, p_value, lower, upper`` (t-based, ``df_method`` df; under
+        Kenward-Roger ``std_error`` is the Kenward-Roger adjusted one).
+    variance_components : DataFrame indexed ``intercept`` [, ``<slope>``,
+        ``cov(intercept,<slope>)``], ``residual`` with column ``variance``.
+    n_subjects, n_obs : subjects and observations used (rows with a missing value dropped).
+    reml_criterion : lme4's REML criterion (-2 restricted log-likelihood) of a REML fit, NaN
+        for ML. ``loglik``: the (restricted) log-likelihood, as lme4 ``logLik``.
+    converged, singular : optimiser converged; a variance parameter is on the boundary
+        (lme4 ``isSingular``: a diagonal element of theta < 1e-4).
+    warnings : statistical caveats raised while fitting (also emitted as SmallTrialWarning).
+    """
+
+    formula: str
+    random: str
+    transform: str | None
+    df_method: str
+    reml: bool
+    level: float
+    fixed_effects: Any
+    variance_components: Any
+    n_subjects: int
+    n_obs: int
+    reml_criterion: float
+    loglik: float
+    converged: bool
+    singular: bool
+    theta: tuple
+    sigma: float
+    warnings: list = field(default_factory=list)
+    _state: Any = None
+
+    _hidden = ("theta",)
+
+    # -- contrasts ---------------------------------------------------------------------------
+    def _contrast(self, L):
+        """(estimate, std_error, df) of L beta under this fit's df_method."""
+        s = self._state
+        L = np.asarray(L, float).ravel()
+        est = float(L @ s["beta"])
+        if self.df_method == "kenward-roger":
+            se = math.sqrt(float(L @ s["kr"].vcov_adj @ L))
+            df = _smalldf.kr_ddf(L[None, :], s["kr"])
+        elif self.df_method == "satterthwaite":
+            se = math.sqrt(float(L @ s["vcov"] @ L))
+            df = _smalldf.satterthwaite_ddf(L, s["vcov"], s["jac"], s["vcov_varpar"])
+        elif self.df_method == "residual":
+            se = math.sqrt(float(L @ s["vcov"] @ L))
+            df = float(s["n"] - s["p"])
+        else:
+            se = math.sqrt(float(L @ s["vcov"] @ L))
+            used = np.abs(L) > 1e-12
+            df = float(np.min(s["bw_df"][used])) if used.any() else float("nan")
+        return est, se, df
+
+    def _grid(self, by: str):
+        import pandas as pd
+        import patsy
+
+        s = self._state
+        cats = s["categorical"]
+        nums = s["numeric_means"]
+        if not isinstance(by, str) or (by not in cats and by not in nums):
+            raise SmallTrialError(
+                f"by must be a column in the fixed effects of {self.formula!r} "
+                f"({', '.join(map(repr, [*cats, *nums]))}), got {by!r}"
+            )
+        if by in cats:
+            by_levels = list(cats[by])
+        else:
+            by_levels = sorted(pd.unique(s["frame"][by].astype(float)))
+        others = [c for c in cats if c != by]
+        rows = []
+        for combo in itertools.product(by_levels, *[cats[c] for c in others]):
+            row = dict(zip([by, *others], combo, strict=True))
+            for c, m in nums.items():
+                if c != by:
+                    row[c] = m
+            rows.append(row)
+        grid = pd.DataFrame(rows)
+        for c in cats:
+            grid[c] = pd.Categorical(grid[c], categories=cats[c])
+        Xg = np.asarray(patsy.build_design_matrices([s["design_info"]], grid)[0], float)
+        Ls = []
+        for lv in by_levels:
+            mask = (grid[by] == lv).to_numpy()
+            Ls.append(Xg[mask].mean(axis=0))
+        return by_levels, np.array(Ls)
+
+    def _check_scale(self, scale):
+        check_choice(scale, "scale", ["link", "response"])
+        return scale == "response" and self.transform == "log"
+
+    def marginal_means(self, by: str, *, scale: str = "link"):
+        """Estimated marginal means per level of ``by`` (emmeans).
+
+        Equal weights over the levels of the other factors, numeric covariates at their mean
+        over the rows used (emmeans' reference grid); a numeric ``by`` is evaluated at its
+        distinct values. df from the fit's ``df_method`` for each mean. ``scale="response"``
+        on a log model gives geometric means: ``exp`` of the estimate and of the CI limits,
+        ``std_error`` by the delta method (emmeans ``type = "response"``); on an untransformed
+        model both scales are the same.
+
+        Returns DataFrame ``<by>, estimate, std_error, df, lower, upper``.
+        """
+        import pandas as pd
+        from scipy import stats
+
+        response = self._check_scale(scale)
+        levels, Ls = self._grid(by)
+        out = []
+        for lv, L in zip(levels, Ls, strict=True):
+            est, se, df = self._contrast(L)
+            t = stats.t.ppf(0.5 + self.level / 2, df)
+            lo, hi = est - t * se, est + t * se
+            if response:
+                est, se, lo, hi = math.exp(est), math.exp(est) * se, math.exp(lo), math.exp(hi)
+            out.append({by: lv, "estimate": est, "std_error": se, "df": df,
+                        "lower": lo, "upper": hi})
+        return pd.DataFrame(out, columns=[by, "estimate", "std_error", "df", "lower", "upper"])
+
+    def change_from_baseline(self, by: str, *, baseline: Any = None, scale: str = "link"):
+        """Difference of each level's marginal mean from ``baseline`` (default: first level).
+
+        As emmeans ``contrast(emm, "trt.vs.ctrl", adjust = "none")`` (no multiplicity
+        adjustment: R's default for "trt.vs.ctrl" is Dunnett's). ``scale="response"`` on a
+        log model gives ratios to baseline (``exp`` of estimate and CI; delta-method
+        ``std_error``; p-value of the log-scale test).
+
+        Returns DataFrame ``<by>, estimate, std_error, df, lower, upper, p_value``.
+        """
+        import pandas as pd
+        from scipy import stats
+
+        response = self._check_scale(scale)
+        levels, Ls = self._grid(by)
+        if baseline is None:
+            b = 0
+        else:
+            matches = [i for i, lv in enumerate(levels) if lv == baseline]
+            if not matches:
+                raise SmallTrialError(
+                    f"baseline must be one of the levels of {by!r} "
+                    f"({', '.join(map(repr, levels))}), got {baseline!r}"
+                )
+            b = matches[0]
+        out = []
+        for i, lv in enumerate(levels):
+            if i == b:
+                continue
+            est, se, df = self._contrast(Ls[i] - Ls[b])
+            t = stats.t.ppf(0.5 + self.level / 2, df)
+            lo, hi = est - t * se, est + t * se
+            p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
+            if response:
+                est, se, lo, hi = math.exp(est), math.exp(est) * se, math.exp(lo), math.exp(hi)
+            out.append({by: lv, "estimate": est, "std_error": se, "df": df,
+                        "lower": lo, "upper": hi, "p_value": p})
+        return pd.DataFrame(
+            out, columns=[by, "estimate", "std_error", "df", "lower", "upper", "p_value"]
+        )
+
+    # -- display -----------------------------------------------------------------------------
+    def to_frame(self):
+        """The fixed-effects table."""
+        return self.fixed_effects
+
+    def __repr__(self) -> str:
+        crit = (f"REML criterion {self.reml_criterion:.4f}" if self.reml
+                else f"logLik {self.loglik:.4f}")
+        flags = []
+        if self.singular:
+            flags.append("SINGULAR (boundary) fit")
+        if not self.converged:
+            flags.append("NOT CONVERGED")
+        lines = [
+            f"MixedModelFit: {self.formula}  random={self.random!r} per subject"
+            + (f"  transform={self.transform!r}" if self.transform else ""),
+            f"  {self.n_obs} observations, {self.n_subjects} subjects; {crit}; "
+            f"df: {self.df_method}; {100 * self.level:g}% CI"
+            + (f"; {'; '.join(flags)}" if flags else ""),
+            "Fixed effects:",
+            self.fixed_effects.to_string(float_format=lambda v: f"{v:.4g}"),
+            "Variance components:",
+            self.variance_components.to_string(float_format=lambda v: f"{v:.4g}"),
+        ]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = repr(self).splitlines()[:2]
+        return (
+            "<p>" + "<br>".join(head) + "</p>"
+            + self.fixed_effects._repr_html_()
+            + self.variance_components._repr_html_()
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# the small-sample layer
+# --------------------------------------------------------------------------------------------
+
+
+def _psi_derivatives(theta, sigma, dev: _Deviance):
+    """psi = (sigma^2 S_jk for j<=k in (0,0),(0,1),(1,1) order ..., sigma^2) and its first and
+    second derivatives with respect to varpar = (theta..., sigma) (lmerTest's parametrisation)."""
+    q = dev.q
+    Lam = dev.Lambda(theta)
+    S = Lam @ Lam.T
+    pairs = [(j, k) for j in range(q) for k in range(j, q)]
+    K = len(theta) + 1
+    kpsi = len(pairs) + 1
+    E = []
+    for i, j in dev.theta_index:
+        e = np.zeros((q, q))
+        e[i, j] = 1.0
+        E.append(e)
+    dS = [e @ Lam.T + Lam @ e.T for e in E]
+    J = np.zeros((kpsi, K))
+    D2 = np.zeros((kpsi, K, K))
+    s2 = sigma**2
+    for r, (j, k) in enumerate(pairs):
+        for a in range(len(theta)):
+            J[r, a] = s2 * dS[a][j, k]
+            D2[r, a, K - 1] = D2[r, K - 1, a] = 2 * sigma * dS[a][j, k]
+            for b in range(len(theta)):
+                D2[r, a, b] = s2 * (E[a] @ E[b].T + E[b] @ E[a].T)[j, k]
+        J[r, K - 1] = 2 * sigma * S[j, k]
+        D2[r, K - 1, K - 1] = 2 * S[j, k]
+    J[-1, K - 1] = 2 * sigma
+    D2[-1, K - 1, K - 1] = 2.0
+    psi = np.array([s2 * S[j, k] for j, k in pairs] + [s2])
+    return psi, J, D2, pairs
+
+
+def _blocks(prep: _Prepared, psi, pairs, beta):
+    Xs, Vs, Gs, rs = [], [], [], []
+    resid = prep.y - prep.X @ beta
+    q = prep.Z.shape[1]
+    for g in range(len(prep.subjects)):
+        idx = np.flatnonzero(prep.groups == g)
+        Z = prep.Z[idx]
+        n = idx.size
+        G = []
+        for j, k in pairs:
+            zz = np.outer(Z[:, j], Z[:, k])
+            G.append(zz if j == k else zz + zz.T)
+        G.append(np.eye(n))
+        G = np.array(G)
+        V = np.einsum("r,rab->ab", psi, G)
+        Xs.append(prep.X[idx])
+        Vs.append(V)
+        Gs.append(G)
+        rs.append(resid[idx])
+    del q
+    return _smalldf.make_blocks(Xs, Vs, Gs, rs)
+
+
+def _between_within_df(prep: _Prepared) -> np.ndarray:
+    """nlme::lme's rule (getFixDF) for a single grouping level."""
+    X, g = prep.X, prep.groups
+    n, p = X.shape
+    M = len(prep.subjects)
+
+    def const(x):
+        x = np.asarray(x, float)
+        return bool(np.all(np.abs(x if x[0] == 0 else x / x[0] - 1) < np.sqrt(np.finfo(float).eps)))
+
+    intercept = np.array([const(X[:, j]) for j in range(p)])
+    within = np.zeros(p, bool)
+    for j in range(p):
+        if intercept[j]:
+            continue
+        for s in range(M):
+            if not const(X[g == s, j]):
+                within[j] = True
+                break
+    df_between = M - int(np.sum(~within & ~intercept))
+    df_within = n - M - int(np.sum(within))
+    if intercept.any():
+        df_between -= 1
+    else:
+        df_within += 1
+    out = np.where(within, df_within, df_between).astype(float)
+    out[intercept] = max(df_between, df_within)
+    return out
+
+
+def mixed_model(
+    formula: str,
+    data,
+    *,
+    subject: str,
+    random: str = "1",
+    transform: str | None = None,
+    df_method: str = "kenward-roger",
+    reml: bool = True,
+    level: float = 0.95,
+) -> MixedModelFit:
+    """Fit a linear mixed model with per-subject random effects and small-sample inference.
+
+    Parameters
+    ----------
+    formula : fixed effects in patsy/statsmodels syntax with the raw outcome column on the left,
+        e.g. ``"sledai ~ C(visit)"``, ``"y ~ month + arm"``.
+    data : long DataFrame, one row per subject and visit. Rows with a missing value in a used
+        column are dropped (as lme4's ``na.omit``).
+    subject : column identifying subjects (the grouping factor of the random effects).
+    random : ``"1"`` (random intercept) or ``"1 + <column>"`` (correlated random intercept and
+        slope on a numeric column), lme4 ``(1 | subject)`` / ``(1 + month | subject)``.
+    transform : ``None`` or ``"log"`` (fit ``log(outcome)``; outcome must be > 0).
+    df_method : ``"kenward-roger"`` (default), ``"satterthwaite"``, ``"residual"`` or
+        ``"between-within"``.
+    reml : REML (default) or ML. Kenward-Roger needs REML.
+    level : confidence level of the intervals.
+
+    Method
+    ------
+    Estimates are lme4's (Bates et al. 2015, J Stat Softw 67(1)): the REML (or ML) deviance,
+    profiled over beta and sigma, is minimised over theta by L-BFGS-B and Nelder-Mead from
+    lme4's start (theta = identity) and from statsmodels' ``MixedLM`` estimate, polished by
+    L-BFGS-B/Powell; boundary values are snapped to 0 when that does not raise the deviance.
+    ``singular`` is lme4's ``isSingular`` (a diagonal element of theta < 1e-4).
+
+    Degrees of freedom (p-values and CIs from t with those df):
+
+    * ``kenward-roger``: Kenward & Roger (1997) as R ``pbkrtest::vcovAdj`` / ``Lb_ddf``
+      (= lmerTest ``ddf="Kenward-Roger"``, emmeans ``lmer.df="kenward-roger"``); std_error
+      from the adjusted covariance.
+    * ``satterthwaite``: as lmerTest (Kuznetsova et al. 2017): the variance parameters are
+      ``(theta, sigma)``, their covariance twice the inverse Hessian of the REML deviance
+      (here analytic rather than numDeriv), the gradient of ``L Phi L'`` with respect to them.
+    * ``residual``: n - p.
+    * ``between-within``: R ``nlme::lme``'s rule (Pinheiro & Bates 2000, sec. 2.4.2): a column
+      of X that varies within at least one subject gets the within-subject df
+      ``n - M - (number of such columns)``; a column constant within every subject gets the
+      between-subject df ``M - 1 - (number of such columns)``; the intercept gets the larger.
+      SAS DDFM=BW differs in details (it does not give the intercept the within df). For a
+      contrast (marginal mean, change) the smallest df of the coefficients involved is used.
+
+    Level order
+    -----------
+    A pandas Categorical column keeps its category order. Otherwise, a text column that
+    varies within subjects (e.g. ``visit``) is ordered by its median ``day`` when ``data`` has
+    a numeric ``day`` column, else by first appearance; a text column constant within subjects
+    (e.g. ``arm``, ``cohort``) is sorted (as R's ``factor()``). The first level is the
+    reference (treatment coding) and the default baseline of :meth:`change_from_baseline`.
+
+    Raises
+    ------
+    SmallTrialError
+        missing columns, non-numeric outcome, log of values <= 0, duplicated subject/visit
+        rows, unknown ``df_method``; unidentifiable models: one subject, one observation per
+        subject (one visit only), a factor level with no data, a random slope that never
+        varies within a subject, aliased fixed effects.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"subject": list("AABBCCDD"), "visit": ["baseline", "month 3"] * 4,
+    ...                   "y": [10.0, 6.0, 15.0, 12.0, 8.0, 7.0, 20.0, 14.0]})
+    >>> fit = mixed_model("y ~ C(visit)", d, subject="subject")
+    >>> round(float(fit.fixed_effects.loc["C(visit)[T.month 3]", "estimate"]), 4)
+    -3.5
+    >>> round(float(fit.fixed_effects.loc["C(visit)[T.month 3]", "df"]), 6)  # paired t: n - 1
+    3.0
+    """
+    level = check_level(level)
+    check_choice(df_method, "df_method", DF_METHODS)
+    if transform is not None:
+        check_choice(transform, "transform", ["log"])
+    if not isinstance(reml, bool):
+        raise SmallTrialError(f"reml must be True or False, got {reml!r}")
+    if df_method == "kenward-roger" and not reml:
+        raise SmallTrialError(
+            "df_method='kenward-roger' is defined for REML fits; use reml=True or another "
+            "df_method"
+        )
+    prep = _prepare(formula, data, subject, random, transform)
+    _check_identifiable(prep, subject)
+    record: list[str] = []
+    notes: list[str] = []
+    dev = _Deviance(prep, reml)
+    start0 = np.array([1.0 if i == j else 0.0 for i, j in dev.theta_index])
+    starts = [start0]
+    sm = _statsmodels_start(prep, reml, dev, notes)
+    if sm is not None:
+        starts.append(sm)
+    theta, crit, converged = _optimise(dev, starts)
+    if theta is None:
+        raise SmallTrialError(
+            f"the mixed model {formula!r} could not be fitted: the deviance is not finite for "
+            "any starting value (check the data for constant or degenerate outcomes)"
+        )
+    beta, pwrss, _, _, XtVX = dev.solve(theta)
+    n, p = prep.X.shape
+    sigma2 = pwrss / (n - p) if reml else pwrss / n
+    sigma = math.sqrt(sigma2)
+    if not np.all(np.isfinite(beta)) or (
+        np.all(beta == 0) and np.any(np.linalg.lstsq(prep.X, prep.y, rcond=None)[0] != 0)
+    ):
+        raise SmallTrialError(f"the fit of {formula!r} returned degenerate fixed effects")
+    if not converged:
+        warn(
+            "the optimisers did not agree on a minimum of the deviance (gradient not ~0): "
+            "treat the estimates with caution",
+            record,
+        )
+    singular = bool(np.any(theta[dev.lower == 0] < SINGULAR_TOL))
+    if singular:
+        warn(
+            "boundary (singular) fit: a random-effect variance is estimated as (near) zero or "
+            "the random effects are perfectly correlated (lme4 isSingular); estimates are valid "
+            "but the between-subject variation is not supported by the data",
+            record,
+        )
+    vcov = sigma2 * np.linalg.inv(XtVX)
+    vcov = (vcov + vcov.T) / 2
+    psi, J, D2, pairs = _psi_derivatives(theta, sigma, dev)
+    blocks = _blocks(prep, psi, pairs, beta)
+    state: dict = {
+        "beta": beta, "vcov": vcov, "n": n, "p": p, "design_info": prep.design_info,
+        "categorical": prep.categorical, "numeric_means": prep.numeric_means,
+        "frame": prep.frame, "names": prep.names, "notes": notes,
+    }
+    if df_method == "kenward-roger":
+        state["kr"] = _smalldf.kenward_roger(blocks)
+    elif df_method == "satterthwaite":
+        grad, hess, jac = _smalldf.reml_derivatives(blocks, reml=reml)
+        H = J.T @ hess @ J + np.einsum("r,rab->ab", grad, D2)
+        H = (H + H.T) / 2
+        w, v = np.linalg.eigh(H)
+        if np.any(w < -1e-8):
+            warn("the Hessian of the deviance has a negative eigenvalue: the fit may not "
+                 "have converged", record)
+        pos = w > 1e-8
+        state["vcov_varpar"] = 2 * (v[:, pos] / w[pos]) @ v[:, pos].T
+        state["jac"] = np.einsum("rk,rab->kab", J, jac)
+    elif df_method == "between-within":
+        state["bw_df"] = _between_within_df(prep)
+
+    import pandas as pd
+
+    fit = MixedModelFit(
+        formula=formula, random=random, transform=transform, df_method=df_method, reml=reml,
+        level=level, fixed_effects=None, variance_components=None,
+        n_subjects=len(prep.subjects), n_obs=n,
+        reml_criterion=float(crit) if reml else float("nan"), loglik=float(-crit / 2),
+        converged=converged, singular=singular, theta=tuple(float(t) for t in theta),
+        sigma=sigma, warnings=record, _state=state,
+    )
+    from scipy import stats
+
+    rows = []
+    for j, name in enumerate(prep.names):
+        L = np.zeros(p)
+        L[j] = 1.0
+        est, se, df = fit._contrast(L)
+        tval = est / se if se > 0 else float("nan")
+        pval = float(2 * stats.t.sf(abs(tval), df))
+        tq = stats.t.ppf(0.5 + level / 2, df)
+        rows.append({"term": name, "estimate": est, "std_error": se, "df": df,
+                     "statistic": tval, "p_value": pval, "lower": est - tq * se,
+                     "upper": est + tq * se})
+    fe = pd.DataFrame(rows).set_index("term")
+    fe.index.name = None
+    S = sigma2 * (dev.Lambda(theta) @ dev.Lambda(theta).T)
+    vc_index = ["intercept"]
+    vc_values = [S[0, 0]]
+    if prep.slope:
+        vc_index += [prep.slope, f"cov(intercept,{prep.slope})"]
+        vc_values += [S[1, 1], S[0, 1]]
+    vc = pd.DataFrame({"variance": [*vc_values, sigma2]}, index=[*vc_index, "residual"])
+    object.__setattr__(fit, "fixed_effects", fe)
+    object.__setattr__(fit, "variance_components", vc)
+    return fit
