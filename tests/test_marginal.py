@@ -298,3 +298,32 @@ def test_negative_cs_correlation_equals_nlme():
     assert f.loglik == pytest.approx(ref["logLik"], rel=1e-6)
     np.testing.assert_allclose(f.fixed_effects["std_error"], ref["se"], rtol=REL)
     assert list(f.covariance.index) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("df_method", ["kenward-roger", "satterthwaite"])
+def test_unstructured_complete_data_is_the_paired_t_test(data, df_method):
+    """Complete data, unstructured covariance, visit means: the REML covariance is the sample
+    covariance, and KR / Satterthwaite are exact (Kenward & Roger 1997): each change from
+    baseline is the paired t-test (df = n - 1, SE = sd(d)/sqrt(n)) and each visit mean the
+    one-sample t interval."""
+    from scipy import stats
+
+    sizes = data.groupby("id").size()
+    full = data[data["id"].isin(sizes[sizes == 4].index)]
+    wide = full.pivot(index="id", columns="visit", values="y")
+    n = len(wide)
+    assert n == 7
+    f = marginal_model("y ~ C(visit)", full, subject="id", time="visit",
+                       covariance="unstructured", df_method=df_method)
+    np.testing.assert_allclose(f.covariance.to_numpy(), wide.cov().to_numpy(), rtol=1e-6)
+    ch = f.change_from_baseline("visit")
+    for _, row in ch.iterrows():
+        d = wide[row["visit"]] - wide["week 0"]
+        t = stats.ttest_rel(wide[row["visit"]], wide["week 0"])
+        assert row["estimate"] == pytest.approx(d.mean(), rel=1e-8)
+        assert row["std_error"] == pytest.approx(d.std() / np.sqrt(n), rel=1e-6)
+        assert row["df"] == pytest.approx(n - 1, rel=1e-6)
+        assert row["p_value"] == pytest.approx(t.pvalue, rel=1e-5)
+    mm = f.marginal_means("visit")
+    np.testing.assert_allclose(mm["std_error"], wide.std().to_numpy() / np.sqrt(n), rtol=1e-6)
+    np.testing.assert_allclose(mm["df"], n - 1, rtol=1e-6)

@@ -9,9 +9,11 @@ This is SAS PROC MIXED ``REPEATED / TYPE=CS|AR(1)|UN SUBJECT=id``, R ``mmrm`` an
 Small-sample inference reuses the generic Kenward-Roger / Satterthwaite machinery of
 :mod:`smalltrial.longitudinal._smalldf`; the covariance parameters are SAS's (CS: the common
 covariance and the residual variance; AR(1): the variance and rho; UN: the elements sigma_jk),
-so V is linear in them for CS and UN. For AR(1), which is not linear, the Kenward-Roger
-adjusted covariance adds the second-derivative term of Kenward & Roger (1997) (as SAS
-``DDFM=KR``, not ``KR(FIRSTORDER)``), and the observed Hessian used by Satterthwaite includes it.
+so V is linear in them for CS and UN. Kenward-Roger is the first-order form of pbkrtest
+(expected information; the second-derivative term R_ij of Kenward & Roger 1997 omitted), which
+is exact for CS and UN and, for AR(1), is invariant to the parametrisation (the R_ij term is
+not): R mmrm calls it "Kenward-Roger-Linear", SAS ``DDFM=KR(FIRSTORDER)``. For AR(1) the
+observed Hessian used by Satterthwaite includes the second derivatives of V.
 """
 
 from __future__ import annotations
@@ -209,21 +211,18 @@ class _Data:
 
 
 def _second_order(per, Phi, k):
-    """For V nonlinear in theta: R_rs = X'V^-1 G_rs V^-1 X and the Hessian term
-    tr(Pi G_rs) - y' Pi G_rs Pi y of the REML deviance."""
-    p = Phi.shape[0]
+    """For V nonlinear in theta, the Hessian term tr(Pi G_rs) - y' Pi G_rs Pi y of the REML
+    deviance (G_rs = d2V/dtheta_r dtheta_s; tr(Pi G_rs) uses R_rs = X'V^-1 G_rs V^-1 X)."""
     Xs, Vs, rs, G2s = per
-    R = np.zeros((k, k, p, p))
     H2 = np.zeros((k, k))
     for X, V, r, G2 in zip(Xs, Vs, rs, G2s, strict=True):
         Vinv = np.linalg.inv(V)
         T = Vinv @ X
         Rk = np.einsum("ap,klab,bq->klpq", T, G2, T)
-        R += Rk
         Vr = Vinv @ r
         H2 += np.einsum("ab,klba->kl", Vinv, G2) - np.einsum("a,klab,b->kl", Vr, G2, Vr)
         H2 -= np.einsum("pq,klqp->kl", Phi, Rk)
-    return R, H2
+    return H2
 
 
 # --------------------------------------------------------------------------------------------
@@ -453,8 +452,9 @@ def marginal_model(
         Within-subject covariance. Unstructured needs more subjects than visits and every
         pair of visits observed together in some subject.
     df_method : {"kenward-roger", "satterthwaite", "residual", "between-within"}
-        Kenward-Roger (adjusted covariance and df; Kenward & Roger 1997 as SAS ``DDFM=KR`` and
-        pbkrtest), Satterthwaite (observed information, as lmerTest), residual (N - rank X),
+        Kenward-Roger (adjusted covariance and df; Kenward & Roger 1997 as pbkrtest, first-order
+        form: for AR(1) as SAS ``DDFM=KR(FIRSTORDER)`` / mmrm "Kenward-Roger-Linear"),
+        Satterthwaite (observed information, as lmerTest), residual (N - rank X),
         or between-within (R ``nlme::lme``'s rule, as ``mixed_model``: a column of X varying
         within some subject gets ``N - M - (number of such columns)``, a column constant within
         every subject ``M - 1 - (number of such columns)``, the intercept the larger; SAS
@@ -636,13 +636,11 @@ def marginal_model(
         G, G2 = st_.G_theta(theta)
         blocks, per = dat.blocks(Sig, G, beta, G2)
         grad, hess, jac = sdf.reml_derivatives(blocks)
-        R = None
         if G2 is not None:
-            R, H2 = _second_order(per, Phi, st_.k)
-            hess = hess + H2
-        return dev, grad, hess, jac, beta, Phi, blocks, R, Sig
+            hess = hess + _second_order(per, Phi, st_.k)
+        return dev, grad, hess, jac, beta, Phi, blocks, Sig
 
-    dev, grad, hess, jac, beta, Phi, blocks, R, Sigma = derivatives(theta)
+    dev, grad, hess, jac, beta, Phi, blocks, Sigma = derivatives(theta)
     converged = False
     for _ in range(50):
         try:
@@ -666,7 +664,7 @@ def marginal_model(
         else:
             break
         theta = cand
-        dev, grad, hess, jac, beta, Phi, blocks, R, Sigma = derivatives(theta)
+        dev, grad, hess, jac, beta, Phi, blocks, Sigma = derivatives(theta)
     if not converged:
         gnorm = float(np.max(np.abs(grad) * np.maximum(np.abs(theta), 1e-8)))
         converged = bool(opt.success) and gnorm < 1e-5
@@ -686,9 +684,6 @@ def marginal_model(
     vcov = Phi
     if df_method == "kenward-roger":
         vcov = kr.vcov_adj
-        if R is not None:
-            vcov = vcov - 0.5 * Phi @ np.einsum("kl,klpq->pq", kr.W, R) @ Phi
-            vcov = (vcov + vcov.T) / 2
     A = 2 * np.linalg.inv(hess) if hess_pd else None
     bw_df = _between_within_df(X, subj_codes, n_subj)
 
