@@ -357,6 +357,7 @@ def _kinetics(
     columns: float,
     height_mm: float | None,
     gid: str,
+    default_parameter: str,
 ):
     scale_x = _x_scale(x, unit)
     frame = _frame(data, parameter)
@@ -483,7 +484,13 @@ def _kinetics(
         if xlim is not None:
             ax.set_xlim(*xlim)
         ax.set_xlabel(xlabel if xlabel is not None else _xlabel(x, unit))
-        ax.set_ylabel(ylabel if ylabel is not None else _axis_label(data, frame, parameter, y))
+        if ylabel is None:
+            ylabel = (
+                _axis_label(data, frame, parameter, y)
+                if parameter is not None
+                else PARAMETER_LABELS[default_parameter]
+            )
+        ax.set_ylabel(ylabel)
         handles = [Line2D([], [], color=c, label=str(k)) for k, c in (legend_map or {}).items()]
         handles += extra
         if handles:
@@ -543,7 +550,7 @@ def bcell_kinetics(
         hue=hue, threshold=threshold,
         threshold_label=f"{threshold:g}/\u00b5L" if threshold is not None else "", peak=False,
         unit=unit, xlim=xlim, xlabel=xlabel, ylabel=ylabel, ax=ax, style=style,
-        columns=columns, height_mm=height_mm, gid="bcell",
+        columns=columns, height_mm=height_mm, gid="bcell", default_parameter="cd19_bcells",
     )
 
 
@@ -585,5 +592,5 @@ def cart_expansion(
         data, x=x, y=y, subject=subject, parameter=parameter, blq=blq, lloq=lloq, log=log,
         hue=hue, threshold=None, threshold_label="", peak=peak, unit=unit, xlim=xlim,
         xlabel=xlabel, ylabel=ylabel, ax=ax, style=style, columns=columns,
-        height_mm=height_mm, gid="cart",
+        height_mm=height_mm, gid="cart", default_parameter="car_t",
     )
