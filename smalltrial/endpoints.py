@@ -1236,6 +1236,7 @@ def derive_visit_endpoints(
     immunosuppressants_tolerated: bool = True,
     serology_counts_as_new_activity: bool = False,
     by: str = "day",
+    cohort: str | None = "SLE",
 ) -> pd.DataFrame:
     """Per subject and visit day: SLEDAI-2K, clinical SLEDAI-2K, DORIS, drug-free remission, LLDAS.
 
@@ -1260,6 +1261,11 @@ def derive_visit_endpoints(
         ``"day"`` (default): a visit is a subject x day, so all inputs of a visit must share
         its day; ``"visit"``: a visit is a subject x visit label (inputs recorded on different
         days of one visit are combined; ``day`` is then the visit's earliest day).
+    cohort
+        for a Trial whose ``subjects`` have a ``cohort`` column: derive only for subjects of
+        this cohort (default ``"SLE"``: DORIS, LLDAS and SLEDAI-2K are SLE definitions, and a
+        myositis patient on prednisone is not "not in remission"); ``None`` for all subjects.
+        Ignored for a measurements DataFrame.
 
     Returns
     -------
@@ -1293,6 +1299,15 @@ def derive_visit_endpoints(
     [True, True, True]
     """
     m = _measurements(data)
+    table = getattr(data, "subjects", None)
+    if cohort is not None and isinstance(table, pd.DataFrame) and "cohort" in table.columns:
+        members = table.loc[table["cohort"] == cohort, "subject"]
+        if len(members) == 0:
+            raise SmallTrialError(
+                f"cohort {cohort!r} has no subjects; cohorts present: "
+                f"{_show(table['cohort'].dropna().unique())} (cohort=None for all subjects)"
+            )
+        m = m[m["subject"].isin(set(members))]
     m = m[m["parameter"].isin(_VISIT_PARAMS)]
     if m.empty:
         raise SmallTrialError(
@@ -1529,18 +1544,22 @@ def remission_summary(
     *,
     endpoint: str = "doris",
     post_infusion_only: bool = True,
+    cohort: str | None = "SLE",
 ) -> pd.DataFrame:
     """Per-subject remission summary over visits.
 
     Parameters
     ----------
     data
-        a Trial (every subject in ``subjects`` gets a row), a measurements DataFrame
+        a Trial (every subject of ``cohort`` gets a row), a measurements DataFrame
         (endpoints are derived first), or the output of :func:`derive_visit_endpoints`.
     endpoint
         ``"doris"``, ``"drug_free_remission"`` or ``"lldas"``.
     post_infusion_only
         only visits after the infusion (day > 0) count (default).
+    cohort
+        for a Trial: only subjects of this cohort (default ``"SLE"``; ``None`` for all), as in
+        :func:`derive_visit_endpoints`.
 
     Returns
     -------
@@ -1567,11 +1586,13 @@ def remission_summary(
         visits = data
         check_columns(visits, ("subject", "day"), "data")
     else:
-        visits = derive_visit_endpoints(data)
+        visits = derive_visit_endpoints(data, cohort=cohort)
     subjects_all = list(dict.fromkeys(visits["subject"]))
     table = getattr(data, "subjects", None)
     if isinstance(table, pd.DataFrame) and "subject" in table.columns:
-        # every subject of a Trial gets a row, also one without any evaluable visit
+        # every subject of a Trial (of the cohort) gets a row, also one without evaluable visits
+        if cohort is not None and "cohort" in table.columns:
+            table = table[table["cohort"] == cohort]
         subjects_all = list(dict.fromkeys([*table["subject"], *subjects_all]))
     if post_infusion_only:
         visits = visits[visits["day"] > 0]

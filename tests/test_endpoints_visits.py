@@ -338,3 +338,39 @@ def test_remission_summary_lists_every_trial_subject(mackensen):
     assert s["subject"].tolist() == ["MK01", "MK02", "MK03", "MK04", "MK05", "MK99"]
     assert s["n_visits_evaluable"].iloc[-1] == 0
     assert s["sustained"].iloc[-1] is pd.NA
+
+
+@pytest.fixture(scope="module")
+def muller():
+    datasets = pytest.importorskip("smalltrial.datasets")
+    if "muller2024" not in datasets.names():
+        pytest.skip("bundled dataset muller2024 not available")
+    return datasets.load("muller2024")
+
+
+def test_muller_doris_8_of_8_sle_sustained(muller):
+    # Müller et al., NEJM 2024: DORIS remission in 8/8 SLE patients, no relapse
+    s = ep.remission_summary(muller)  # cohort="SLE" by default
+    assert len(s) == 8 and s["subject"].str.startswith("MU").all()
+    assert s["first_remission_day"].notna().sum() == 8
+    assert s["sustained"].tolist() == [True] * 8
+    # the generator's remission events are the first post-infusion DORIS visit
+    ev = muller.events[muller.events["event"] == "remission"].set_index("subject")["day"]
+    assert s.set_index("subject")["first_remission_day"].to_dict() == ev.astype(float).to_dict()
+    # non-SLE patients are not scored for DORIS unless asked; then nothing counts as remission
+    all_subjects = ep.remission_summary(muller, cohort=None)
+    assert len(all_subjects) == 15
+    others = all_subjects[~all_subjects["subject"].isin(s["subject"])]
+    assert others["first_remission_day"].isna().all()
+    with pytest.raises(SmallTrialError, match="cohort 'SJS' has no subjects"):
+        ep.derive_visit_endpoints(muller, cohort="SJS")
+
+
+def test_muller_toxicity_counts(muller):
+    # CRS grade 1 in 10/15, grade 2 in 1/15; ICANS grade 1 in 1/15 (secondary source; the
+    # bundled data follow it)
+    crs = ep.worst_toxicity_grade(muller, event="crs")["worst_grade"]
+    assert len(crs) == 15
+    assert crs.value_counts().to_dict() == {1.0: 10, 0.0: 4, 2.0: 1}
+    icans = ep.worst_toxicity_grade(muller.events, event="icans")["worst_grade"]
+    assert icans.value_counts().to_dict() == {0.0: 14, 1.0: 1}
