@@ -210,6 +210,18 @@ def test_missing_outcome_rows_and_string_time(data):
     assert f1.n_missing_rows == 3 and f1.n_obs == 48
     np.testing.assert_allclose(f1.fixed_effects["estimate"], f0.fixed_effects["estimate"],
                                rtol=1e-10)
+    # a missing covariate drops its row, like a missing outcome
+    holes = data.copy()
+    holes["cohort"] = holes["cohort"].astype(object)
+    holes.loc[holes.index[1], "cohort"] = np.nan
+    dropped = data.drop(index=data.index[1])
+    f3 = marginal_model(FORMULA, holes, subject="id", time="visit", covariance="cs",
+                        df_method="residual")
+    f4 = marginal_model(FORMULA, dropped, subject="id", time="visit", covariance="cs",
+                        df_method="residual")
+    assert f3.n_missing_rows == 1 and f3.n_obs == 47
+    np.testing.assert_allclose(f3.fixed_effects["estimate"], f4.fixed_effects["estimate"],
+                               rtol=1e-10)
     # numeric time: levels sorted numerically (0, 4, 8, 12), same fit as the Categorical
     num = data.assign(week=data["visit"].astype(str).str.slice(5).astype(int))
     f2 = marginal_model("y ~ C(week) + cohort", num, subject="id", time="week", covariance="ar1",
@@ -232,6 +244,8 @@ def test_bad_input(data):
         marginal_model(FORMULA, data, subject="patient", time="visit")
     with pytest.raises(SmallTrialError, match="outcome 'sledai'"):
         marginal_model("sledai ~ C(visit)", data, **kw)
+    with pytest.raises(SmallTrialError, match="name 'arm' is not defined"):
+        marginal_model("y ~ C(visit) + arm", data, **kw)
     bad = data.assign(y=data["y"].astype(object))
     bad.loc[5, "y"] = "n/a"
     with pytest.raises(SmallTrialError, match="column 'y' of data must be numeric; got 'n/a'"):

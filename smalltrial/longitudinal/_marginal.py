@@ -438,8 +438,9 @@ def marginal_model(
         Fixed effects in patsy syntax with the raw outcome column on the left,
         e.g. ``"sledai ~ C(visit)"`` or ``"y ~ C(visit) + cohort"``.
     data : DataFrame
-        Tidy long data, one row per subject and visit; rows with a missing outcome are dropped
-        (missing visits need no rows).
+        Tidy long data, one row per subject and visit; rows with a missing outcome or a missing
+        formula covariate are dropped and counted in ``n_missing_rows`` (missing visits need
+        no rows).
     subject, time : str
         Subject id and time/visit columns. The levels of ``time`` index the covariance matrix:
         the categories of a pandas Categorical; numbers sorted; text ordered as in
@@ -516,18 +517,22 @@ def marginal_model(
                 f"({v.describe_rows(data, bad, subject)})"
             )
     record: list[str] = []
+    rhs_cols = [c for c in data.columns if isinstance(c, str) and c in _identifiers(rhs)]
     keep = yv.notna() & np.isfinite(yv)
+    for c in rhs_cols:
+        keep &= data[c].notna()
     n_missing_rows = int((~keep).sum())
     frame = data.loc[keep].copy()
     if len(frame) == 0:
-        raise SmallTrialError(f"column {lhs!r} of data has no non-missing values")
+        raise SmallTrialError(
+            f"no row of data has {', '.join(map(repr, [lhs, *rhs_cols]))} all non-missing"
+        )
     frame["__y__"] = np.log(yv[keep]) if transform == "log" else yv[keep]
 
     # level order of non-numeric columns (the same rule as mixed_model): a Categorical keeps its
     # categories; text varying within subjects is ordered by median `day` (when data has a
     # numeric `day` column), else by first appearance; text constant within subjects is sorted
     source = data.loc[keep]
-    rhs_cols = [c for c in data.columns if isinstance(c, str) and c in _identifiers(rhs)]
     for c in dict.fromkeys([*rhs_cols, time]):
         if c == subject:
             continue
