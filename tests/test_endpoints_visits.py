@@ -374,3 +374,22 @@ def test_muller_toxicity_counts(muller):
     assert crs.value_counts().to_dict() == {1.0: 10, 0.0: 4, 2.0: 1}
     icans = ep.worst_toxicity_grade(muller.events, event="icans")["worst_grade"]
     assert icans.value_counts().to_dict() == {0.0: 14, 1.0: 1}
+
+
+def test_items_from_labs_match_bundled_item_coding(mackensen):
+    # the bundled trial codes proteinuria / low complement / DNA binding from UPCR, C3/C4 and
+    # anti-dsDNA against the limits in its parameters table; derive_sledai_items must agree
+    w = mackensen.measurements.pivot_table(
+        index=["subject", "day"], columns="parameter", values="value"
+    )
+    lim = mackensen.parameters.set_index("parameter")
+    d = ep.derive_sledai_items(
+        upcr=w["upcr"],
+        c3=w["c3"], c3_lower=lim.loc["c3", "lower_limit"],
+        c4=w["c4"], c4_lower=lim.loc["c4", "lower_limit"],
+        anti_dsdna=w["anti_dsdna"], anti_dsdna_upper=lim.loc["anti_dsdna", "upper_limit"],
+    )  # fmt: skip
+    assert len(d) == 43
+    for key in ("proteinuria", "low_complement", "increased_dna_binding"):
+        assert d[key].tolist() == w[f"sledai_{key}"].tolist(), key
+    assert d["proteinuria"].sum() > 0 and (d["proteinuria"] == 0).sum() > 0
