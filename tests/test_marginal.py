@@ -272,7 +272,7 @@ def test_bad_input(data):
     with pytest.raises(SmallTrialError, match="not identifiable .*rank 4 < 5"):
         marginal_model("y ~ C(visit) + base", aliased, covariance="cs", **kw)
     f = fit(data, "cs", "kenward-roger")
-    with pytest.raises(SmallTrialError, match="by='arm' is not a categorical variable"):
+    with pytest.raises(SmallTrialError, match="by='arm' is not a variable of the model"):
         f.marginal_means("arm")
     with pytest.raises(SmallTrialError, match="baseline='week 2' is not a level of 'visit'"):
         f.change_from_baseline("visit", baseline="week 2")
@@ -341,3 +341,20 @@ def test_unstructured_complete_data_is_the_paired_t_test(data, df_method):
     mm = f.marginal_means("visit")
     np.testing.assert_allclose(mm["std_error"], wide.std().to_numpy() / np.sqrt(n), rtol=1e-6)
     np.testing.assert_allclose(mm["df"], n - 1, rtol=1e-6)
+
+
+def test_numeric_time_trend(data):
+    """y ~ week (numeric) with AR(1): means at the distinct weeks are the fitted line; the
+    change from week 0 is slope x week (hand: L = (0, week))."""
+    num = data.assign(week=data["visit"].astype(str).str.slice(5).astype(float))
+    f = marginal_model("y ~ week", num, subject="id", time="visit", covariance="ar1",
+                       df_method="kenward-roger")
+    b0, b1 = f.fixed_effects["estimate"]
+    mm = f.marginal_means("week")
+    assert list(mm["week"]) == [0.0, 4.0, 8.0, 12.0]
+    np.testing.assert_allclose(mm["estimate"], b0 + b1 * mm["week"], rtol=1e-12)
+    ch = f.change_from_baseline("week")
+    se1 = f.fixed_effects["std_error"].iloc[1]
+    np.testing.assert_allclose(ch["estimate"], b1 * np.array([4, 8, 12]), rtol=1e-12)
+    np.testing.assert_allclose(ch["std_error"], se1 * np.array([4, 8, 12]), rtol=1e-10)
+    np.testing.assert_allclose(ch["df"], f.fixed_effects["df"].iloc[1], rtol=1e-8)

@@ -286,14 +286,10 @@ class MarginalModelFit(Result):
     def _contrasts(self, by: str):
         m = self._model
         if not isinstance(by, str) or by not in m["grid_levels"]:
-            cats = [k for k, val in m["grid_levels"].items() if val is not None]
             raise SmallTrialError(
-                f"by={by!r} is not a categorical variable of the model; "
-                f"choose one of {', '.join(map(repr, cats)) or '(none)'}"
+                f"by={by!r} is not a variable of the model's fixed effects; choose one of "
+                f"{', '.join(map(repr, m['grid_levels'])) or '(none)'}"
             )
-        if m["grid_levels"][by] is None:
-            raise SmallTrialError(f"by={by!r} is numeric in the model; marginal means need a "
-                                  "categorical variable (use C(...) in the formula)")
         return m["emm"](by)
 
     def _summarise(self, L, scale, *, test: bool):
@@ -318,7 +314,8 @@ class MarginalModelFit(Result):
 
     def marginal_means(self, by: str, *, scale: str = "link"):
         """Estimated marginal means per level of ``by`` (emmeans: equal weights over the other
-        factors, numeric covariates at their mean). Columns ``<by>, estimate, std_error, df,
+        factors, numeric covariates at their mean; a numeric ``by`` at its distinct values,
+        as emmeans ``at=``). Columns ``<by>, estimate, std_error, df,
         lower, upper``; ``scale="response"`` back-transforms a log model (geometric means; SE
         by the delta method, CI back-transformed, as emmeans ``type="response"``)."""
         pd = _pd()
@@ -737,15 +734,18 @@ def marginal_model(
             grid_levels[var] = None  # numeric: at its mean
 
     def emm(by):
-        fac = [k for k, val in grid_levels.items() if val is not None]
-        combos = list(itertools.product(*[grid_levels[k] for k in fac])) or [()]
+        axes = {k: val for k, val in grid_levels.items() if val is not None}
+        if grid_levels[by] is None:  # numeric `by`: its distinct values
+            axes[by] = [float(x) for x in sorted(pd.unique(pd.to_numeric(frame[by])))]
+        fac = list(axes)
+        combos = list(itertools.product(*[axes[k] for k in fac])) or [()]
         grid = pd.DataFrame(combos, columns=fac)
         for k, val in grid_levels.items():
-            if val is None:
+            if val is None and k not in axes:
                 grid[k] = float(pd.to_numeric(frame[k]).mean())
         (Xg,) = patsy.build_design_matrices([design_info], grid)
         Xg = np.asarray(Xg)
-        levs = grid_levels[by]
+        levs = axes[by]
         Lm = np.stack([Xg[(grid[by] == lev).to_numpy()].mean(axis=0) for lev in levs])
         return levs, Lm
 
