@@ -964,6 +964,7 @@ class CumulativeIncidence(Result):
     events: int
     competing: int
     level: float
+    conf_type: str
     method_description: str
     table: pd.DataFrame = field(repr=False)
     _hidden = ("table", "method_description")
@@ -987,10 +988,13 @@ class CumulativeIncidence(Result):
         return self.table[["time", "estimate", "std_error", "lower", "upper"]].copy()
 
 
-def _cif_ci(est: np.ndarray, var: np.ndarray, level: float):
-    """log(-log) interval est^exp(+-z*sd/(est*log(est))) (Choudhury 2002; Pintilie 2006)."""
+def _cif_ci(est: np.ndarray, var: np.ndarray, level: float, conf_type: str = "log-log"):
+    """log(-log) interval est^exp(+-z*sd/(est*log(est))) (Choudhury 2002; Pintilie 2006),
+    or the plain est +- z*sd clipped to [0, 1]."""
     z = stats.norm.ppf(1.0 - (1.0 - level) / 2.0)
     sd = np.sqrt(var)
+    if conf_type == "plain":
+        return np.maximum(est - z * sd, 0.0), np.minimum(est + z * sd, 1.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         a = z * sd / (est * np.log(est))
         lower = est ** np.exp(-a)
@@ -1012,6 +1016,7 @@ def cumulative_incidence(
     cause: Any = 1,
     level: float = 0.95,
     causes: Iterable[Any] | None = None,
+    conf_type: str = "log-log",
 ) -> CumulativeIncidence:
     """Cumulative incidence of one cause with competing events (Aalen-Johansen), as cmprsk.
 
@@ -1023,6 +1028,7 @@ def cumulative_incidence(
     cause : the code of the event of interest (may have no events: estimate 0 throughout).
     level : confidence level.
     causes : optional declared list of cause codes; codes outside ``{0} | causes`` are an error.
+    conf_type : ``"log-log"`` (default, see below) or ``"plain"`` (est +- z*SE, clipped to [0, 1]).
 
     Method: F(t) = sum over event times s <= t of S(s-) d_cause(s)/n(s), with S the all-cause
     Kaplan-Meier; all events at a tied time are processed together (deterministic; lifelines'
@@ -1042,6 +1048,7 @@ def cumulative_incidence(
     0.4
     """
     level = _v.check_level(level)
+    conf_type = _v.check_choice(conf_type, "conf_type", ("log-log", "plain"))
     data = _v.check_frame(data)
     _v.check_columns(data, [time, event])
     tt = _v.check_numeric_column(data, time)
@@ -1114,7 +1121,7 @@ def cumulative_incidence(
             fk = fkn
         est[j] = f
         var[j] = vcur
-    lower, upper = _cif_ci(est, var, level)
+    lower, upper = _cif_ci(est, var, level, conf_type)
     table = pd.DataFrame(
         {
             "time": ut,
@@ -1130,7 +1137,8 @@ def cumulative_incidence(
     )
     desc = (
         f"Aalen-Johansen cumulative incidence of cause {cause!r} with competing events; "
-        f"variance as cmprsk::cuminc (Gray); {level:.0%} CI on the log(-log) scale"
+        f"variance as cmprsk::cuminc (Gray); {level:.0%} CI "
+        + ("on the log(-log) scale" if conf_type == "log-log" else "est +/- z*SE, clipped to [0, 1]")
     )
     return CumulativeIncidence(
         cause=cause,
@@ -1138,6 +1146,7 @@ def cumulative_incidence(
         events=int(is_cause.sum()),
         competing=int(is_other.sum()),
         level=level,
+        conf_type=conf_type,
         method_description=desc,
         table=table,
     )

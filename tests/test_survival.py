@@ -262,3 +262,14 @@ def test_cumulative_incidence_string_codes_and_declared_causes():
     assert ci.at([2, 3, 5])["estimate"].tolist() == pytest.approx([0.2, 0.4, 0.8], rel=1e-12)
     with pytest.raises(SmallTrialError, match="'ev'.*'death'"):
         sv.cumulative_incidence(df, time="t", event="ev", cause="relapse", causes=["relapse"])
+
+
+def test_cumulative_incidence_plain_ci_by_hand():
+    d = CR["ties"]["data"]
+    df = pd.DataFrame({"time": arr(d["time"]), "event": arr(d["event"]).astype(int)})
+    ci = sv.cumulative_incidence(df, time="time", event="event", cause=1, conf_type="plain",
+                                 level=0.9)
+    row = ci.at([5]).iloc[0]
+    est, se, z = 0.31666666666666665, math.sqrt(0.0265980795610425), 1.6448536269514722
+    assert (row["lower"], row["upper"]) == pytest.approx((est - z * se, est + z * se), rel=1e-9)
+    assert ci.conf_type == "plain" and "clipped" in ci.method_description
