@@ -358,3 +358,21 @@ def test_numeric_time_trend(data):
     np.testing.assert_allclose(ch["estimate"], b1 * np.array([4, 8, 12]), rtol=1e-12)
     np.testing.assert_allclose(ch["std_error"], se1 * np.array([4, 8, 12]), rtol=1e-10)
     np.testing.assert_allclose(ch["df"], f.fixed_effects["df"].iloc[1], rtol=1e-8)
+
+
+@pytest.mark.parametrize("covariance", ["cs", "ar1", "unstructured"])
+def test_affine_equivariance(data, covariance):
+    """y -> 3 - 2.5 y: slopes scale by -2.5, the covariance by 6.25; SE scale by 2.5, df,
+    |t| and p-values are unchanged (a property of REML, KR and Satterthwaite)."""
+    for df_method in ("kenward-roger", "satterthwaite"):
+        f = fit(data, covariance, df_method)
+        g = marginal_model(FORMULA, data.assign(y=3 - 2.5 * data["y"]), subject="id",
+                           time="visit", covariance=covariance, df_method=df_method)
+        a, b = f.fixed_effects, g.fixed_effects
+        np.testing.assert_allclose(b["estimate"].iloc[1:], -2.5 * a["estimate"].iloc[1:],
+                                   rtol=1e-5)
+        np.testing.assert_allclose(b["std_error"], 2.5 * a["std_error"], rtol=1e-5)
+        np.testing.assert_allclose(b["df"], a["df"], rtol=1e-5)
+        np.testing.assert_allclose(b["p_value"].iloc[1:], a["p_value"].iloc[1:], rtol=1e-4)
+        np.testing.assert_allclose(g.covariance.to_numpy(), 6.25 * f.covariance.to_numpy(),
+                                   rtol=1e-5)
