@@ -1390,21 +1390,29 @@ def derive_visit_endpoints(
     out["clinical_sledai2k"] = clinical
     for col in ("pga", "prednisone_mg", "immunosuppressants"):
         out[col] = wide[col].to_numpy(dtype=float)
-    shape = _Shape("series", out.index, n)
+    # inputs go to the scalar rules as Series labelled by visit, so errors name the visit
+    labels = pd.Index(
+        [f"{s!r} day {d:g}" for s, d in zip(out["subject"], out["day"], strict=True)],
+        dtype=object,
+    )
+    shape = _Shape("series", labels, n)
     for col in ("immunosuppressants", "haemolytic_anaemia", "gi_activity", "new_activity"):
-        _flag(pd.Series(wide[col].to_numpy(), index=out.index), col, shape)
+        _flag(pd.Series(wide[col].to_numpy(), index=labels), col, shape)
+
+    def col(name: str) -> pd.Series:
+        return pd.Series(out[name].to_numpy(), index=labels)
 
     doris, doris_reason = doris_remission(
-        clinical_sledai=out["clinical_sledai2k"],
-        pga=out["pga"],
-        prednisone_mg=out["prednisone_mg"],
+        clinical_sledai=col("clinical_sledai2k"),
+        pga=col("pga"),
+        prednisone_mg=col("prednisone_mg"),
         return_reasons=True,
     )
     free, free_reason = drug_free_remission(
-        clinical_sledai=out["clinical_sledai2k"],
-        pga=out["pga"],
-        prednisone_mg=out["prednisone_mg"],
-        immunosuppressants=out["immunosuppressants"],
+        clinical_sledai=col("clinical_sledai2k"),
+        pga=col("pga"),
+        prednisone_mg=col("prednisone_mg"),
+        immunosuppressants=col("immunosuppressants"),
         return_reasons=True,
     )
 
@@ -1427,24 +1435,22 @@ def derive_visit_endpoints(
         return np.where(np.isnan(col), float(default), col)
 
     low, low_reason = lldas(
-        sledai=out["sledai2k"],
-        major_organ_activity=pd.Series(major, index=out.index),
-        new_activity=pd.Series(new, index=out.index),
-        pga=out["pga"],
-        prednisone_mg=out["prednisone_mg"],
-        haemolytic_anaemia=pd.Series(
-            fill("haemolytic_anaemia", haemolytic_anaemia), index=out.index
-        ),
-        gi_activity=pd.Series(fill("gi_activity", gi_activity), index=out.index),
+        sledai=col("sledai2k"),
+        major_organ_activity=pd.Series(major, index=labels),
+        new_activity=pd.Series(new, index=labels),
+        pga=col("pga"),
+        prednisone_mg=col("prednisone_mg"),
+        haemolytic_anaemia=pd.Series(fill("haemolytic_anaemia", haemolytic_anaemia), index=labels),
+        gi_activity=pd.Series(fill("gi_activity", gi_activity), index=labels),
         immunosuppressants_tolerated=immunosuppressants_tolerated,
         return_reasons=True,
     )
-    out["doris"] = doris
-    out["doris_reason"] = doris_reason
-    out["drug_free_remission"] = free
-    out["drug_free_reason"] = free_reason
-    out["lldas"] = low
-    out["lldas_reason"] = low_reason
+    out["doris"] = doris.to_numpy()
+    out["doris_reason"] = doris_reason.to_numpy()
+    out["drug_free_remission"] = free.to_numpy()
+    out["drug_free_reason"] = free_reason.to_numpy()
+    out["lldas"] = low.to_numpy()
+    out["lldas_reason"] = low_reason.to_numpy()
     return out
 
 

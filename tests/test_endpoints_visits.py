@@ -159,7 +159,7 @@ def test_derive_visit_endpoints_bad_input():
         ep.derive_visit_endpoints(bad)
     bad = m.copy()
     bad.loc[(bad["parameter"] == "pga") & (bad["subject"] == "C"), "value"] = 5.0
-    with pytest.raises(SmallTrialError, match=r"pga must be in \[0, 3\]; got 5"):
+    with pytest.raises(SmallTrialError, match=r"pga must be in \[0, 3\]; got 5.0 \(at index \"'C' day 90\"\)"):
         ep.derive_visit_endpoints(bad)
     with pytest.raises(SmallTrialError, match="none of the parameters"):
         ep.derive_visit_endpoints(m.assign(parameter="cd19_bcells"))
