@@ -267,9 +267,9 @@ class _Deviance:
         np.add.at(self.ZtZ, g, Z[:, :, None] * Z[:, None, :])
         np.add.at(self.ZtX, g, Z[:, :, None] * X[:, None, :])
         np.add.at(self.Zty, g, Z * y[:, None])
-        self.XtX = X.T @ X
-        self.Xty = X.T @ y
-        self.yty = float(y @ y)
+        W = np.column_stack([X, y])
+        self.WtW = W.T @ W
+        self.ZtW = np.concatenate([self.ZtX, self.Zty[:, :, None]], axis=2)
         self.tri = np.tril_indices(self.q)  # lme4 column-wise lower triangle order
         # lme4 order: column-wise
         idx = [(i, j) for j in range(self.q) for i in range(j, self.q)]
@@ -283,22 +283,39 @@ class _Deviance:
         return L
 
     def solve(self, theta):
-        """Return (beta, pwrss, logdet_V, logdet_XVX, XtVX) at theta."""
+        """Return (beta, pwrss, logdet_V, logdet_XVX, XtVX) at theta (V relative to sigma^2).
+
+        With A_i = I + Lambda' Z_i' Z_i Lambda and B_i = Lambda' Z_i' [X_i y_i]:
+        [X y]' V^-1 [X y] = [X y]'[X y] - sum_i B_i' A_i^-1 B_i and log|V| = sum_i log|A_i|
+        (Woodbury / determinant lemma); q <= 2, so A_i^-1 is written out elementwise.
+        """
         Lam = self.Lambda(theta)
-        A = np.eye(self.q) + np.einsum("ji,mjk,kl->mil", Lam, self.ZtZ, Lam)
-        B = np.einsum("ji,mjp->mip", Lam, self.ZtX)
-        c = np.einsum("ji,mj->mi", Lam, self.Zty)
-        chol = np.linalg.cholesky(A)
-        logdet_V = 2.0 * float(np.log(np.diagonal(chol, axis1=1, axis2=2)).sum())
-        AiB = np.linalg.solve(A, B)
-        Aic = np.linalg.solve(A, c[:, :, None])[:, :, 0]
-        XtVX = self.XtX - np.einsum("mip,miq->pq", B, AiB)
-        XtVy = self.Xty - np.einsum("mip,mi->p", B, Aic)
-        ytVy = self.yty - float(np.einsum("mi,mi->", c, Aic))
-        XtVX = (XtVX + XtVX.T) / 2
+        p = self.p
+        B = np.einsum("ji,mjp->mip", Lam, self.ZtW)  # (M, q, p+1)
+        if self.q == 1:
+            a = 1.0 + Lam[0, 0] ** 2 * self.ZtZ[:, 0, 0]
+            logdet_V = float(np.log(a).sum())
+            S = self.WtW - np.einsum("mi,mj->ij", B[:, 0, :] / a[:, None], B[:, 0, :])
+        else:
+            A = np.eye(2) + np.einsum("ji,mjk,kl->mil", Lam, self.ZtZ, Lam)
+            a, b, d = A[:, 0, 0], A[:, 0, 1], A[:, 1, 1]
+            det = a * d - b * b
+            if np.any(det <= 0):
+                raise np.linalg.LinAlgError("A_i not positive definite")
+            logdet_V = float(np.log(det).sum())
+            b0, b1 = B[:, 0, :], B[:, 1, :]
+            S = self.WtW - (
+                np.einsum("m,mi,mj->ij", d / det, b0, b0)
+                + np.einsum("m,mi,mj->ij", a / det, b1, b1)
+                - np.einsum("m,mi,mj->ij", b / det, b0, b1)
+                - np.einsum("m,mi,mj->ij", b / det, b1, b0)
+            )
+        S = (S + S.T) / 2
+        XtVX = S[:p, :p]
+        XtVy = S[:p, p]
         cholx = np.linalg.cholesky(XtVX)
         beta = np.linalg.solve(XtVX, XtVy)
-        pwrss = ytVy - float(beta @ XtVy)
+        pwrss = float(S[p, p] - beta @ XtVy)
         logdet_X = 2.0 * float(np.log(np.diag(cholx)).sum())
         return beta, pwrss, logdet_V, logdet_X, XtVX
 
@@ -354,14 +371,17 @@ def _projected_gradient(f, x, lower, h=1e-6):
     return g
 
 
-def _optimise(dev: _Deviance, starts: list):
-    """Minimise the deviance over theta: L-BFGS-B from every start; Nelder-Mead and Powell
-    from the best point when the starts disagree or L-BFGS-B reports failure; a final
-    L-BFGS-B polish. Returns (theta, deviance, converged)."""
+def _optimise(dev: _Deviance, start, fallback_start):
+    """Minimise the deviance over theta.
+
+    L-BFGS-B from lme4's start, polished with central-difference gradients. When the
+    projected gradient is not ~0 there, fall back: L-BFGS-B from ``fallback_start()`` (the
+    statsmodels MixedLM estimate), then Nelder-Mead and Powell from the best point so far, and
+    polish again. Returns (theta, deviance, converged).
+    """
     from scipy.optimize import minimize
 
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in dev.lower]
-    lbfgs = {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000}
 
     def run(method, x0, opts, jac=None):
         try:
@@ -370,31 +390,39 @@ def _optimise(dev: _Deviance, starts: list):
             return None
         if not np.isfinite(r.fun):
             return None
-        return float(r.fun), np.asarray(r.x, float), bool(r.success)
+        return float(r.fun), np.asarray(r.x, float)
 
+    def polish(best):
+        r = run("L-BFGS-B", best[1], {"ftol": 1e-15, "gtol": 1e-11, "maxiter": 500},
+                jac="3-point")
+        return r if r is not None and r[0] <= best[0] else best
+
+    def ok(best):
+        return bool(np.all(np.abs(_projected_gradient(dev, best[1], dev.lower)) < 1e-4))
+
+    coarse = {"ftol": 1e-12, "gtol": 1e-8, "maxiter": 2000}
     candidates = []
-    for start in starts:
-        r = run("L-BFGS-B", np.maximum(np.asarray(start, float), dev.lower), lbfgs)
-        if r is not None:
-            candidates.append(r)
-    spread = (max(c[0] for c in candidates) - min(c[0] for c in candidates)
-              if candidates else np.inf)
-    if not candidates or spread > 1e-6 or not any(c[2] for c in candidates):
-        x0 = min(candidates, key=lambda c: c[0])[1] if candidates else np.maximum(
-            np.asarray(starts[0], float), dev.lower)
+    r = run("L-BFGS-B", np.maximum(np.asarray(start, float), dev.lower), coarse)
+    if r is not None:
+        candidates.append(polish(r))
+    if not candidates or not ok(min(candidates, key=lambda c: c[0])):
+        x1 = fallback_start()
+        if x1 is not None:
+            r = run("L-BFGS-B", np.maximum(x1, dev.lower), coarse)
+            if r is not None:
+                candidates.append(polish(r))
+        x0 = (min(candidates, key=lambda c: c[0])[1] if candidates
+              else np.maximum(np.asarray(start, float), dev.lower))
         for method, opts in (
-            ("Nelder-Mead", {"xatol": 1e-9, "fatol": 1e-12, "maxiter": 1500 * x0.size}),
-            ("Powell", {"xtol": 1e-9, "ftol": 1e-13, "maxiter": 1500 * x0.size}),
+            ("Nelder-Mead", {"xatol": 1e-9, "fatol": 1e-12, "maxiter": 1000 * x0.size}),
+            ("Powell", {"xtol": 1e-9, "ftol": 1e-13, "maxiter": 1000 * x0.size}),
         ):
             r = run(method, x0, opts)
             if r is not None:
-                candidates.append(r)
+                candidates.append(polish(r))
     if not candidates:
         return None, np.inf, False
-    fun, x, _ = min(candidates, key=lambda c: c[0])
-    r = run("L-BFGS-B", x, lbfgs, jac="3-point")  # central differences: a precise optimum
-    if r is not None and r[0] < fun:
-        fun, x = r[0], r[1]
+    fun, x = min(candidates, key=lambda c: c[0])
     diag = [k for k, lo in enumerate(dev.lower) if lo == 0]
     for k in diag:
         if 0 < x[k] < 1e-3:
@@ -814,11 +842,9 @@ def mixed_model(
     notes: list[str] = []
     dev = _Deviance(prep, reml)
     start0 = np.array([1.0 if i == j else 0.0 for i, j in dev.theta_index])
-    starts = [start0]
-    sm = _statsmodels_start(prep, reml, dev, notes)
-    if sm is not None:
-        starts.append(sm)
-    theta, crit, converged = _optimise(dev, starts)
+    theta, crit, converged = _optimise(
+        dev, start0, lambda: _statsmodels_start(prep, reml, dev, notes)
+    )
     if theta is None:
         raise SmallTrialError(
             f"the mixed model {formula!r} could not be fitted: the deviance is not finite for "
