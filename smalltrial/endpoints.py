@@ -1273,7 +1273,8 @@ def derive_visit_endpoints(
     sledai2k_recorded, sledai2k_from_items, sledai2k_disagrees, clinical_sledai2k, pga,
     prednisone_mg, immunosuppressants, doris, doris_reason, drug_free_remission,
     drug_free_reason, lldas, lldas_reason``. Endpoints are nullable booleans (``<NA>`` = not
-    evaluable, with the reason); reasons are "" where the endpoint is met.
+    evaluable, with the reason); reasons are "" where the endpoint is met. Warnings raised
+    (SmallTrialWarning) are also listed in ``result.attrs["warnings"]``.
 
     Rules
     -----
@@ -1359,6 +1360,7 @@ def derive_visit_endpoints(
     )
     n = len(out)
 
+    warnings_record: list[str] = []
     items = wide[list(_ITEM_PARAMS)].rename(columns=_ITEM_PARAMS).reset_index(drop=True)
     for key in SLEDAI2K_WEIGHTS:
         items[key] = _item_values(items[key], f"sledai_{key}", "measurements")
@@ -1372,7 +1374,8 @@ def derive_visit_endpoints(
         ]
         warn(
             "recorded SLEDAI-2K differs from the sum of its descriptors at "
-            f"{_show(where)}; the sum of the descriptors is used"
+            f"{_show(where)}; the sum of the descriptors is used",
+            warnings_record,
         )
     total = np.where(np.isnan(from_items), recorded, from_items)
     clinical = sledai2k(items, clinical=True).to_numpy()
@@ -1451,6 +1454,7 @@ def derive_visit_endpoints(
     out["drug_free_reason"] = free_reason.to_numpy()
     out["lldas"] = low.to_numpy()
     out["lldas_reason"] = low_reason.to_numpy()
+    out.attrs["warnings"] = warnings_record
     return out
 
 

@@ -103,6 +103,10 @@ def test_recorded_total_disagreeing_with_items_is_flagged():
     assert v["sledai2k"].iloc[0] == 4  # the sum of the descriptors is used
     assert v["sledai2k_recorded"].iloc[0] == 6
     assert bool(v["sledai2k_disagrees"].iloc[0])
+    assert v.attrs["warnings"] == [
+        "recorded SLEDAI-2K differs from the sum of its descriptors at 'A day 30'; "
+        "the sum of the descriptors is used"
+    ]
 
 
 def test_total_only_data():
