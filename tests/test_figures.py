@@ -492,15 +492,35 @@ def test_trajectories_means_overlay_numeric_and_labels():
     mean = one(ax, "traj-upcr-mean")
     assert list(mean.get_xdata()) == [0, 28, 90] and list(mean.get_ydata()) == [1.8, 0.75, 0.25]
     assert matplotlib.colors.to_hex(one(ax, "traj-upcr-P1").get_color()) == "#8c8c8c"  # grey under means
-    by_visit = means.drop(columns="day").assign(visit=["month 3", "baseline", "day 28"])
-    by_visit = by_visit.iloc[[1, 2, 0]].reset_index(drop=True)
-    by_visit["estimate"] = [1.8, 0.75, 0.25]
+    by_visit = pd.DataFrame({"visit": ["day 28", "baseline", "month 3"],  # any row order
+                             "estimate": [0.75, 1.8, 0.25], "std_error": 0.1, "df": 3.0,
+                             "lower": [0.5, 1.2, 0.1], "upper": [1.1, 2.5, 0.6]})
     ax = F.trajectories(_long(), parameter="upcr", means=by_visit, by="visit")
     mean = one(ax, "traj-upcr-mean")
     assert list(mean.get_xdata()) == [0, 28, 90]  # visits placed at their median day
+    bars = one(ax, "traj-upcr-mean-ci").get_segments()  # CI as vertical bars at visits
+    assert [tuple(map(tuple, b)) for b in bars] == [((0, 1.2), (0, 2.5)), ((28, 0.5), (28, 1.1)), ((90, 0.1), (90, 0.6))]
     model = SimpleNamespace(marginal_means=lambda by, scale: means if (by, scale) == ("day", "response") else None)
     ax = F.trajectories(_long(), parameter="upcr", model=model)
     assert list(one(ax, "traj-upcr-mean").get_ydata()) == [1.8, 0.75, 0.25]
+
+
+def test_trajectories_with_longitudinal_model():
+    longitudinal = pytest.importorskip("smalltrial.longitudinal")
+    datasets = pytest.importorskip("smalltrial.datasets")
+    trial = datasets.load("mackensen2022")
+    m = trial.measurements
+    upcr = m.loc[(m.parameter == "upcr") & m.visit.isin(["baseline", "day 28", "month 3"])]
+    fit = longitudinal.mixed_model("value ~ C(visit)", upcr, subject="subject", transform="log")
+    means = fit.marginal_means("visit", scale="response")
+    ax = F.trajectories(trial, parameter="upcr", model=fit, by="visit")
+    mean = one(ax, "traj-upcr-mean")
+    order = {"baseline": 0, "day 28": 1, "month 3": 2}
+    expected = means.sort_values("visit", key=lambda v: v.map(order))
+    np.testing.assert_allclose(mean.get_ydata(), expected["estimate"].to_numpy())
+    days = upcr.groupby("visit")["day"].median()
+    np.testing.assert_allclose(mean.get_xdata(), [days[v] for v in expected["visit"]])
+    assert ax.get_yscale() == "log"
 
 
 def test_trajectories_warn_on_nonpositive_log_values():
@@ -595,17 +615,29 @@ def test_lab_panel_on_bundled_trial():
     assert tuple(fig.get_size_inches()) == pytest.approx((183 / 25.4, 108 / 25.4))
 
 
-def test_no_pyplot_and_no_backend_switch():
+def test_no_pyplot_no_backend_switch_and_same_bytes_across_processes():
+    """Two fresh interpreters with different hash seeds write identical PDF/SVG/PNG bytes."""
+    import os
     import subprocess
     import sys
 
     code = (
-        "import sys, matplotlib, pandas as pd, smalltrial as st\n"
-        "before = matplotlib.get_backend() if 'matplotlib.pyplot' in sys.modules else None\n"
-        "df = pd.DataFrame({'subject': ['P1', 'P2'], 'change': [-60.0, 5.0]})\n"
-        "ax = st.figures.waterfall(df, threshold=-50)\n"
-        "st.figures.render(ax.figure, 'png', dpi=300)\n"
-        "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams['font.size'])\n"
+        "import sys, hashlib, matplotlib, pandas as pd, smalltrial as st\n"
+        "df = pd.DataFrame({'subject': ['P1', 'P2', 'P3'], 'day': [300, 200, 90],\n"
+        "                   'event': ['last_contact'] * 3, 'grade': [None] * 3})\n"
+        "ev = pd.concat([df, pd.DataFrame({'subject': ['P1', 'P2'], 'day': [2, 1],\n"
+        "                'event': ['crs', 'crs'], 'grade': [1, 2]})])\n"
+        "fig = st.figures.swimmer(ev, style='nature').figure\n"
+        "digests = [hashlib.sha256(st.figures.render(fig, f, dpi=300)).hexdigest()\n"
+        "           for f in ('pdf', 'svg', 'png')]\n"
+        "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams['font.size'], *digests)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", str(matplotlib.rcParamsDefault["font.size"])]
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
+        runs.append(out.stdout.split())
+    assert runs[0][:2] == ["False", str(matplotlib.rcParamsDefault["font.size"])]
+    assert runs[0] == runs[1]

@@ -133,7 +133,10 @@ def _means_xy(means, frame, x: str, by: str | None, scale: float):
             f"columns present: {', '.join(map(repr, map(str, means.columns)))}"
         )
     values = means[by]
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+    discrete = not (
+        pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    )
+    if not discrete:
         mx = values.to_numpy(float) * (scale if by == x else 1.0)
     else:
         if by not in frame.columns:
@@ -150,7 +153,7 @@ def _means_xy(means, frame, x: str, by: str | None, scale: float):
         mx = np.array([float(days[v]) for v in values]) * scale
     order = np.argsort(mx, kind="mergesort")
     cols = [means[c].to_numpy(float)[order] for c in ("estimate", "lower", "upper")]
-    return (mx[order], *cols)
+    return (mx[order], *cols, discrete)
 
 
 def trajectories(
@@ -186,8 +189,9 @@ def trajectories(
     hue : column whose levels colour the lines (e.g. ``"cohort"`` or ``"subject"``); default:
         one colour per subject for up to seven subjects without means, grey otherwise.
     means : a marginal-means DataFrame (``MixedModelFit.marginal_means(by)``: columns
-        ``<by>, estimate, lower, upper``) drawn as a black line with a CI band. Label levels
-        (e.g. visits) are placed at the median day of that level in ``data``.
+        ``<by>, estimate, lower, upper``) drawn as a black line with its CI: a band for a
+        numeric ``by`` (e.g. day), vertical bars for label levels (e.g. visits), which are
+        placed at the median day of that level in ``data``.
     model, by, scale : instead of ``means``: ``model.marginal_means(by, scale=scale)``.
     log : log y axis (default: True for upcr, cd19_bcells and car_t).
     reference_lines : ``"auto"`` (UPCR 0.5 g/g; lab limits from the trial's parameters
@@ -252,11 +256,17 @@ def trajectories(
                     gid=f"traj-{tag}-blq-{sid}", zorder=3,
                 )
         if means is not None:
-            mx, est, lo, hi = _means_xy(means, frame, x, by, scale_x)
-            ax.fill_between(
-                mx, lo, hi, color="#000000", alpha=0.15, linewidth=0, gid=f"traj-{tag}-mean-ci",
-                zorder=3,
-            )
+            mx, est, lo, hi, discrete = _means_xy(means, frame, x, by, scale_x)
+            if discrete:  # means at visits: vertical CI bars, no interpolated band
+                ax.vlines(
+                    mx, lo, hi, color="#000000", linewidth=0.9, gid=f"traj-{tag}-mean-ci",
+                    zorder=4,
+                )
+            else:
+                ax.fill_between(
+                    mx, lo, hi, color="#000000", alpha=0.15, linewidth=0,
+                    gid=f"traj-{tag}-mean-ci", zorder=3,
+                )
             ax.plot(
                 mx, est, color="#000000", linewidth=1.2, marker="s", markersize=2.5,
                 label="Model-based mean (95% CI)", gid=f"traj-{tag}-mean", zorder=4,
