@@ -41,13 +41,20 @@ def fmt_mean_sd(mean: Any, sd: Any, digits: int = 1) -> str:
     return f"{fmt_num(mean, digits)} ({fmt_num(sd, digits, na=NE)})"
 
 
+def _ci(lower: Any, upper: Any, digits: int, na: str) -> str:
+    # a negative limit makes "-7.9–-2.5" unreadable: journals write "-7.9 to -2.5"
+    negative = any(not _isnan(v) and round(float(v), digits) < 0 for v in (lower, upper))
+    return fmt_ci(lower, upper, digits, na=na, sep=" to " if negative else DASH)
+
+
 def fmt_estimate_ci(estimate: Any, lower: Any, upper: Any, digits: int = 1, *, na: str = NR) -> str:
-    """'estimate (lower–upper)'; a NaN estimate prints as ``na`` alone, NaN limits as ``na``."""
+    """'estimate (lower–upper)' ('lower to upper' when a limit is negative); a NaN estimate
+    prints as ``na`` alone, NaN limits as ``na``."""
     if _isnan(estimate):
         if _isnan(lower) and _isnan(upper):
             return na
-        return f"{na} ({fmt_ci(lower, upper, digits, na=na)})"
-    return f"{fmt_num(estimate, digits)} ({fmt_ci(lower, upper, digits, na=na)})"
+        return f"{na} ({_ci(lower, upper, digits, na)})"
+    return f"{fmt_num(estimate, digits)} ({_ci(lower, upper, digits, na)})"
 
 
 def fmt_pct_ci(estimate: Any, lower: Any, upper: Any, digits: int = 1, *, na: str = NE) -> str:

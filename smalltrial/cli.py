@@ -4,6 +4,9 @@ Commands::
 
     smalltrial datasets            list the bundled (synthetic) example trials
     smalltrial validate PATH       validate a trial data folder; exit 2 with a report on problems
+    smalltrial run [SPEC] [--out DIR]
+                                   run an analysis spec (default: the bundled mackensen2022
+                                   analysis) and write DIR/tables, DIR/figures, DIR/manifest.json
 
 Bad input exits with status 2 and one readable line on stderr, never a traceback.
 """
@@ -53,6 +56,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from smalltrial.pipeline import run
+
+    result = run(args.spec, out=args.out)
+    print(f"{result.out}: {len(result.outputs) + 1} files "
+          f"({len(result.tables)} tables, {len(result.figures)} figure files)")
+    for skipped in result.skipped:
+        print(f"  skipped: {skipped}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-parser per command)."""
     from smalltrial import __version__
@@ -67,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="validate a trial data folder (CSV/Parquet or ADaM)")
     p.add_argument("path", help="folder with subjects/measurements/events or ADSL/ADLB/ADTTE")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("run", help="run an analysis spec: data -> manuscript tables and figures")
+    p.add_argument("spec", nargs="?", default=None,
+                   help="analysis spec (TOML); default: the bundled mackensen2022 analysis")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default: the spec's 'output', else smalltrial-output); "
+                        "replaced only when the run succeeds")
+    p.set_defaults(func=_cmd_run)
     return parser
 
 

@@ -119,7 +119,7 @@ FIGURE_OPTIONS: dict[str, dict[str, _Opt]] = {
     "swimmer": {},
     "trajectories": {
         "parameter": ("str", "sledai2k", None),
-        "log": ("bool", False, None),
+        "log": ("bool", None, None),
     },
     "bcell_kinetics": {},
     "km_plot": {

@@ -599,6 +599,8 @@ def longitudinal_table(
     model: str | None = None,
     change_test: Mapping[str, Any] | None = None,
     digits: int = 1,
+    model_digits: int | None = None,
+    change_digits: int | None = None,
     order: Sequence[Any] | None = None,
     labels: Mapping[Any, str] | None = None,
     name: str = "longitudinal",
@@ -624,13 +626,19 @@ def longitudinal_table(
     change_test : mapping, optional
         ``{"at": visit, "n": n, "median_change": m, "pvalue": p}`` from
         ``longitudinal.paired_change`` (exact Wilcoxon signed-rank), shown as a footnote.
+    digits, model_digits, change_digits : int
+        Decimals of the observed values, the model means (default ``digits``) and the changes
+        (default ``model_digits``; 2 for ratios on the log scale).
     """
     if scale not in ("identity", "log"):
         raise SmallTrialError(f"scale must be 'identity' or 'log'; got {scale!r}")
+    model_digits = digits if model_digits is None else model_digits
+    if change_digits is None:
+        change_digits = 2 if scale == "log" else model_digits
     groups = list(order) if order is not None else list(
         g for g in dict.fromkeys(observed["group"].tolist()) if g != "All"
     )
-    unit_txt = f" ({unit})" if unit else ""
+    unit_txt = f", {unit}" if unit else ""
     mean_head = "Geometric mean (95% CI)" if scale == "log" else "Model mean (95% CI)"
     change_head = "Ratio to baseline (95% CI)" if scale == "log" else "Change from baseline (95% CI)"
     columns = [by.replace("_", " ").capitalize(), "n", f"Median (range){unit_txt}"]
@@ -650,14 +658,15 @@ def longitudinal_table(
         if means is not None:
             m = means[means[by] == g]
             cells.append(NE if m.empty else fmt_estimate_ci(m.iloc[0]["estimate"], m.iloc[0]["lower"],
-                                                            m.iloc[0]["upper"], digits, na=NE))
+                                                            m.iloc[0]["upper"], model_digits, na=NE))
         if change is not None:
             c = change[change[by] == g]
             if c.empty:
                 cells += [DASH, DASH]  # the baseline itself
             else:
                 c0 = c.iloc[0]
-                cells.append(fmt_estimate_ci(c0["estimate"], c0["lower"], c0["upper"], digits, na=NE))
+                cells.append(fmt_estimate_ci(c0["estimate"], c0["lower"], c0["upper"], change_digits,
+                                             na=NE))
                 cells.append(fmt_pvalue(c0["p_value"]))
         rows.append(Row(tuple(cells)))
     notes = ["Observed values: n patients with a value, median (minimum\u2013maximum)."]

@@ -205,11 +205,11 @@ def test_longitudinal_table_log_scale():
                              df_method="kenward-roger", digits=1,
                              change_test={"at": "month 3", "n": 5, "median_change": -300,
                                           "pvalue": 0.0625})
-    assert t.columns == ("Visit", "n", "Median (range) (IU/mL)", "Geometric mean (95% CI)",
+    assert t.columns == ("Visit", "n", "Median (range), IU/mL", "Geometric mean (95% CI)",
                          "Ratio to baseline (95% CI)", "P")
     assert t.rows[0].cells == ("baseline", "5", "400.0 (94.0\u2013813.0)", "350.0 (150.0\u2013816.0)",
                                "\u2013", "\u2013")
-    assert t.rows[1].cells[4:] == ("0.0 (0.0\u20130.1)", "<0.001")
+    assert t.rows[1].cells[4:] == ("0.03 (0.01\u20130.09)", "<0.001")  # ratios: 2 decimals
     notes = " ".join(t.footnotes)
     assert "Kenward\u2013Roger" in notes and "back-transformed" in notes
     assert "Exact Wilcoxon signed-rank test" in notes and "P = 0.062" in notes

@@ -1,0 +1,290 @@
+"""smalltrial.pipeline.run and `smalltrial run`: full runs, determinism, the failed-run guarantee,
+the manifest, the CLI exit codes, and the repository's figures/ folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import smalltrial as st
+from smalltrial import SmallTrialError, pipeline
+from smalltrial.cli import main as cli_main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Each bundled analysis once through run() (counting the model fits), and mackensen2022
+    a second time through the CLI without a spec (the default analysis)."""
+    base = tmp_path_factory.mktemp("runs")
+    calls = {"mixed_model": 0, "kaplan_meier": 0}
+    real_mm = st.longitudinal.mixed_model
+    real_km = st.survival.kaplan_meier
+
+    def counting_mm(*a, **k):
+        calls["mixed_model"] += 1
+        return real_mm(*a, **k)
+
+    def counting_km(*a, **k):
+        calls["kaplan_meier"] += 1
+        return real_km(*a, **k)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(st.longitudinal, "mixed_model", counting_mm)
+        mp.setattr(st.survival, "kaplan_meier", counting_km)
+        mack = pipeline.run(None, out=base / "mackensen2022", progress=False)
+    counts = dict(calls)
+    muller = pipeline.run("muller2024", out=base / "muller2024", progress=False)
+    assert cli_main(["run", "--out", str(base / "again")]) == 0
+    return {"mackensen2022": mack, "muller2024": muller, "again": base / "again", "calls": counts}
+
+
+# ----------------------------------------------------------------------------- full runs
+def test_full_run_writes_tables_figures_and_manifest(runs):
+    for name in ("mackensen2022", "muller2024"):
+        result = runs[name]
+        out = result.out
+        assert result.skipped == ()
+        spec = st.spec.load_spec(name)
+        for item in spec.tables:
+            for ext in ("md", "tex", "html", "docx", "csv"):
+                assert (out / "tables" / f"{item.file}.{ext}").is_file()
+        for item in spec.figures:
+            for ext in item.options["formats"]:
+                assert (out / "figures" / f"{item.file}.{ext}").stat().st_size > 1000
+        assert (out / "manifest.json").is_file() and (out / "report.md").is_file()
+        assert sorted(result.tables) == sorted(i.file for i in spec.tables)
+
+
+def test_run_tables_show_the_published_numbers(runs):
+    mack = runs["mackensen2022"].tables
+    # DOMAIN.md (verified): DORIS remission 5/5 at month 3, exact CI 47.8-100 %
+    month3 = next(r for r in mack["efficacy"].rows if r.label == "Month 3")
+    assert month3.cells[1] == "5/5 (100%) [47.8\u2013100]"
+    # baseline SLEDAI-2K median 16; 4 female, 1 male
+    cells = {r.label: r.cells[1:] for r in mack["baseline"].rows}
+    assert cells["SLEDAI-2K total, points"][0].startswith("16 (")
+    assert cells["Female"] == ("4 (80%)",) and cells["Male"] == ("1 (20%)",)
+    # median follow-up 8 months; no relapse (median not reached); CRS grade 1 in 3/5
+    tte = mack["time_to_event"]
+    assert any("Median follow-up (reverse Kaplan\u2013Meier): 8.0" in n for n in tte.footnotes)
+    relapse = next(r for r in tte.rows if r.label == "Relapse")
+    assert relapse.cells[1:4] == ("5", "0", "NR")
+    ae = {(r.label, i): r.cells[1] for i, r in enumerate(mack["adverse_events"].rows)}
+    assert ae[("Grade 1", 2)] == "3 (60%)"
+    # n = 5: the exact signed-rank test cannot go below 2/2^5 = 0.0625
+    assert any("P = 0.062" in n for n in mack["longitudinal_sledai2k"].footnotes)
+    assert any("0.0625" in w for w in runs["mackensen2022"].warnings)
+
+    mul = runs["muller2024"].tables
+    # DOMAIN.md: 8/8 SLE in DORIS remission (exact CI 63.1-100 %); CRS grade 1 10/15, grade 2 1/15
+    assert "8/8 (100%) [63.1\u2013100]" in {c for r in mul["efficacy"].rows for c in r.cells}
+    assert mul["adverse_events"].columns[-1] == "All (n = 15)"
+    rows = mul["adverse_events"].rows
+    assert rows[2].cells[-1] == "10 (67%)" and rows[3].cells[-1] == "1 (7%)"
+    assert rows[8].cells[-1] == "1 (7%)"  # ICANS grade 1
+
+
+def test_statistics_are_computed_once_and_shared(runs):
+    # mackensen2022: two longitudinal tables (sledai2k, anti_dsdna); the trajectories figure
+    # reuses the sledai2k fit. Kaplan-Meier: B-cell reconstitution and relapse, each once,
+    # although the km_plot figure shows the first again.
+    assert runs["calls"] == {"mixed_model": 2, "kaplan_meier": 2}
+
+
+def test_same_inputs_give_byte_identical_outputs(runs):
+    first = _files(runs["mackensen2022"].out)
+    second = _files(runs["again"])
+    assert first.keys() == second.keys()
+    different = [k for k in first if first[k] != second[k]]
+    assert different == []
+
+
+def test_manifest_records_versions_inputs_spec_and_output_hashes(runs):
+    result = runs["mackensen2022"]
+    text = (result.out / "manifest.json").read_text()
+    manifest = json.loads(text)
+    assert manifest == result.manifest
+    assert manifest["seed"] == 20220915 and manifest["spec_file"] == "mackensen2022.toml"
+    assert manifest["spec"]["data"] == {"dataset": "mackensen2022"}
+    assert {"smalltrial", "python", "numpy", "pandas", "matplotlib", "python-docx"} <= set(manifest["versions"])
+    data_dir = Path(st.datasets.__file__).parent / "data" / "mackensen2022"
+    inputs = {i["path"]: i["sha256"] for i in manifest["inputs"]}
+    assert inputs["mackensen2022/measurements.csv"] == hashlib.sha256(
+        (data_dir / "measurements.csv").read_bytes()).hexdigest()
+    files = _files(result.out)
+    listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    assert set(listed) == set(files) - {"manifest.json"}
+    for path, digest in listed.items():
+        assert hashlib.sha256(files[path]).hexdigest() == digest
+    # reproducible: no absolute paths, no timestamps
+    assert str(result.out) not in text and "/tmp" not in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text)
+
+
+def test_run_result_renders_in_jupyter(runs):
+    html = runs["mackensen2022"]._repr_html_()
+    assert html.count('<table class="smalltrial-table"') == len(runs["mackensen2022"].tables)
+    frame = runs["mackensen2022"].to_frame()
+    assert list(frame.columns) == ["path", "sha256"] and "tables/efficacy.docx" in set(frame["path"])
+
+
+# ----------------------------------------------------------------------------- failures
+FAST = {"data": {"dataset": "mackensen2022"}, "tables": [{"name": "baseline"}]}
+
+
+def _previous_output(folder: Path) -> dict[str, bytes]:
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"previous": true}\n')
+    (folder / "sentinel.txt").write_text("keep me\n")
+    return _files(folder)
+
+
+def test_failed_run_leaves_the_previous_output_untouched(tmp_path):
+    out = tmp_path / "out"
+    before = _previous_output(out)
+    late = {"data": {"dataset": "mackensen2022"},
+            "tables": [{"name": "baseline"}, {"name": "efficacy"},
+                       {"name": "longitudinal", "parameter": "no_such_lab"}]}
+    with pytest.raises(SmallTrialError, match=r"^spec: tables\[2\]\.parameter: no parameter 'no_such_lab'"):
+        pipeline.run(late, out=out, progress=False)
+    assert _files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
+
+
+def test_unexpected_failure_mid_run_leaves_previous_output(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    before = _previous_output(out)
+
+    def boom(ctx, item):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(pipeline._TABLE_BUILDERS, "adverse_events", boom)
+    spec = {"data": {"dataset": "mackensen2022"},
+            "tables": [{"name": "baseline"}, {"name": "adverse_events"}]}
+    with pytest.raises(RuntimeError, match="disk full"):
+        pipeline.run(spec, out=out, progress=False)
+    assert _files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_successful_run_replaces_previous_output(tmp_path):
+    out = tmp_path / "out"
+    _previous_output(out)
+    result = pipeline.run(FAST, out=out, progress=False)
+    assert not (out / "sentinel.txt").exists()
+    assert sorted(_files(out)) == sorted([*result.outputs, "manifest.json"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_smalltrial_output(tmp_path):
+    out = tmp_path / "home"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    with pytest.raises(SmallTrialError, match=r"^out: folder .* is not a smalltrial output"):
+        pipeline.run(FAST, out=out, progress=False)
+    assert (out / "thesis.tex").read_text() == "precious"
+
+
+def test_progress_lines_when_asked(tmp_path, capsys):
+    seen = []
+    pipeline.run(FAST, out=tmp_path / "a", progress=lambda i, n, label: seen.append((i, n, label)))
+    assert seen == [(1, 3, "load data"), (2, 3, "table baseline"), (3, 3, "manifest")]
+    pipeline.run(FAST, out=tmp_path / "b", progress=True)
+    assert capsys.readouterr().err.splitlines() == [
+        "smalltrial: [1/3] load data", "smalltrial: [2/3] table baseline", "smalltrial: [3/3] manifest"]
+    pipeline.run(FAST, out=tmp_path / "c")  # stderr is not a terminal here: quiet
+    assert capsys.readouterr().err == ""
+
+
+def test_data_folder_spec_and_bad_data(tmp_path):
+    folder = st.datasets.load("mackensen2022").to_folder(tmp_path / "trial")
+    spec = tmp_path / "folder.toml"
+    spec.write_text('[data]\npath = "trial"\n\n[[tables]]\nname = "adverse_events"\n')
+    result = pipeline.run(spec, out=tmp_path / "ok", progress=False)
+    assert [i["path"] for i in result.manifest["inputs"]] == [
+        "trial/description.md", "trial/events.csv", "trial/measurements.csv",
+        "trial/parameters.csv", "trial/subjects.csv"]
+    assert result.manifest["spec"]["data"] == {"path": "trial"}
+    subjects = (folder / "subjects.csv").read_text().replace(",F,", ",X,", 1)
+    (folder / "subjects.csv").write_text(subjects)
+    with pytest.raises(SmallTrialError, match=r"^data: subjects: column 'sex' must be 'F' or 'M'; got 'X'"):
+        pipeline.run(spec, out=tmp_path / "bad", progress=False)
+    assert not (tmp_path / "bad").exists()
+
+
+# ----------------------------------------------------------------------------- the command line
+def _cli(*args, cwd):
+    # PYTHONPATH makes an uninstalled checkout importable from outside the repository too
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    return subprocess.run([sys.executable, "-m", "smalltrial.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env)
+
+
+def test_cli_exit_codes_and_one_line_errors(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[data]\ndataset = "mackensen2022"\n\n[[tables]]\nname = "efficacyy"\n')
+    proc = _cli("run", str(bad), "--out", "o", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.endswith("\n") and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("smalltrial: error: spec: tables[0].name: unknown table 'efficacyy'; valid:")
+    assert "Traceback" not in proc.stderr and not (tmp_path / "o").exists()
+
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[data]\ndataset = "mackensen2022"\n[endpoints]\nlevel = "high"\n')
+    proc = _cli("run", str(typo), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == "smalltrial: error: spec: endpoints.level: must be a number, got string 'high'\n"
+
+    proc = _cli("run", "missing.toml", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (2, "smalltrial: error: spec: no such file 'missing.toml'\n")
+
+    folder = st.datasets.load("mackensen2022").to_folder(tmp_path / "trial")
+    (folder / "events.csv").write_text((folder / "events.csv").read_text().replace("last_contact", "lastcontact", 1))
+    data = tmp_path / "data.toml"
+    data.write_text('[data]\npath = "trial"\n[[tables]]\nname = "baseline"\n')
+    proc = _cli("run", str(data), "--out", "d", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("smalltrial: error: data: ") and "'lastcontact'" in proc.stderr
+
+    good = tmp_path / "good.toml"
+    good.write_text('[data]\ndataset = "mackensen2022"\n[[tables]]\nname = "baseline"\n')
+    proc = _cli("run", str(good), "--out", "g", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert (tmp_path / "g" / "tables" / "baseline.docx").is_file()
+    # baseline.{md,tex,html,docx,csv}, report.md, manifest.json
+    assert proc.stdout.splitlines()[0] == f"{tmp_path / 'g'}: 7 files (1 tables, 0 figure files)"
+
+
+# ----------------------------------------------------------------------------- repository figures
+def test_repository_figures_are_up_to_date(runs):
+    """figures/ must equal what the bundled analyses produce now.
+
+    Regenerate with ``python -m smalltrial.pipeline --update-repo-figures``. File names and
+    tables.md are compared always; figure bytes only under the renderer that made them
+    (figures/renderer.json: matplotlib, FreeType, font), since other versions draw other pixels.
+    """
+    committed_root = REPO / "figures"
+    same_renderer = json.loads((committed_root / "renderer.json").read_text()) == pipeline.renderer_fingerprint()
+    for name in ("mackensen2022", "muller2024"):
+        fresh = pipeline.repo_figure_files(runs[name])
+        committed = _files(committed_root / name)
+        assert sorted(committed) == sorted(fresh), f"figures/{name}: stale file list"
+        assert committed["tables.md"] == fresh["tables.md"], f"figures/{name}/tables.md is stale"
+        if same_renderer:
+            stale = [f for f in fresh if committed[f] != fresh[f]]
+            assert stale == [], f"figures/{name}: stale {stale}; run python -m smalltrial.pipeline --update-repo-figures"
