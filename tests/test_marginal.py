@@ -7,10 +7,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE, load_reference
 
 from smalltrial import SmallTrialError, SmallTrialWarning
 from smalltrial.longitudinal import MarginalModelFit, marginal_model
-from tests.conftest import REFERENCE, load_reference
 
 REF = load_reference("marginal")
 VISITS = ["week 0", "week 4", "week 8", "week 12"]

@@ -9,13 +9,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import load_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st_
 
 from smalltrial import SmallTrialError, SmallTrialWarning
 from smalltrial.longitudinal import PairedChange, paired_change
 from smalltrial.longitudinal._paired import signed_rank_distribution
-from tests.conftest import load_reference
 
 CASES = {c["name"]: c for c in load_reference("paired")}
 ALTS = {"two.sided": "two-sided", "greater": "greater", "less": "less"}
