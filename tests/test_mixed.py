@@ -351,3 +351,18 @@ def test_unidentifiable_models_raise():
         mixed_model("sledai ~ C(visit)", aged, subject="subject", random="1 + age")
     with pytest.raises(SmallTrialError, match=r"not identifiable \(design rank 15 < 17.*aliased column"):
         mixed_model("sledai ~ C(visit) + cohort + C(subject)", d, subject="subject")
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("key", list(CASES))
+def test_anova_matches_lmerTest_type3(key, method):
+    ref = R[key][f"anova_{METHODS[method]}"]
+    table = fit_case(key, method).anova()
+    assert list(table.columns) == ["num_df", "den_df", "statistic", "p_value"]
+    terms = [{"visit": "C(visit)"}.get(t, t) for t in np.atleast_1d(ref["term"])]
+    assert sorted(table.index) == sorted(terms)
+    table = table.loc[terms]
+    close(table.num_df, np.atleast_1d(ref["num_df"]), 1e-12)
+    close(table.den_df, np.atleast_1d(ref["den_df"]), DF)
+    close(table.statistic, np.atleast_1d(ref["statistic"]), SE)
+    close(table.p_value, np.atleast_1d(ref["p_value"]), 2e-3)

@@ -620,6 +620,74 @@ class MixedModelFit(Result):
             out, columns=[by, "estimate", "std_error", "df", "lower", "upper", "p_value"]
         )
 
+    def anova(self):
+        """F test of each fixed-effect term (all its coefficients zero), ``df_method`` df.
+
+        ``kenward-roger``: the scaled F of ``pbkrtest::KRmodcomp``; ``satterthwaite``:
+        lmerTest ``contestMD``; ``residual`` / ``between-within``: Wald F over q with n - p /
+        the smallest between-within df of the term's columns. In models without interactions
+        this is lmerTest ``anova(type = 3)``; with interactions each term is tested through its
+        own (treatment-coded) coefficients.
+
+        Returns DataFrame indexed by term with ``num_df, den_df, statistic, p_value``.
+        """
+        import pandas as pd
+        from scipy import stats
+
+        s = self._state
+        rows = []
+        for term, sl in s["design_info"].term_name_slices.items():
+            if term == "Intercept":
+                continue
+            idx = np.arange(s["p"])[sl]
+            L = np.zeros((idx.size, s["p"]))
+            L[np.arange(idx.size), idx] = 1.0
+            F, q, ddf = self._ftest(L)
+            rows.append({"term": term, "num_df": q, "den_df": ddf, "statistic": F,
+                         "p_value": float(stats.f.sf(F, q, ddf))})
+        out = pd.DataFrame(rows, columns=["term", "num_df", "den_df", "statistic", "p_value"])
+        return out.set_index("term").rename_axis(None)
+
+    def _ftest(self, L):
+        s = self._state
+        beta = s["beta"]
+        q = L.shape[0]
+        if q == 1:
+            est, se, df = self._contrast(L[0])
+            return (est / se) ** 2, 1, df
+        if self.df_method == "kenward-roger":
+            F, q, ddf, _ = _smalldf.kr_ftest(L, beta, s["kr"])
+            return F, q, ddf
+        Lb = L @ beta
+        VL = L @ s["vcov"] @ L.T
+        if self.df_method == "satterthwaite":
+            d, P = np.linalg.eigh(VL)
+            order = np.argsort(d)[::-1]
+            d, P = d[order], P[:, order]
+            pos = d > max(np.sqrt(np.finfo(float).eps) * d[0], 0)
+            PtL = (P.T @ L)[pos]
+            d = d[pos]
+            F = float(np.sum((PtL @ beta) ** 2 / d) / d.size)
+            nu = np.array([
+                _smalldf.satterthwaite_ddf(PtL[m], s["vcov"], s["jac"], s["vcov_varpar"])
+                for m in range(d.size)
+            ])
+            if d.size == 1:
+                ddf = float(nu[0])
+            elif np.all(np.abs(np.diff(nu)) < 1e-8):
+                ddf = float(nu.mean())
+            elif np.any(nu <= 2):
+                ddf = 2.0
+            else:
+                E = float(np.sum(nu / (nu - 2)))
+                ddf = 2 * E / (E - d.size)
+            return F, int(d.size), ddf
+        F = float(Lb @ np.linalg.solve(VL, Lb)) / q
+        if self.df_method == "residual":
+            return F, q, float(s["n"] - s["p"])
+        used = np.any(np.abs(L) > 1e-12, axis=0)
+        return F, q, float(np.min(s["bw_df"][used]))
+
     # -- display -----------------------------------------------------------------------------
     def to_frame(self):
         """The fixed-effects table."""

@@ -60,6 +60,12 @@ describe <- function(m, d, formula_py, random_py, by = NULL, response = FALSE, a
             kenward_roger = fixef_table(m, "Kenward-Roger"),
             vcov = unname(as.matrix(vcov(m))),
             vcov_kr = unname(as.matrix(vcovAdj(m))))
+  for (method in c("Kenward-Roger", "Satterthwaite")) {
+    a <- anova(m, type = 3, ddf = method)
+    r[[paste0("anova_", gsub("-", "_", tolower(method)))]] <- list(
+      term = rownames(a), num_df = unname(a$NumDF), den_df = unname(a$DenDF),
+      statistic = unname(a[["F value"]]), p_value = unname(a[["Pr(>F)"]]))
+  }
   if (!is.null(lme_fit)) {
     tt <- summary(lme_fit)$tTable
     r$between_within <- list(names = rownames(tt), df = unname(tt[, "DF"]))
