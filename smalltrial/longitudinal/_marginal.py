@@ -444,8 +444,10 @@ def marginal_model(
         ``mixed_model`` (by the median of a numeric ``day`` column when data has one, else by
         first appearance). The same order applies to text columns in the formula that vary
         within subjects; text constant within subjects is sorted. The first level is the
-        reference and the default baseline. AR(1) uses the position of the level (equally
-        spaced visits, as SAS ``TYPE=AR(1)``).
+        reference and the default baseline. Levels without any observation are dropped (as
+        mmrm's ``drop_visit_levels``). AR(1) uses the position of the level, i.e. treats the
+        visits as equally spaced even for a numeric time (as SAS ``TYPE=AR(1)``; unequal
+        spacing, SAS ``SP(POW)``, is not implemented).
     covariance : {"unstructured", "cs", "ar1"}
         Within-subject covariance. Unstructured needs more subjects than visits and every
         pair of visits observed together in some subject.
