@@ -262,6 +262,19 @@ def test_km_no_median_line_when_not_reached_and_cumulative_events():
     assert len(one(ax, "km-censor-1").get_xdata()) == 3
 
 
+def test_km_cumulative_incidence():
+    ax = F.km_plot(FakeKM(), fun="event", times=[0, 5, 10])
+    np.testing.assert_allclose(one(ax, "km-curve-0").get_ydata(), [0, 0.2, 0.2, 1 - 0.8 * 2 / 3, 1 - 0.8 * 2 / 3, 1])
+    np.testing.assert_allclose(one(ax, "km-censor-0").get_ydata(), [0.2, 1 - 0.8 * 2 / 3])
+    np.testing.assert_allclose(one(ax, "km-median-0").get_ydata(), [0.5, 0.5, 0.0])
+    path = one(ax, "km-ci-0").get_paths()[0]  # 1 - upper .. 1 - lower = 0.2667 .. 0.6667 on (5, 8)
+    assert path.contains_point((6.5, 0.28)) and path.contains_point((6.5, 0.65))
+    assert not path.contains_point((6.5, 0.25)) and not path.contains_point((6.5, 0.69))
+    assert ax.get_ylabel() == "Cumulative incidence"
+    with pytest.raises(SmallTrialError, match="fun must be one of 'survival', 'event'; got 'cumhaz'"):
+        F.km_plot(FakeKM(), fun="cumhaz")
+
+
 def test_km_default_times_are_round_and_reject_bad_input():
     ax = F.km_plot(FakeKM())
     ticks = list(ax.get_xticks())

@@ -85,9 +85,10 @@ def km_plot(
     times: Sequence[float] | None = None,
     cumulative_events: bool = False,
     median_line: bool = True,
+    fun: str = "survival",
     colors: Sequence[str] | None = None,
     xlabel: str = "Months since CAR-T infusion",
-    ylabel: str = "Probability",
+    ylabel: str | None = None,
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
@@ -109,6 +110,10 @@ def km_plot(
     cumulative_events : print "n_risk (cumulative events)" in the table.
     median_line : dashed guides at survival 0.5 to the median, only when the median is
         reached (``median.estimate`` not NaN).
+    fun : ``"survival"`` draws S(t); ``"event"`` draws the cumulative incidence 1 - S(t)
+        (R ``plot.survfit(fun = "event")``), for times to a good event such as remission or
+        B-cell reconstitution; the CI band becomes 1 - upper .. 1 - lower.
+    ylabel : default "Probability" (survival) or "Cumulative incidence" (event).
 
     The curve is drawn from the result's own table (R ``survfit`` semantics), starting at
     (0, 1); nothing is recomputed here. Returns the Axes.
@@ -120,6 +125,12 @@ def km_plot(
     """
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
+    from smalltrial._validate import check_choice
+
+    check_choice(fun, "fun", ["survival", "event"])
+    flip = fun == "event"
+    if ylabel is None:
+        ylabel = "Cumulative incidence" if flip else "Probability"
     curves = _curves(km)
     tables = [_table(fit, label) for label, fit in curves]
     palette = list(colors) if colors is not None else list(PALETTE)
@@ -141,12 +152,16 @@ def km_plot(
             color = palette[i % len(palette)]
             t = table["time"].to_numpy(float)
             s = table["survival"].to_numpy(float)
+            if flip:
+                s = 1.0 - s
             x = np.concatenate([[0.0], t])
-            y = np.concatenate([[1.0], s])
+            y = np.concatenate([[0.0 if flip else 1.0], s])
             ax.plot(x, y, drawstyle="steps-post", color=color, label=label, gid=f"km-curve-{i}")
             if ci:
                 lo = np.concatenate([[1.0], table["lower"].to_numpy(float)])
                 hi = np.concatenate([[1.0], table["upper"].to_numpy(float)])
+                if flip:
+                    lo, hi = 1.0 - hi, 1.0 - lo
                 ok = np.isfinite(lo) & np.isfinite(hi)
                 band = ax.fill_between(
                     x, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), step="post",
@@ -174,7 +189,7 @@ def km_plot(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if len(curves) > 1 or curves[0][0] is not None:
-            ax.legend(loc="lower left")
+            ax.legend(loc="upper left" if flip else "lower left")
         if at_risk:
             renderer = fig.canvas.get_renderer()
             below = ax.xaxis.get_tightbbox(renderer)
