@@ -146,4 +146,37 @@ d4$visit <- factor(d4$visit, levels = names(visit_days))
 m4 <- lmer(y ~ visit + (1 | subject), data = d4, REML = TRUE, control = ctrl)
 out$singular <- describe(m4, d4, "y ~ C(visit)", "1", by = "visit")
 
+## 5. Visit x arm interaction, 10 subjects, missing visits: emmeans averages over arm equally
+d5 <- make_visits(10, 0.2, 505, sd_subj = 2.0, sd_res = 1.5,
+                  effects = list(baseline = 0, "month 1" = -2, "month 3" = -4, "month 6" = -4.5))
+d5$arm <- ifelse(as.integer(substr(d5$subject, 2, 3)) %% 2 == 0, "high", "low")
+d5$y <- d5$y - (d5$arm == "high") * (d5$visit != "baseline") * 1.5
+d5$cohort <- NULL
+write.csv(d5, "interaction.csv", row.names = FALSE)
+d5$visit <- factor(d5$visit, levels = names(visit_days))
+m5 <- lmer(y ~ visit * arm + (1 | subject), data = d5, REML = TRUE, control = ctrl)
+out$interaction <- describe(m5, d5, "y ~ C(visit) * arm", "1", by = "visit")
+out$interaction$emm_arm_kenward_roger <- emm_table(emmeans(m5, "arm", lmer.df = "kenward-roger"))
+
+## 6. Five subjects (as Mackensen 2022), log outcome, random intercept and slope on months
+set.seed(606)
+rows <- list()
+for (i in 1:5) {
+  b <- rnorm(2, 0, c(0.5, 0.05))
+  months <- c(0, 1, 3, 6, 12)[c(TRUE, runif(4) > 0.15)]
+  for (t in months) {
+    rows[[length(rows) + 1]] <- data.frame(subject = sprintf("M%d", i), month = t,
+      upcr = exp(log(1.5) + b[1] + (-0.12 + b[2]) * t + rnorm(1, 0, 0.3)))
+  }
+}
+d6 <- do.call(rbind, rows)
+write.csv(d6, "tiny.csv", row.names = FALSE)
+m6 <- lmer(log(upcr) ~ month + (1 + month | subject), data = d6, REML = TRUE, control = ctrl)
+out$tiny <- describe(m6, d6, "upcr ~ month", "1 + month")
+for (method in c("kenward-roger", "satterthwaite")) {
+  e <- emmeans(m6, "month", at = list(month = sort(unique(d6$month))), lmer.df = method)
+  key <- gsub("-", "_", method)
+  out$tiny[[paste0("emm_month_", key)]] <- emm_table(summary(e, type = "response", infer = c(TRUE, TRUE)))
+}
+
 write_json(out, "mixed.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
