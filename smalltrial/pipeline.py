@@ -516,15 +516,19 @@ def _figure_builder(name: str) -> Callable[[_Analysis, ItemSpec], Any]:
     return _FIGURE_BUILDERS[name]
 
 
+_KM_YLABELS = {
+    "b_cell_reconstitution": "Probability of ongoing B-cell aplasia",
+    "relapse": "Relapse-free probability",
+    "remission": "Probability of not yet in remission",
+    "death": "Overall survival",
+}
+
+
 def _fig_km(ctx: _Analysis, item: ItemSpec):
-    figures = _module("figures")
-    if not hasattr(figures, "km_plot"):
-        raise _Skip("smalltrial.figures.km_plot is not available")
-    km = ctx.kaplan_meier(item.options["endpoint"])
-    cumulative = item.options["endpoint"] in ("b_cell_reconstitution", "remission")
-    ax = figures.km_plot(km, style=ctx.spec.style,
-                         ylabel="Cumulative incidence" if cumulative else "Probability",
-                         cumulative_events=False)
+    km_plot = _needs("km_plot")
+    endpoint = item.options["endpoint"]
+    km = ctx.kaplan_meier(endpoint)
+    ax = km_plot(km, style=ctx.spec.style, ylabel=_KM_YLABELS[endpoint])
     return ax.figure
 
 
@@ -631,7 +635,8 @@ def _fig_forest(ctx: _Analysis, item: ItemSpec):
     results = ctx.once(("efficacy", (visit,)), lambda: ctx.efficacy_results([visit], f"{item.key}"))
     records = []
     for _, r in results.iterrows():
-        records.append({"label": str(r["group"]) if len(results) > 1 else "This trial",
+        own = item.options["label"]
+        records.append({"label": f"{own}: {r['group']}" if len(results) > 1 else own,
                         "responders": int(r["x"]), "n": int(r["n"]), "estimate": r["estimate"],
                         "lower": r["lower"], "upper": r["upper"]})
     for ext in item.options["external"]:
@@ -642,7 +647,7 @@ def _fig_forest(ctx: _Analysis, item: ItemSpec):
     label, _ = _REMISSION_DEFINITIONS[ctx.ep["remission"]]
     level = f"{100 * ctx.ep['level']:g}%"
     ax = fn(pd.DataFrame(records), label="label", xlabel=f"{label} at {visit}, % ({level} CI)",
-            style=ctx.spec.style)
+            style=ctx.spec.style, columns=2)
     return ax.figure
 
 

@@ -133,6 +133,7 @@ FIGURE_OPTIONS: dict[str, dict[str, _Opt]] = {
     },
     "forest": {
         "visit": ("str", "month 3", None),
+        "label": ("str", "This trial", None),
         "external": ("list[table]", [], None),
     },
 }

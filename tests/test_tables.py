@@ -69,6 +69,8 @@ def test_cell_formats():
     assert tf.fmt_prop_ci(0, 0, NAN, NAN) == "0/0 (NE)"
     assert tf.fmt_estimate_ci(NAN, 2.2, NAN) == "NR (2.2\u2013NR)"
     assert tf.fmt_estimate_ci(NAN, NAN, NAN) == "NR"
+    assert tf.fmt_estimate_ci(-5.2, -7.87, -2.53) == "-5.2 (-7.9 to -2.5)"  # not "-7.9–-2.5"
+    assert tf.fmt_estimate_ci(0.4, -2.6, 3.4) == "0.4 (-2.6 to 3.4)"
     assert tf.fmt_pct_ci(0.2, 0.031, 0.796) == "20.0 (3.1\u201379.6)"
     assert tf.fmt_pct_ci(0.0, NAN, NAN) == "0 (NE)"
     assert tf.fmt_count_pct(2, 3) == "2 (67%)"
