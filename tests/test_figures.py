@@ -366,6 +366,17 @@ def test_swimmer_months_trial_input_and_column_names():
     np.testing.assert_allclose([s[1] for s in spans], np.array([500, 400, 200, 150]) / 30.4375)
 
 
+def test_swimmer_grouped_lanes():
+    ev = _events()
+    subjects = pd.DataFrame({"subject": ["P1", "P2", "P3", "P4"], "cohort": ["SSc", "SLE", "SSc", "SLE"]})
+    ax = F.swimmer(SimpleNamespace(events=ev, subjects=subjects), group="cohort")
+    # SLE block first (P2: 400 d, P4: 150 d), then SSc (P1: 500 d, P3: 200 d)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["P2 (SLE)", "P4 (SLE)", "P1 (SSc)", "P3 (SSc)"]
+    assert [r[1] for r in _rects(one(ax, "swimmer-phase-follow_up"))] == [400, 150, 500, 200]
+    with pytest.raises(SmallTrialError, match=r"no column 'arm'"):
+        F.swimmer(ev, group="arm")
+
+
 def test_swimmer_rejects_bad_events():
     ev = _events()
     bad = ev.copy()

@@ -14,6 +14,7 @@ from smalltrial.figures._common import (
     LIGHT_GREY,
     is_trial,
     numeric,
+    sorted_levels,
     trial_frame,
 )
 from smalltrial.figures._style import OKABE_ITO, _drawing, new_figure
@@ -171,6 +172,7 @@ def swimmer(
     day: str = "day",
     event: str = "event",
     grade: str = "grade",
+    group: str | None = None,
     unit: str = "days",
     legend: bool = True,
     ax: Any = None,
@@ -185,6 +187,9 @@ def swimmer(
     data : a Trial (its ``events`` table is used) or a tidy events DataFrame with columns
         ``subject, day, event, grade`` (names configurable), ``event`` in
         b_cell_reconstitution, remission, relapse, crs, icans, death, last_contact.
+    group : a column (of the Trial's ``subjects`` table, or of the events frame) such as
+        ``"cohort"``: lanes are blocked by group (groups in sorted order, by follow-up within
+        a group) and labelled "subject (group)".
     unit : ``"days"`` or ``"months"`` (30.4375 days) on the x axis.
     legend : a legend that explains every segment and marker drawn.
 
@@ -206,6 +211,21 @@ def swimmer(
     check_choice(unit, "unit", ["days", "months"])
     frame = trial_frame(data, "events", "data") if is_trial(data) else trial_frame(data, "", "data")
     lanes = swimmer_lanes(frame, subject=subject, day=day, event=event, grade=grade)
+    labels = {lane.subject: str(lane.subject) for lane in lanes}
+    if group is not None:
+        source = frame
+        subjects_table = getattr(data, "subjects", None) if is_trial(data) else None
+        if subjects_table is not None and group in subjects_table.columns:
+            source = subjects_table.rename(columns={"subject": subject})
+        check_columns(source, [subject, group], "data")
+        first = source.drop_duplicates(subject).set_index(subject)[group]
+        missing = [lane.subject for lane in lanes if lane.subject not in first.index]
+        if missing:
+            raise SmallTrialError(f"no {group!r} for subject {missing[:5]!r}")
+        levels = {v: i for i, v in enumerate(sorted_levels(first.tolist()))}
+        lanes.sort(key=lambda lane: (levels.get(first[lane.subject], len(levels)), -lane.end,
+                                     str(lane.subject)))
+        labels = {lane.subject: f"{lane.subject} ({first[lane.subject]})" for lane in lanes}
     scale = 1.0 if unit == "days" else 1.0 / DAYS_PER_MONTH
     n = len(lanes)
     if height_mm is None:
@@ -255,9 +275,9 @@ def swimmer(
                     if np.isfinite(g):
                         ax.annotate(
                             f"{int(g)}" if float(g).is_integer() else f"{g:g}",
-                            (x, y), xytext=(0, 2.2 if kind == "crs" else -2.2),
-                            textcoords="offset points", ha="center",
-                            va="bottom" if kind == "crs" else "top", fontsize="x-small",
+                            (x, y), xytext=(0, 2.2) if kind == "crs" else (2.6, 0),
+                            textcoords="offset points", ha="center" if kind == "crs" else "left",
+                            va="bottom" if kind == "crs" else "center", fontsize="x-small",
                             gid=f"swimmer-{kind}-grade",
                         )
         xmax = max(lane.end for lane in lanes) * scale
@@ -270,7 +290,7 @@ def swimmer(
                             "mutation_scale": 5, "shrinkA": 0, "shrinkB": 0},
                 gid="swimmer-ongoing",
             )
-        ax.set_yticks(ys, [str(lane.subject) for lane in lanes])
+        ax.set_yticks(ys, [labels[lane.subject] for lane in lanes])
         ax.set_ylim(n - 0.5, -0.5)  # longest follow-up on top
         ax.set_xlim(0.0, xmax + 2.2 * reach)
         ax.tick_params(axis="y", length=0)
