@@ -390,3 +390,65 @@ def test_anova_matches_lmerTest_type3(key, method):
     close(table.den_df, np.atleast_1d(ref["den_df"]), DF)
     close(table.statistic, np.atleast_1d(ref["statistic"]), SE)
     close(table.p_value, np.atleast_1d(ref["p_value"]), 2e-3)
+
+
+# -------------------------------------------------------------------------------------------
+# invariances (property-based) and the optimiser fallbacks
+# -------------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st_  # noqa: E402
+
+
+@settings(max_examples=6, deadline=None)
+@given(shift=st_.floats(-50, 50), scale=st_.floats(0.1, 20), seed=st_.integers(0, 1000))
+def test_location_scale_and_row_order_invariance(shift, scale, seed):
+    d = pd.read_csv(HERE / "visits.csv")
+    base = fit_case("visits")
+    moved = d.assign(sledai=shift + scale * d.sledai).sample(frac=1, random_state=seed)
+    fit = mixed_model("sledai ~ C(visit) + cohort", moved, subject="subject")
+    fe, fe0 = fit.fixed_effects, base.fixed_effects
+    expected = fe0.estimate * scale + np.where(fe0.index == "Intercept", shift, 0.0)
+    np.testing.assert_allclose(fe.estimate, expected, rtol=1e-6, atol=1e-6 * scale)
+    close(fe.std_error, fe0.std_error * scale, 1e-5)
+    close(fe.df, fe0.df, 1e-5)
+    close(fit.variance_components.variance, base.variance_components.variance * scale**2, 1e-5)
+
+
+def test_fallback_optimisers_reach_the_same_optimum():
+    from smalltrial.longitudinal import _mixed
+
+    d = pd.read_csv(HERE / "slope.csv")
+    prep = _mixed._prepare("y ~ month + arm", d, "subject", "1 + month", None)
+    dev = _mixed._Deviance(prep, True)
+    calls = []
+
+    def fallback():
+        calls.append(1)
+        return _mixed._statsmodels_start(prep, True, dev, [])
+
+    # a start where the deviance cannot be evaluated: the first L-BFGS-B run fails
+    theta, crit, converged = _mixed._optimise(dev, np.full(3, np.nan), fallback)
+    assert calls == [1]
+    assert converged
+    assert crit == pytest.approx(R["slope"]["reml"], rel=1e-9)
+    np.testing.assert_allclose(theta, R["slope"]["theta"], rtol=EST)
+
+
+def test_zeroed_statsmodels_fixed_effects_are_not_used(monkeypatch):
+    # statsmodels issue 10239: MixedLM can return all-zero fixed effects; never use them
+    from statsmodels.regression import mixed_linear_model
+
+    from smalltrial.longitudinal import _mixed
+
+    class Zeroed:
+        fe_params = np.zeros(6)
+        cov_re = np.array([[1.0]])
+        scale = 1.0
+
+    monkeypatch.setattr(mixed_linear_model.MixedLM, "fit", lambda self, **kw: Zeroed())
+    d = pd.read_csv(HERE / "visits.csv")
+    prep = _mixed._prepare("sledai ~ C(visit) + cohort", d, "subject", "1", None)
+    notes = []
+    assert _mixed._statsmodels_start(prep, True, _mixed._Deviance(prep, True), notes) is None
+    assert "all-zero fixed effects" in notes[0]

@@ -385,7 +385,9 @@ def _optimise(dev: _Deviance, start, fallback_start):
 
     def run(method, x0, opts, jac=None):
         try:
-            r = minimize(dev, x0, method=method, jac=jac, bounds=bounds, options=opts)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)  # inf - inf in finite differences
+                r = minimize(dev, x0, method=method, jac=jac, bounds=bounds, options=opts)
         except (ValueError, np.linalg.LinAlgError):
             return None
         if not np.isfinite(r.fun):
