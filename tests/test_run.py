@@ -288,3 +288,62 @@ def test_repository_figures_are_up_to_date(runs):
         if same_renderer:
             stale = [f for f in fresh if committed[f] != fresh[f]]
             assert stale == [], f"figures/{name}: stale {stale}; run python -m smalltrial.pipeline --update-repo-figures"
+
+
+# ----------------------------------------------------------------------------- end to end vs R
+def test_mackensen2022_tables_equal_r(runs, reference):
+    """Every number in the mackensen2022 tables, recomputed in R from the CSV files
+    (tests/reference/run/make_run.R: binom.test, survfit log-log, poisson.test, lmerTest +
+    emmeans with Kenward-Roger), formatted as the tables format them."""
+    import math
+
+    from smalltrial._format import fmt_num, fmt_pvalue
+    from smalltrial._tableformat import fmt_estimate_ci, fmt_pct_ci, fmt_prop_ci
+
+    ref = reference("run")
+    nan = float("nan")
+
+    def num(v):
+        return nan if v is None else v
+
+    tables = runs["mackensen2022"].tables
+    base = {r.label: r.cells[1] for r in tables["baseline"].rows}
+    for label, key, digits in [("Age, years", "age", 0), ("SLEDAI-2K total, points", "sledai2k", 0),
+                               ("Anti-dsDNA antibodies, IU/mL", "anti_dsdna", 0),
+                               ("Complement C3, g/L", "c3", 2),
+                               ("Urine protein:creatinine ratio, g/g", "upcr", 2),
+                               ("Prednisone(-equivalent) dose, mg/day", "prednisone_mg", 1)]:
+        r = ref["baseline"][key]
+        expected = f"{fmt_num(r['median'], digits)} ({fmt_num(r['min'], digits)}\u2013{fmt_num(r['max'], digits)})"
+        assert base[label] == expected, label
+
+    eff = {r.label: r.cells[1] for r in tables["efficacy"].rows}
+    for label, key in [("Month 2", "month2"), ("Month 3", "month3"), ("Month 6", "month6")]:
+        r = ref["efficacy"][key]
+        assert eff[label] == fmt_prop_ci(r["x"], r["n"], r["lower"], r["upper"]), label
+
+    tte = {r.label: r.cells for r in tables["time_to_event"].rows}
+    b = ref["bcell"]
+    assert tte["B-cell reconstitution"][3] == fmt_estimate_ci(b["median"], b["lower"], num(b["upper"]))
+    assert tte["B-cell reconstitution"][4] == fmt_pct_ci(1 - b["surv3"], 1 - b["upper3"], 1 - b["lower3"])
+    f = ref["follow_up"]
+    fu_note = fmt_estimate_ci(f["median"], f["lower"], num(f["upper"]))
+    assert any(f"Median follow-up (reverse Kaplan\u2013Meier): {fu_note} months" in n
+               for n in tables["time_to_event"].footnotes)
+    assert tte["Relapse"][-1] == f"0.00 (0.00\u2013{fmt_num(f['rate_upper'], 2)})"
+
+    for name, key, log in [("longitudinal_sledai2k", "sledai", False),
+                           ("longitudinal_anti_dsdna", "anti_dsdna_log", True)]:
+        r = ref[key]
+        rows = tables[name].rows
+        tr = math.exp if log else (lambda v: v)
+        for i, row in enumerate(rows):
+            assert row.cells[3] == fmt_estimate_ci(tr(r["mean"][i]), tr(r["mean_lower"][i]),
+                                                   tr(r["mean_upper"][i]), 1), (name, i)
+            if i:
+                assert row.cells[4] == fmt_estimate_ci(tr(r["change"][i - 1]), tr(r["change_lower"][i - 1]),
+                                                       tr(r["change_upper"][i - 1]), 2 if log else 1), (name, i)
+                assert row.cells[5] == fmt_pvalue(r["p"][i - 1])
+
+    crs = {r.label: r.cells[1] for r in tables["adverse_events"].rows[:6]}
+    assert crs["Grade 1"] == f"{ref['crs']['grade1']} (60%)" and crs["Any grade"] == "3 (60%)"
