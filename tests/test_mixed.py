@@ -452,3 +452,16 @@ def test_zeroed_statsmodels_fixed_effects_are_not_used(monkeypatch):
     notes = []
     assert _mixed._statsmodels_start(prep, True, _mixed._Deviance(prep, True), notes) is None
     assert "all-zero fixed effects" in notes[0]
+
+
+def test_duplicates_are_subject_visit_rows_only():
+    d = pd.read_csv(HERE / "visits.csv")
+    # intercept-only and between-subject-only models are fine with repeated visits
+    fit = mixed_model("sledai ~ cohort", d, subject="subject")
+    assert fit.n_obs == len(d)
+    dup = pd.concat([d, d.iloc[[5]]])
+    with pytest.raises(SmallTrialError, match=r"duplicated \(subject, visit\).*'P02'"):
+        mixed_model("sledai ~ 1", dup, subject="subject")
+    slope = pd.read_csv(HERE / "slope.csv")
+    with pytest.raises(SmallTrialError, match=r"duplicated \(subject, month\).*'S01'"):
+        mixed_model("y ~ month", pd.concat([slope, slope.iloc[[1]]]), subject="subject")

@@ -8,9 +8,12 @@ marginal means and changes from baseline (emmeans-style).
 
 Fitting follows lme4: the deviance is profiled over the fixed effects and the residual variance
 and minimised over the relative covariance factor ``theta`` (lower-triangular, column-wise, with
-non-negative diagonal), here with several scipy optimisers from the lme4 default start and the
-statsmodels ``MixedLM`` solution, keeping the best. The per-subject block structure is used
-throughout (Woodbury identities; no n x n matrices).
+non-negative diagonal) with scipy's L-BFGS-B from lme4's start; when that does not reach a
+zero (projected) gradient, the statsmodels ``MixedLM`` estimate serves as a second start and
+Nelder-Mead and Powell are tried, keeping the best. statsmodels' own estimates are never
+reported (its optimiser can stop short of lme4's optimum and can return all-zero fixed effects,
+statsmodels issue 10239). The per-subject block structure is used throughout (Woodbury
+identities; no n x n matrices). The small-sample machinery is in ``_smalldf``.
 """
 
 from __future__ import annotations
@@ -149,9 +152,15 @@ def _prepare(formula, data, subject, random, transform) -> _Prepared:
                 f"{', '.join(repr(float(v)) for v in d.loc[bad, lhs].head(5))} "
                 f"({describe_rows(d, bad, subject)})"
             )
-    check_unique_rows(d, [subject, *[c for c in rhs_cols if c != subject]]
-                      + ([slope] if slope and slope not in rhs_cols else []),
-                      subject=subject, name="data")
+    # one row per subject and visit: the visit is identified by the model's columns that vary
+    # within subjects (and by a 'visit' column when data has one)
+    keys = [c for c in dict.fromkeys([*rhs_cols, *([slope] if slope else [])]) if c != subject
+            and (d.groupby(subject, sort=False)[c].nunique() > 1).any()]
+    if "visit" in data.columns and "visit" not in keys and subject != "visit":
+        d["visit"] = data.loc[keep, "visit"].to_numpy() if "visit" not in d else d["visit"]
+        keys.append("visit")
+    if keys:
+        check_unique_rows(d, [subject, *keys], subject=subject, name="data")
     # level order of non-numeric columns
     categorical: dict = {}
     for c in rhs_cols:
@@ -454,7 +463,7 @@ def _optimise(dev: _Deviance, start, fallback_start):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MixedModelFit(Result):
     """A fitted linear mixed model (see :func:`mixed_model`).
 
@@ -847,10 +856,14 @@ def mixed_model(
     Method
     ------
     Estimates are lme4's (Bates et al. 2015, J Stat Softw 67(1)): the REML (or ML) deviance,
-    profiled over beta and sigma, is minimised over theta by L-BFGS-B and Nelder-Mead from
-    lme4's start (theta = identity) and from statsmodels' ``MixedLM`` estimate, polished by
-    L-BFGS-B/Powell; boundary values are snapped to 0 when that does not raise the deviance.
-    ``singular`` is lme4's ``isSingular`` (a diagonal element of theta < 1e-4).
+    profiled over beta and sigma, is minimised over theta by L-BFGS-B from lme4's start
+    (theta = identity) and polished with central-difference gradients; if the projected
+    gradient is then not ~0, statsmodels' ``MixedLM`` estimate is used as a second start and
+    Nelder-Mead and Powell are tried (the best deviance wins; ``converged`` is False, with a
+    warning, when none reaches a zero gradient). Diagonal elements of theta near 0 are snapped
+    to the boundary when that does not raise the deviance. ``singular`` is lme4's
+    ``isSingular`` (a diagonal element of theta < 1e-4). Validated against lme4 1.1-31,
+    lmerTest 3.1-3, pbkrtest 0.5.2, emmeans 1.8.4-1 and nlme (tests/reference/mixed).
 
     Degrees of freedom (p-values and CIs from t with those df):
 
