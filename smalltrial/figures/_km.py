@@ -120,8 +120,13 @@ def km_plot(
 
     Example
     -------
-    >>> from smalltrial import figures, survival  # doctest: +SKIP
-    >>> ax = figures.km_plot(survival.kaplan_meier(df, time="months", event="relapse"))  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from smalltrial import figures, survival
+    >>> df = pd.DataFrame({"months": [2.8, 3.2, 3.7, 3.7, 4.6], "event": [1, 1, 1, 0, 1]})
+    >>> km = survival.kaplan_meier(df, time="months", event="event")
+    >>> ax = figures.km_plot(km, times=[0, 1, 2, 3, 4, 5])
+    >>> [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("km-atrisk-0-")]
+    ['5', '5', '5', '4', '1', '0']
     """
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
@@ -191,7 +196,10 @@ def km_plot(
         if len(curves) > 1 or curves[0][0] is not None:
             ax.legend(loc="upper left" if flip else "lower left")
         if at_risk:
-            renderer = fig.canvas.get_renderer()
+            try:
+                renderer = fig.canvas.get_renderer()
+            except AttributeError:  # a non-Agg canvas (e.g. from pyplot in a notebook)
+                renderer = fig._get_renderer()
             below = ax.xaxis.get_tightbbox(renderer)
             offset = (ax.bbox.y0 - below.y0) * 72.0 / fig.dpi if below is not None else 20.0
             import matplotlib

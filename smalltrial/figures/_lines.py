@@ -314,8 +314,10 @@ def lab_panel(
 
     Example
     -------
-    >>> from smalltrial import datasets, figures  # doctest: +SKIP
-    >>> fig = figures.lab_panel(datasets.load("mackensen2022"))  # doctest: +SKIP
+    >>> from smalltrial import datasets, figures
+    >>> fig = figures.lab_panel(datasets.load("mackensen2022"), ["sledai2k", "upcr"])
+    >>> [ax.get_yscale() for ax in fig.axes]
+    ['linear', 'log']
     """
     params = list(parameters)
     if not params:

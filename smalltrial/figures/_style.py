@@ -124,7 +124,12 @@ def resolve_font(candidates: tuple[str, ...] = FONT_CANDIDATES) -> str:
 
     Only TrueType files qualify, so PDFs can embed the font as Type 42 (``pdf.fonttype 42``).
     The result depends on the machine's fonts, never on chance; it ends at matplotlib's
-    bundled DejaVu Sans.
+    bundled DejaVu Sans. Record it next to the figures (``smalltrial run`` does).
+
+    Example
+    -------
+    >>> resolve_font(("No Such Font", "DejaVu Sans"))
+    'DejaVu Sans'
     """
     from matplotlib import font_manager
 
@@ -140,7 +145,13 @@ def resolve_font(candidates: tuple[str, ...] = FONT_CANDIDATES) -> str:
 
 
 def style_params(name: str = "default", *, font: str | None = None) -> dict[str, Any]:
-    """matplotlib rcParams of a journal style (fonts resolved explicitly, no grid, Agg-safe)."""
+    """matplotlib rcParams of a journal style (fonts resolved explicitly, no grid, Agg-safe).
+
+    Example
+    -------
+    >>> style_params("nature")["font.size"], style_params("nature")["axes.grid"]
+    (7.0, False)
+    """
     from cycler import cycler
 
     st = _get_style(name)
@@ -232,7 +243,18 @@ _style_context = style
 
 
 def use_style(name: str = "default", *, font: str | None = None) -> JournalStyle:
-    """Apply a journal style to matplotlib's global rcParams (permanent, for notebooks)."""
+    """Apply a journal style to matplotlib's global rcParams (permanent, for notebooks).
+
+    Prefer the :func:`style` context manager in scripts and libraries: this one changes global
+    state until ``matplotlib.rcdefaults()``.
+
+    Example
+    -------
+    >>> import matplotlib
+    >>> with matplotlib.rc_context():  # scoped here only to keep the doctest clean
+    ...     use_style("lancet").name
+    'lancet'
+    """
     import matplotlib
 
     matplotlib.rcParams.update(style_params(name, font=font))
@@ -263,8 +285,8 @@ def figure_size(
 
     Example
     -------
-    >>> figure_size("nature", 1, height_mm=60)
-    (3.5039370078740157, 2.3622047244094486)
+    >>> [round(v, 3) for v in figure_size("nature", 1, height_mm=60)]
+    [3.504, 2.362]
     """
     st = _get_style(style)
     width = st.width_mm(columns)
@@ -319,6 +341,12 @@ def new_figure(
 
     Returns ``(fig, ax)`` with ``ax`` an Axes (or an array of Axes when nrows*ncols > 1).
     The style is remembered on the figure so :func:`save` renders it the same way later.
+
+    Example
+    -------
+    >>> fig, axes = new_figure("nature", 2, height_mm=60, ncols=2)
+    >>> [round(v * 25.4) for v in fig.get_size_inches()]
+    [183, 60]
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -360,7 +388,18 @@ def _atomic_write(path: Path, payload: bytes) -> None:
 
 
 def render(fig: Any, fmt: str, *, dpi: int | None = None) -> bytes:
-    """Render ``fig`` to bytes in ``fmt`` with fixed metadata (see :func:`save`)."""
+    """Render ``fig`` to bytes in ``fmt`` with fixed metadata (see :func:`save`).
+
+    The figure is drawn under the style it was made in (remembered by :func:`new_figure`),
+    so the bytes do not depend on global rcParams at save time.
+
+    Example
+    -------
+    >>> from smalltrial import figures
+    >>> fig, ax = figures.new_figure("nature")
+    >>> figures.render(fig, "pdf")[:5]
+    b'%PDF-'
+    """
     check_choice(fmt, "formats", _FORMATS)
     remembered = getattr(fig, "_smalltrial_style", None)
     name, font = remembered if remembered is not None else _resolve(None)
