@@ -1215,6 +1215,7 @@ _VISIT_PARAMS = (
     "new_activity",
 )
 _DERIVED_PARAMS = ("clinical_sledai2k", "doris", "drug_free_remission", "lldas")
+_SLE_ACTIVITY_PARAMS = ("sledai2k", *_ITEM_PARAMS, "pga")
 
 
 def _measurements(data: Any) -> pd.DataFrame:
@@ -1265,7 +1266,9 @@ def derive_visit_endpoints(
         for a Trial whose ``subjects`` have a ``cohort`` column: derive only for subjects of
         this cohort (default ``"SLE"``: DORIS, LLDAS and SLEDAI-2K are SLE definitions, and a
         myositis patient on prednisone is not "not in remission"); ``None`` for all subjects.
-        Ignored for a measurements DataFrame.
+        Ignored for a measurements DataFrame. Whatever the cohort, a subject with no SLE
+        disease-activity measurement at any visit (``sledai2k``, ``sledai_<item>`` or ``pga``)
+        gets no rows: the endpoints are not derived for a non-SLE patient.
 
     Returns
     -------
@@ -1314,6 +1317,15 @@ def derive_visit_endpoints(
         raise SmallTrialError(
             "measurements hold none of the parameters needed for the endpoints "
             f"({', '.join(('sledai2k', 'sledai_<item>', 'pga', 'prednisone_mg', 'immunosuppressants'))})"
+        )
+    # a subject never assessed with an SLE instrument (SLEDAI-2K, its descriptors or the PGA)
+    # is not an SLE patient (e.g. myositis / systemic sclerosis on prednisone): no endpoints
+    assessed = m.loc[m["parameter"].isin(_SLE_ACTIVITY_PARAMS), "subject"]
+    m = m[m["subject"].isin(set(assessed))]
+    if m.empty:
+        raise SmallTrialError(
+            "no subject has an SLE disease-activity measurement (parameter 'sledai2k', "
+            "'sledai_<item>' or 'pga'); DORIS, drug-free remission and LLDAS are SLE endpoints"
         )
     if by not in ("day", "visit"):
         raise SmallTrialError(f"by must be one of 'day', 'visit'; got {by!r}")

@@ -370,6 +370,49 @@ def test_muller_doris_8_of_8_sle_sustained(muller):
         ep.derive_visit_endpoints(muller, cohort="SJS")
 
 
+def test_muller_add_endpoints_sle_only(muller):
+    # DORIS, drug-free remission and LLDAS are SLE definitions: add_endpoints must not create
+    # rows for the myositis (IIM) and systemic sclerosis (SSc) patients, whether it is given
+    # the Trial (cohort "SLE" by default, or cohort=None) or the bare measurements DataFrame
+    # (which has no cohort: subjects never assessed with SLEDAI-2K/PGA are left out).
+    cohort = muller.subjects.set_index("subject")["cohort"]
+    derived = ["clinical_sledai2k", "doris", "drug_free_remission", "lldas"]
+    for out in (
+        ep.add_endpoints(muller).measurements,
+        ep.add_endpoints(muller, cohort=None).measurements,
+        ep.add_endpoints(muller.measurements),
+    ):
+        rows = out[out["parameter"].isin(derived)]
+        assert set(rows["subject"].map(cohort)) == {"SLE"}
+        # 8 SLE patients, 84 SLEDAI-2K visits in the bundled data: one row each
+        assert rows.groupby("parameter").size().to_dict() == dict.fromkeys(derived, 84)
+    visits = ep.derive_visit_endpoints(muller.measurements)
+    assert set(visits["subject"].map(cohort)) == {"SLE"}
+    others = muller.measurements[muller.measurements["subject"].map(cohort) != "SLE"]
+    with pytest.raises(SmallTrialError, match="no subject has an SLE disease-activity"):
+        ep.derive_visit_endpoints(others)
+
+
+def test_visit_endpoints_subject_without_sle_instrument_left_out():
+    # subject "b" has prednisone 10 mg but never a SLEDAI-2K or PGA: not scored (before the
+    # fix it got DORIS False, "not in remission"); subject "a" is scored as before
+    m = pd.DataFrame(
+        {
+            "subject": ["a"] * 4 + ["b"] * 2,
+            "day": [90] * 6,
+            "visit": "month 3",
+            "parameter": ["sledai2k", "pga", "prednisone_mg", "immunosuppressants",
+                          "prednisone_mg", "immunosuppressants"],
+            "value": [0, 0, 0, 0, 10, 1],
+        }
+    )
+    v = ep.derive_visit_endpoints(m)
+    assert v["subject"].tolist() == ["a"]
+    assert v["doris"].tolist() == [True]
+    s = ep.remission_summary(m)
+    assert s["subject"].tolist() == ["a"]
+
+
 def test_muller_toxicity_counts(muller):
     # CRS grade 1 in 10/15, grade 2 in 1/15; ICANS grade 1 in 1/15 (secondary source; the
     # bundled data follow it)
