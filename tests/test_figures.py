@@ -665,3 +665,47 @@ def test_no_pyplot_no_backend_switch_and_same_bytes_across_processes():
         runs.append(out.stdout.split())
     assert runs[0][:2] == ["False", str(matplotlib.rcParamsDefault["font.size"])]
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("module", ["_style", "_km", "_swimmer", "_bars", "_lines"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"smalltrial.figures.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_swimmer_lanes_invariants_property():
+    from hypothesis import given, settings
+    from hypothesis import strategies as hs
+
+    kinds = ["b_cell_reconstitution", "remission", "relapse", "crs", "icans"]
+
+    @settings(max_examples=40, deadline=None)
+    @given(hs.lists(
+        hs.tuples(hs.integers(0, 5), hs.integers(0, 400), hs.sampled_from(kinds + ["death"])),
+        max_size=25,
+    ), hs.lists(hs.integers(1, 600), min_size=6, max_size=6))
+    def check(rows, contact):
+        subjects = [f"S{i}" for i in range(6)]
+        events = [(subjects[i], d, k, 1.0 if k in ("crs", "icans") else np.nan) for i, d, k in rows]
+        events += [(s, c, "last_contact", np.nan) for s, c in zip(subjects, contact, strict=True)]
+        lanes = F.swimmer_lanes(pd.DataFrame(events, columns=["subject", "day", "event", "grade"]))
+        ends = [lane.end for lane in lanes]
+        assert ends == sorted(ends, reverse=True)
+        for lane in lanes:
+            own = [(d, k) for s, d, k, _g in events if s == lane.subject]
+            assert lane.alive == all(k != "death" for _d, k in own)
+            assert lane.end >= max(d for d, _k in own)
+            a0, a1 = lane.aplasia
+            assert a0 == 0 and 0 <= a1 <= lane.end
+            recon = [d for d, k in own if k == "b_cell_reconstitution"]
+            assert a1 == (min(recon) if recon else lane.end)
+            previous_end = -1.0
+            for start, stop in lane.remissions:  # ordered, disjoint, within follow-up
+                assert previous_end <= start <= stop <= lane.end
+                previous_end = stop
+
+    check()
