@@ -465,3 +465,19 @@ def test_duplicates_are_subject_visit_rows_only():
     slope = pd.read_csv(HERE / "slope.csv")
     with pytest.raises(SmallTrialError, match=r"duplicated \(subject, month\).*'S01'"):
         mixed_model("y ~ month", pd.concat([slope, slope.iloc[[1]]]), subject="subject")
+
+
+def test_degenerate_outcomes():
+    d = pd.read_csv(HERE / "visits.csv")
+    with pytest.raises(SmallTrialError, match="could not be fitted"):
+        mixed_model("sledai ~ C(visit)", d.assign(sledai=4.0), subject="subject")
+    # an outcome that is exactly subject + visit effects: no residual variation
+    exact = d.assign(sledai=10 + d.subject.str[1:].astype(int)
+                     + d.visit.map({"baseline": 0, "month 1": -1, "month 3": -3, "month 6": -4}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = mixed_model("sledai ~ C(visit)", exact, subject="subject")
+    messages = [str(w.message) for w in caught if issubclass(w.category, SmallTrialWarning)]
+    assert any("residual variance is estimated as" in m for m in messages)
+    assert messages == fit.warnings
+    np.testing.assert_allclose(fit.fixed_effects.estimate.iloc[1:], [-1, -3, -4], atol=1e-6)

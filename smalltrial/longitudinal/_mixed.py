@@ -355,7 +355,8 @@ def _statsmodels_start(prep: _Prepared, reml: bool, dev: _Deviance, notes: list)
         if np.all(fe == 0) and np.any(prep.y != 0):  # statsmodels issue 10239
             notes.append("statsmodels MixedLM returned all-zero fixed effects (ignored)")
             return None
-        cov = np.asarray(res.cov_re, float) / float(res.scale)
+        with np.errstate(all="ignore"):
+            cov = np.asarray(res.cov_re, float) / float(res.scale)
         cov = (cov + cov.T) / 2
         w, v = np.linalg.eigh(cov)
         cov = (v * np.clip(w, 1e-10, None)) @ v.T
@@ -943,8 +944,14 @@ def mixed_model(
         raise SmallTrialError(f"the fit of {formula!r} returned degenerate fixed effects")
     if not converged:
         warn(
-            "the optimisers did not agree on a minimum of the deviance (gradient not ~0): "
+            "the optimisers did not reach a minimum of the deviance (gradient not ~0): "
             "treat the estimates with caution",
+            record,
+        )
+    if sigma2 < 1e-10 * max(float(np.var(prep.y)), np.finfo(float).tiny):
+        warn(
+            "the residual variance is estimated as (near) zero: the model reproduces the "
+            "outcome exactly, so standard errors, df and p-values are not meaningful",
             record,
         )
     singular = bool(np.any(theta[dev.lower == 0] < SINGULAR_TOL))
