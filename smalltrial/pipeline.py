@@ -287,7 +287,8 @@ class _Analysis:
         return self.once(("mixed", parameter, transform, df_method, visits), compute)
 
     def model_visits(self, parameter: str, visits: tuple | None, key: str) -> list[str]:
-        rows = self.long(parameter, key)
+        """The visits of the model (``key``: the spec entry, e.g. ``tables[2]``)."""
+        rows = self.long(parameter, f"{key}.parameter")
         present = [v for v in self.visit_order() if v in set(rows["visit"])]
         if visits is None:
             n_subj = rows["subject"].nunique()
@@ -299,7 +300,7 @@ class _Analysis:
         return list(visits)
 
     def model_frame(self, parameter: str, visits: tuple | None, key: str):
-        rows = self.long(parameter, key)
+        rows = self.long(parameter, f"{key}.parameter")
         keep = self.model_visits(parameter, visits, key)
         return rows[rows["visit"].isin(keep)].reset_index(drop=True)
 
@@ -417,10 +418,10 @@ def _table_longitudinal(ctx: _Analysis, item: ItemSpec):
     opts = item.options
     parameter, transform, df_method = opts["parameter"], opts["transform"], opts["df_method"]
     visits = tuple(opts["visits"]) if opts["visits"] else None
-    order = ctx.model_visits(parameter, visits, f"{item.key}.parameter")
-    data = ctx.model_frame(parameter, visits, f"{item.key}.parameter")
+    order = ctx.model_visits(parameter, visits, item.key)
+    data = ctx.model_frame(parameter, visits, item.key)
     observed = summaries.describe(data, "value", by="visit", overall=False, group_order=order)
-    fit = ctx.mixed_fit(parameter, transform, df_method, visits, f"{item.key}.parameter")
+    fit = ctx.mixed_fit(parameter, transform, df_method, visits, item.key)
     scale = "response" if transform == "log" else "link"
     means = fit.marginal_means("visit", scale=scale)
     change = fit.change_from_baseline("visit", scale=scale)
@@ -556,7 +557,7 @@ def _fig_trajectories(ctx: _Analysis, item: ItemSpec):
         if table.name == "longitudinal" and table.options["parameter"] == parameter:
             o = table.options
             visits = tuple(o["visits"]) if o["visits"] else None
-            fit = ctx.mixed_fit(parameter, o["transform"], o["df_method"], visits, f"{table.key}.parameter")
+            fit = ctx.mixed_fit(parameter, o["transform"], o["df_method"], visits, table.key)
             means = fit.marginal_means("visit", scale="response" if o["transform"] == "log" else "link")
             break
     ax = fn(rows, parameter=None, means=means, log=item.options["log"], hue=_hue(ctx),
@@ -740,6 +741,18 @@ def _progress_printer(progress: Any) -> Callable[[int, int, str], None]:
 
 
 @contextlib.contextmanager
+def _in_step(item: ItemSpec):
+    """Errors raised by the statistics of a table or figure name the spec entry they came from."""
+    try:
+        yield
+    except SmallTrialError as exc:
+        message = str(exc)
+        if message.startswith(("spec:", "data:")):
+            raise
+        raise SmallTrialError(f"{item.key} ({item.kind[:-1]} {item.file!r}): {message}") from exc
+
+
+@contextlib.contextmanager
 def _seeded(seed: int):
     import numpy as np
 
@@ -843,6 +856,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     def load() -> None:
         trial, files = _load_data(spec)
         state["ctx"] = _Analysis(trial, spec)
+        state["ctx"].groups()  # the grouping column must exist
         state["inputs"] = [{"path": name, "sha256": _sha256(p), "bytes": p.stat().st_size}
                            for name, p in files]
 
@@ -851,7 +865,8 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     for item in spec.tables:
         def make_table(item=item) -> None:
             try:
-                table = _TABLE_BUILDERS[item.name](state["ctx"], item)
+                with _in_step(item):
+                    table = _TABLE_BUILDERS[item.name](state["ctx"], item)
             except _Skip as why:
                 skipped.append(f"tables/{item.file} ({why})")
                 return
@@ -863,7 +878,8 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     for item in spec.figures:
         def make_figure(item=item) -> None:
             try:
-                fig = _FIGURE_BUILDERS[item.name](state["ctx"], item)
+                with _in_step(item):
+                    fig = _FIGURE_BUILDERS[item.name](state["ctx"], item)
             except _Skip as why:
                 skipped.append(f"figures/{item.file} ({why})")
                 return

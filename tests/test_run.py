@@ -165,6 +165,31 @@ def test_failed_run_leaves_the_previous_output_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
 
 
+LATE = [
+    # errors that need the data: they name the spec key, and the statistic's own message
+    ({"endpoints": {"by": "arm"}, "tables": [{"name": "baseline"}]},
+     r"^spec: endpoints\.by: subjects has no column 'arm'; columns present: 'subject', 'cohort'"),
+    ({"tables": [{"name": "baseline", "variables": ["age", "weight"]}]},
+     r"^spec: tables\[0\]\.variables\[1\]: 'weight' is neither a subjects column nor a parameter"),
+    ({"tables": [{"name": "efficacy", "visits": ["month 4"]}]},
+     r"^spec: tables\[0\]\.visits\[0\]: no remission assessment at visit 'month 4'; visits: 'baseline'"),
+    ({"tables": [{"name": "longitudinal", "parameter": "sledai2k", "visits": ["baseline", "month 4"]}]},
+     r"^spec: tables\[0\]\.visits\[1\]: no 'sledai2k' values at visit 'month 4'"),
+    ({"tables": [{"name": "longitudinal", "parameter": "sledai2k", "visits": ["baseline"]}]},
+     r"^tables\[0\] \(table 'longitudinal_sledai2k'\): number of observations \(5\) <= number of random"),
+    ({"figures": [{"name": "waterfall", "parameter": "c3", "visit": "month 4"}]},
+     r"^spec: figures\[0\]\.visit: no 'c3' values at visit 'month 4'"),
+]
+
+
+@pytest.mark.parametrize("extra, message", LATE)
+def test_bad_spec_found_with_the_data_names_the_key(tmp_path, extra, message):
+    spec = {"data": {"dataset": "mackensen2022"}, **extra}
+    with pytest.raises(SmallTrialError, match=message):
+        pipeline.run(spec, out=tmp_path / "out", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unexpected_failure_mid_run_leaves_previous_output(tmp_path, monkeypatch):
     out = tmp_path / "out"
     before = _previous_output(out)
