@@ -107,7 +107,8 @@ def test_use_style_is_global_but_scoped_here():
 def test_new_figure_size_dpi_grid_and_okabe_ito():
     fig, ax = F.new_figure("nature", 2, height_mm=80)
     assert tuple(fig.get_size_inches()) == pytest.approx((183 / 25.4, 80 / 25.4))
-    assert not ax.xaxis._major_tick_kw.get("gridOn", False)
+    fig.canvas.draw()
+    assert not any(g.get_visible() for g in ax.get_xgridlines() + ax.get_ygridlines())
     assert ax.spines["top"].get_visible() is False
     assert fig.canvas.__class__.__name__ == "FigureCanvasAgg"
     assert F.OKABE_ITO["vermillion"] == "#D55E00" and len(set(F.PALETTE)) == 8

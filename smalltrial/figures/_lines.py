@@ -328,6 +328,8 @@ def lab_panel(
     nrows = -(-len(params) // ncols)
     if height_mm is None:
         height_mm = min(12.0 + 48.0 * nrows, 230.0)
+    import matplotlib
+
     means = dict(means or {})
     with _drawing(style, None):
         fig, axes = new_figure(
@@ -340,7 +342,10 @@ def lab_panel(
                 legend=i == 0,
             )
             if panel_labels:
-                flat[i].set_title(chr(ord("a") + i), loc="left", fontweight="bold")
+                flat[i].set_title(
+                    chr(ord("a") + i), loc="left", fontweight="bold",
+                    fontsize=float(matplotlib.rcParams["axes.titlesize"]) + 1.0,  # Nature: 8 pt
+                )
         for extra in flat[len(params):]:
             extra.set_visible(False)
     return fig
