@@ -128,6 +128,40 @@ def test_ml_fit_matches_lme4():
     assert fit.sigma == pytest.approx(ref["sigma"], rel=EST)
     assert fit.loglik == pytest.approx(ref["logLik"], rel=1e-8)
     assert math.isnan(fit.reml_criterion)
+    # Satterthwaite df of an ML fit (lmerTest differentiates the ML deviance)
+    sat = ref["satterthwaite"]
+    fe = fit.fixed_effects.loc[["Intercept", "month", "arm[T.B]"]]
+    close(fe.std_error, sat["std_error"], SE)
+    close(fe.df, sat["df"], DF)
+    close(fe.p_value, sat["p_value"], 2e-3)
+
+
+@pytest.mark.parametrize("key", ["visits", "upcr", "slope"])
+def test_reml_gradient_vanishes_at_the_estimate(key):
+    # _smalldf.reml_derivatives: the REML score in the variance parametrisation is ~0 at an
+    # interior optimum, and its observed Hessian is positive definite there
+    from smalltrial.longitudinal import _mixed
+
+    fit = fit_case(key)
+    csv, transform, _ = CASES[key]
+    prep = _mixed._prepare(R[key]["formula"], pd.read_csv(HERE / csv), "subject",
+                           R[key]["random"], transform)
+    dev = _mixed._Deviance(prep, True)
+    psi, _, _, pairs = _mixed._psi_derivatives(np.array(fit.theta), fit.sigma, dev)
+    blocks = _mixed._blocks(prep, psi, pairs, fit._state["beta"])
+    grad, hess, jac = _smalldf.reml_derivatives(blocks)
+    scale = np.sqrt(np.diag(hess))
+    assert np.all(np.abs(grad / scale) < 1e-4)
+    assert np.all(np.linalg.eigvalsh(hess) > 0)
+    # d Phi / d psi: finite differences of (X' V^-1 X)^-1 along each psi direction
+    h = 1e-6
+    for r in range(len(psi)):
+        step = np.zeros(len(psi))
+        step[r] = h * max(abs(psi[r]), 1e-3)
+        up = _smalldf.gls(_mixed._blocks(prep, psi + step, pairs, fit._state["beta"]))
+        dn = _smalldf.gls(_mixed._blocks(prep, psi - step, pairs, fit._state["beta"]))
+        fd = (np.linalg.inv(up) - np.linalg.inv(dn)) / (2 * step[r])
+        np.testing.assert_allclose(jac[r], fd, rtol=1e-4, atol=1e-8 * np.abs(jac[r]).max())
 
 
 @pytest.mark.parametrize("key", ["visits", "upcr", "slope"])

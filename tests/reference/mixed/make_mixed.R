@@ -134,7 +134,8 @@ out$slope$emm_arm_kenward_roger <- emm_table(emmeans(m3, "arm", lmer.df = "kenwa
 out$slope$emm_arm_satterthwaite <- emm_table(emmeans(m3, "arm", lmer.df = "satterthwaite"))
 m3ml <- lmer(y ~ month + arm + (1 + month | subject), data = d3, REML = FALSE, control = ctrl)
 out$slope_ml <- list(fixef = unname(fixef(m3ml)), theta = unname(getME(m3ml, "theta")),
-                     sigma = sigma(m3ml), logLik = as.numeric(logLik(m3ml)))
+                     sigma = sigma(m3ml), logLik = as.numeric(logLik(m3ml)),
+                     satterthwaite = fixef_table(m3ml, "Satterthwaite"))
 
 ## 4. Singular fit: no between-subject variation beyond noise, 6 subjects
 
