@@ -515,3 +515,22 @@ def test_degenerate_outcomes():
     assert any("residual variance is estimated as" in m for m in messages)
     assert messages == fit.warnings
     np.testing.assert_allclose(fit.fixed_effects.estimate.iloc[1:], [-1, -3, -4], atol=1e-6)
+
+
+def test_bundled_trial_sledai_by_visit():
+    # the Trial data model's long measurements: text visits ordered by day, baseline first
+    from smalltrial import datasets
+
+    m = datasets.load("muller2024").measurements
+    sledai = m[(m.parameter == "sledai2k") & (m.day <= 190)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallTrialWarning)
+        fit = mixed_model("value ~ C(visit)", sledai, subject="subject")
+    mm = fit.marginal_means("visit")
+    days = sledai.groupby("visit")["day"].median()
+    assert list(mm["visit"]) == list(days.sort_values().index)
+    assert mm["visit"].iloc[0] == "baseline"
+    assert mm["estimate"].iloc[0] == pytest.approx(fit.fixed_effects.loc["Intercept", "estimate"])
+    ch = fit.change_from_baseline("visit")
+    close(ch.estimate, mm.estimate.iloc[1:].to_numpy() - mm.estimate.iloc[0], 1e-10)
+    assert fit.n_subjects == sledai.subject.nunique() and fit.n_obs == len(sledai)
