@@ -1,6 +1,13 @@
 """Cell formats for manuscript tables, built on :mod:`smalltrial._format`.
 
 Only string formatting lives here; the numbers come from smalltrial results.
+
+>>> fmt_prop_ci(5, 5, 0.4781762498950186, 1.0)
+'5/5 (100%) [47.8–100]'
+>>> fmt_estimate_ci(-5.2, -7.87, -2.53)
+'-5.2 (-7.9 to -2.5)'
+>>> fmt_median_range(16, 12, 20, 0)
+'16 (12–20)'
 """
 
 from __future__ import annotations

@@ -836,10 +836,16 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
 
     Examples
     --------
-    >>> import tempfile, smalltrial as st
-    >>> result = st.pipeline.run(out=tempfile.mkdtemp() + "/out")  # doctest: +SKIP
-    >>> sorted(result.tables)  # doctest: +SKIP
-    ['adverse_events', 'baseline', 'efficacy', 'longitudinal_anti_dsdna', ...]
+    A one-table spec (``run()`` without a spec runs the whole bundled analysis, with figures):
+
+    >>> import tempfile
+    >>> spec = {"data": {"dataset": "mackensen2022"},
+    ...         "tables": [{"name": "efficacy", "visits": ["month 3"]}]}
+    >>> result = run(spec, out=tempfile.mkdtemp() + "/out", progress=False)
+    >>> result.tables["efficacy"].rows[0].cells
+    ('Month 3', '5/5 (100%) [47.8–100]')
+    >>> sorted(result.outputs)[:3]
+    ['report.md', 'tables/efficacy.csv', 'tables/efficacy.docx']
     """
     spec = load_spec(spec_or_path)
     out_path = Path(out if out is not None else spec.output)

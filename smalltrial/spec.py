@@ -382,8 +382,13 @@ def load_spec(spec: str | Path | Mapping[str, Any] | Spec | None = None) -> Spec
     ``None`` gives the bundled ``mackensen2022`` analysis; a bundled analysis name
     (``"muller2024"``) gives that bundled spec.
 
-    >>> load_spec().dataset  # doctest: +SKIP
-    'mackensen2022'
+    >>> spec = load_spec()
+    >>> spec.dataset, [t.file for t in spec.tables][:3]
+    ('mackensen2022', ['baseline', 'efficacy', 'longitudinal_sledai2k'])
+    >>> load_spec({"data": {"dataset": "mackensen2022"}, "tables": [{"name": "efficacyy"}]})
+    Traceback (most recent call last):
+    ...
+    smalltrial._errors.SmallTrialError: spec: tables[0].name: unknown table 'efficacyy'; valid: 'adverse_events', 'baseline', 'efficacy', 'longitudinal', 'time_to_event'
     """
     if isinstance(spec, Spec):
         return spec

@@ -84,8 +84,9 @@ def describe(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"age": [18, 20, 24], "sex": ["F", "F", "M"]})
-    >>> describe(df, ["age", "sex"]).loc[0, "median"]
-    20.0
+    >>> out = describe(df, ["age", "sex"])
+    >>> float(out.loc[0, "median"]), out.loc[1, "level"], int(out.loc[1, "count"])
+    (20.0, 'F', 2)
     """
     import pandas as pd
 
