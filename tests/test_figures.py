@@ -599,7 +599,7 @@ def test_kinetics_lloq_sources_and_errors():
     )
     ax = F.bcell_kinetics(trial)
     assert list(one(ax, "bcell-lloq").get_ydata()) == [2.0, 2.0]
-    assert ax.get_ylabel() == "CD19+ B cells (cells/uL)"
+    assert ax.get_ylabel() == "CD19+ B cells (cells/\u00b5L)"
     mixed = df.copy()
     mixed.loc[2, "value"] = 3.0
     with pytest.raises(SmallTrialError, match=r"different values \[1.0, 3.0\]"):

@@ -34,6 +34,11 @@ def _frame(data: Any, parameter: str | None):
 
 
 def _axis_label(data: Any, frame, parameter: str | None, y: str) -> str:
+    """Axis label "label (unit)", with an ASCII "uL" printed as "µL"."""
+    return _axis_label_raw(data, frame, parameter, y).replace("/uL", "/\u00b5L")
+
+
+def _axis_label_raw(data: Any, frame, parameter: str | None, y: str) -> str:
     info = parameter_info(data, parameter)
     if parameter is not None and info.get("label"):
         unit = info.get("unit")
@@ -56,6 +61,22 @@ def _log_axis(ax) -> None:
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _legend_handles(legend_map, extra=()):
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=c, label=str(k)) for k, c in (legend_map or {}).items()]
+    return handles + list(extra)
+
+
+def _legend_above(ax, handles) -> None:
+    """Legend in rows above the axes, so the plotting area keeps the full column width."""
+    if handles:
+        ax.legend(
+            handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+            ncol=min(4, len(handles)), handlelength=1.2, columnspacing=0.8,
+        )
 
 
 def _xlabel(x: str, unit: str) -> str:
@@ -277,13 +298,8 @@ def trajectories(
         ax.set_xlabel(xlabel if xlabel is not None else _xlabel(x, unit))
         ax.set_ylabel(ylabel if ylabel is not None else _axis_label(data, frame, parameter, y))
         if legend:
-            from matplotlib.lines import Line2D
-
-            handles = [Line2D([], [], color=c, label=str(k)) for k, c in (legend_map or {}).items()]
-            if means is not None:
-                handles += ax.get_legend_handles_labels()[0]
-            if handles:
-                ax.legend(handles=handles, loc="upper right")
+            extra = ax.get_legend_handles_labels()[0] if means is not None else []
+            _legend_above(ax, _legend_handles(legend_map, extra))
     return ax
 
 
@@ -339,7 +355,7 @@ def lab_panel(
         for i, name in enumerate(params):
             trajectories(
                 trial, parameter=name, hue=hue, means=means.get(name), unit=unit, ax=flat[i],
-                legend=i == 0,
+                legend=False,
             )
             if panel_labels:
                 flat[i].set_title(
@@ -348,6 +364,25 @@ def lab_panel(
                 )
         for extra in flat[len(params):]:
             extra.set_visible(False)
+        # one legend for the figure: the colours are the same in every panel
+        seen: dict[str, Any] = {}
+        for axis in flat[: len(params)]:
+            for line in axis.get_lines():
+                gid = str(line.get_gid() or "")
+                if gid.endswith("-mean") and "Model-based mean (95% CI)" not in seen:
+                    seen["Model-based mean (95% CI)"] = line
+        colours = {}
+        first = _frame(trial, params[0])
+        if hue is not None or len(sorted_levels(first["subject"].tolist())) < 8:
+            colours = subject_colors(
+                first, "subject", hue, grey_if_many=True, overlay=params[0] in means
+            )[1] or {}
+        handles = _legend_handles(colours, list(seen.values()))
+        if handles:
+            fig.legend(
+                handles=handles, loc="outside upper center", ncol=min(8, len(handles)),
+                handlelength=1.2, columnspacing=0.8,
+            )
     return fig
 
 
@@ -511,7 +546,7 @@ def _kinetics(
         handles = [Line2D([], [], color=c, label=str(k)) for k, c in (legend_map or {}).items()]
         handles += extra
         if handles:
-            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.08, 1.0))
+            _legend_above(ax, handles)
     return ax
 
 
