@@ -638,6 +638,9 @@ def test_lab_panel_on_bundled_trial():
     expected = [v for v in (limits["lower_limit"], limits["upper_limit"]) if math.isfinite(v)]
     assert refs == expected
     assert tuple(fig.get_size_inches()) == pytest.approx((183 / 25.4, 108 / 25.4))
+    # one legend for the whole figure, subjects in sorted order, none on the panels
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == sorted(trial.subjects.subject)
+    assert all(a.get_legend() is None for a in axes)
 
 
 def test_no_pyplot_no_backend_switch_and_same_bytes_across_processes():
