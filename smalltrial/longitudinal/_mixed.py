@@ -384,7 +384,8 @@ def _projected_gradient(f, x, lower, h=1e-6):
 def _optimise(dev: _Deviance, start, fallback_start):
     """Minimise the deviance over theta.
 
-    L-BFGS-B from lme4's start, polished with central-difference gradients. When the
+    A random intercept alone (one parameter): bounded Brent on [0, 1000]. Otherwise, or when
+    that fails: L-BFGS-B from lme4's start, polished with central-difference gradients. When the
     projected gradient is not ~0 there, fall back: L-BFGS-B from ``fallback_start()`` (the
     statsmodels MixedLM estimate), then Nelder-Mead and Powell from the best point so far, and
     polish again. Returns (theta, deviance, converged).
@@ -414,9 +415,19 @@ def _optimise(dev: _Deviance, start, fallback_start):
 
     coarse = {"ftol": 1e-12, "gtol": 1e-8, "maxiter": 2000}
     candidates = []
-    r = run("L-BFGS-B", np.maximum(np.asarray(start, float), dev.lower), coarse)
-    if r is not None:
-        candidates.append(polish(r))
+    if dev.q == 1:  # one parameter: bounded Brent on [0, 1000], then the boundary itself
+        from scipy.optimize import minimize_scalar
+
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            r1 = minimize_scalar(lambda t: dev(np.array([t])), bounds=(0.0, 1000.0),
+                                 method="bounded", options={"xatol": 1e-10, "maxiter": 500})
+        if np.isfinite(r1.fun) and r1.x < 999.0:
+            candidates.append((float(r1.fun), np.array([float(r1.x)])))
+    if not candidates or not ok(candidates[0]):
+        r = run("L-BFGS-B", np.maximum(np.asarray(start, float), dev.lower), coarse)
+        if r is not None:
+            candidates.append(polish(r))
     if not candidates or not ok(min(candidates, key=lambda c: c[0])):
         x1 = fallback_start()
         if x1 is not None:
@@ -857,8 +868,9 @@ def mixed_model(
     Method
     ------
     Estimates are lme4's (Bates et al. 2015, J Stat Softw 67(1)): the REML (or ML) deviance,
-    profiled over beta and sigma, is minimised over theta by L-BFGS-B from lme4's start
-    (theta = identity) and polished with central-difference gradients; if the projected
+    profiled over beta and sigma, is minimised over theta (random intercept: bounded Brent;
+    random slope: L-BFGS-B from lme4's start theta = identity, polished with
+    central-difference gradients); if the projected
     gradient is then not ~0, statsmodels' ``MixedLM`` estimate is used as a second start and
     Nelder-Mead and Powell are tried (the best deviance wins; ``converged`` is False, with a
     warning, when none reaches a zero gradient). Diagonal elements of theta near 0 are snapped
