@@ -752,8 +752,8 @@ def time_to_event_table(
     notes = [
         f"Kaplan\u2013Meier estimates with Greenwood variance; {_level_pct(level)} CI: "
         f"{km_conf_type_label(conf_type)}.",
-        "Median CI by the R quantile.survfit rule (Brookmeyer\u2013Crowley: times whose pointwise "
-        "CI contains 0.5). NR: not reached.",
+        "Median CI: the times where the pointwise confidence limits of the curve cross 0.5 "
+        "(R quantile.survfit). NR: not reached.",
     ]
     if cumulative_any:
         notes.append("Landmark columns for event endpoints show the cumulative event probability "
