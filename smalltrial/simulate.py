@@ -29,7 +29,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -52,6 +52,9 @@ __all__ = [
     "mixed_model_power",
     "PowerResult",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 _DEFAULT_CHUNK = 20_000
 
@@ -85,6 +88,12 @@ class MultiStageDesign(Result):
 
 def single_stage(n: int, r: int) -> MultiStageDesign:
     """One-stage exact design: enrol ``n`` patients, reject H0 when responders > ``r``.
+
+    Parameters
+    ----------
+    n : sample size (>= 1).
+    r : critical count: H0 is rejected when more than ``r`` patients respond (A'Hern 2001
+        tabulates such exact single-stage designs).
 
     Example
     -------
@@ -138,7 +147,11 @@ def bayesian_design(
     p0 = check_probability(p0, "p0")
     threshold = check_level(threshold, "threshold")
     futility = check_probability(futility, "futility", open_interval=False)
-    if len(prior) != 2 or min(prior) <= 0:
+    if (
+        len(prior) != 2
+        or not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in prior)
+        or not all(math.isfinite(a) and a > 0 for a in prior)
+    ):
         raise SmallTrialError(f"prior must be two positive Beta parameters, got {prior!r}")
     looks_t = tuple(check_count(k, "looks", minimum=1) for k in looks)
     if any(k >= n for k in looks_t) or list(looks_t) != sorted(set(looks_t)):
@@ -158,7 +171,20 @@ def bayesian_design(
 
 def as_multistage(design: Any) -> MultiStageDesign:
     """Convert a design (``MultiStageDesign`` or anything with ``r1, n1, r, n`` like
-    :class:`smalltrial.design.SimonDesign`) to a :class:`MultiStageDesign`."""
+    :class:`smalltrial.design.SimonDesign`) to a :class:`MultiStageDesign`.
+
+    Parameters
+    ----------
+    design : a :class:`MultiStageDesign` (returned as is) or a Simon two-stage design (Simon
+        1989): stop after ``n1`` patients if responders <= ``r1``, reject H0 at ``n`` if > ``r``.
+
+    Example
+    -------
+    >>> from types import SimpleNamespace
+    >>> d = as_multistage(SimpleNamespace(r1=1, n1=10, r=5, n=29))
+    >>> d.n, d.futility, d.r
+    ((10, 29), (1,), 5)
+    """
     if isinstance(design, MultiStageDesign):
         return design
     if all(hasattr(design, a) for a in ("r1", "n1", "r", "n")):
@@ -181,11 +207,18 @@ def _check_ps(p: Any) -> np.ndarray:
     return arr
 
 
-def exact_operating_characteristics(design: Any, p: Any):
+def exact_operating_characteristics(design: Any, p: Any) -> pd.DataFrame:
     """Exact rejection probability, PET and expected N of a multi-stage binomial design.
 
+    Parameters
+    ----------
+    design : a :class:`MultiStageDesign` or a Simon design (``r1, n1, r, n``), see
+        :func:`as_multistage`.
+    p : true response rate(s) in [0, 1]: p0 gives the type I error, p1 the power.
+
     The distribution of the cumulative responder count among trials still running is carried
-    from stage to stage by convolution with the binomial increment.
+    from stage to stage by convolution with the binomial increment; this is the exact
+    calculation of Simon (1989) for two stages, generalised to any number of futility looks.
 
     Returns a DataFrame with columns ``p, reject, pet, expected_n``.
 
@@ -261,6 +294,13 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _check_n_jobs(n_jobs: Any) -> int:
+    """joblib's n_jobs: a whole number other than 0 (negative counts back from all cores)."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise SmallTrialError(f"n_jobs must be a non-zero whole number, got {n_jobs!r}")
+    return int(n_jobs)
+
+
 def _run_tasks(func: Callable, tasks: list[tuple], *, n_jobs: int, backend: str | None,
                progress: bool | None) -> list:
     """Run ``func(*task)`` for every task, in order, serially or with joblib."""
@@ -292,7 +332,7 @@ def operating_characteristics(
     backend: str | None = None,
     chunk_size: int = _DEFAULT_CHUNK,
     progress: bool | None = None,
-):
+) -> pd.DataFrame:
     """Monte-Carlo operating characteristics of a single-arm binomial design.
 
     Parameters
@@ -322,7 +362,7 @@ def operating_characteristics(
     n_sim = check_count(n_sim, "n_sim", minimum=1)
     seed = check_count(seed, "seed", minimum=0)
     chunk_size = check_count(chunk_size, "chunk_size", minimum=1)
-    n_jobs = int(n_jobs)
+    n_jobs = _check_n_jobs(n_jobs)
     if backend is not None:
         check_choice(backend, "backend", ["loky", "threading", "multiprocessing", "dask"])
     n_chunks = math.ceil(n_sim / chunk_size)
@@ -370,7 +410,22 @@ class PowerResult(Result):
     _hidden = ("pvalues",)
 
     def confidence_interval(self, level: float = 0.95) -> tuple[float, float]:
-        """Exact Clopper-Pearson interval for the power (Monte-Carlo uncertainty)."""
+        """Exact Clopper-Pearson interval for the power (Monte-Carlo uncertainty).
+
+        Parameters
+        ----------
+        level : confidence level in (0, 1).
+
+        The interval is the Clopper-Pearson (1934) interval for ``k`` significant replicates
+        out of the ``n_sim - n_failed`` that were fitted (as R ``binom.test``).
+
+        Example
+        -------
+        >>> r = PowerResult(power=0.9, se=0.095, n_sim=10, n_failed=0, alpha=0.05,
+        ...                 df_method="kenward-roger", n_subjects=6, visits=("a", "b"))
+        >>> [round(x, 4) for x in r.confidence_interval()]
+        [0.555, 0.9975]
+        """
         from scipy.stats import beta
 
         level = check_level(level)
@@ -434,13 +489,29 @@ def mixed_model_power(
     ``e_ij ~ N(0, sd_residual^2)``; each data set is fitted with
     :func:`smalltrial.longitudinal.mixed_model` (``y ~ C(visit)``, random intercept, REML) and the
     two-sided test of the change from the first visit to ``at`` (default: the last visit) uses
-    the chosen small-sample df (Kenward-Roger by default). Replicates whose fit fails count in
-    ``n_failed`` and are left out of the power.
+    the chosen small-sample df (Kenward-Roger 1997 by default). Replicates whose fit fails count
+    in ``n_failed`` and are left out of the power.
+
+    Parameters
+    ----------
+    means : the mean outcome at each visit (>= 2 visits; the first is the baseline).
+    n_subjects : subjects per simulated trial (>= 2).
+    sd_intercept, sd_residual : between-subject and within-subject standard deviations (> 0).
+    visits : visit labels (default ``"visit 0"``, ``"visit 1"``, ...).
+    at : the post-baseline visit whose change from baseline is tested (default: the last).
+    alpha : two-sided significance level.
+    df_method : ``"kenward-roger"``, ``"satterthwaite"``, ``"residual"`` or
+        ``"between-within"`` (as :func:`smalltrial.longitudinal.mixed_model`).
+    n_sim : simulated trials; ``seed``: seed of the reproducible streams (replicate ``j``
+        draws from ``SeedSequence(seed, spawn_key=(0, j))``).
+    n_jobs, backend, progress : as in :func:`operating_characteristics`.
 
     Example
     -------
     >>> res = mixed_model_power(means=[10, 4], n_subjects=6, sd_intercept=2, sd_residual=3,
-    ...                         n_sim=20, seed=1)  # doctest: +SKIP
+    ...                         n_sim=10, seed=1)
+    >>> res.power, res.n_failed
+    (0.9, 0)
     """
     means_arr = np.asarray(means, dtype=float)
     if means_arr.ndim != 1 or means_arr.size < 2 or not np.isfinite(means_arr).all():
@@ -456,11 +527,17 @@ def mixed_model_power(
     if at not in visit_t[1:]:
         raise SmallTrialError(f"at must be a post-baseline visit of {visit_t[1:]!r}, got {at!r}")
     alpha = check_level(alpha, "alpha")
+    from smalltrial.longitudinal._mixed import DF_METHODS
+
+    check_choice(df_method, "df_method", DF_METHODS)
     n_sim = check_count(n_sim, "n_sim", minimum=1)
     seed = check_count(seed, "seed", minimum=0)
+    n_jobs = _check_n_jobs(n_jobs)
+    if backend is not None:
+        check_choice(backend, "backend", ["loky", "threading", "multiprocessing", "dask"])
     tasks = [(means_arr, visit_t, n_subjects, float(sd_intercept), float(sd_residual),
               df_method, seed, (0, j), at) for j in range(n_sim)]
-    pvals = np.array(_run_tasks(_power_replicate, tasks, n_jobs=int(n_jobs), backend=backend,
+    pvals = np.array(_run_tasks(_power_replicate, tasks, n_jobs=n_jobs, backend=backend,
                                 progress=progress), dtype=float)
     ok = ~np.isnan(pvals)
     n_ok = int(ok.sum())

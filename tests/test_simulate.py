@@ -131,3 +131,61 @@ def test_monte_carlo_standard_error_formula():
     mc = operating_characteristics(single_stage(10, 4), [0.4], n_sim=5_000, seed=3)
     r = mc.loc[0, "reject"]
     assert mc.loc[0, "reject_se"] == pytest.approx(math.sqrt(r * (1 - r) / 5_000), rel=1e-12)
+
+
+# ---- bad input names the argument and the value (quality pass) ----
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"means": [10]}, r"means must be >= 2 finite visit means, got \[10\]"),
+        ({"means": [10, float("nan")]}, r"means must be >= 2 finite visit means"),
+        ({"sd_intercept": 0}, r"sd_intercept must be a positive number, got 0"),
+        ({"sd_residual": -1.0}, r"sd_residual must be a positive number, got -1.0"),
+        ({"visits": ["a", "a"]}, r"visits must be 2 distinct labels, got \['a', 'a'\]"),
+        ({"at": "visit 0"}, r"at must be a post-baseline visit of \('visit 1',\), got 'visit 0'"),
+        ({"df_method": "bogus"}, r"df_method must be one of .*'kenward-roger'.*got 'bogus'"),
+        ({"n_jobs": "x"}, r"n_jobs must be a non-zero whole number, got 'x'"),
+        ({"n_jobs": 0}, r"n_jobs must be a non-zero whole number, got 0"),
+        ({"backend": "spark"}, r"backend must be one of .*got 'spark'"),
+    ],
+)
+def test_mixed_model_power_bad_input(kwargs, match):
+    from smalltrial.simulate import mixed_model_power
+
+    args = {"means": [10, 4], "n_subjects": 4, "sd_intercept": 1.0, "sd_residual": 1.0,
+            "n_sim": 2}
+    args.update(kwargs)
+    # a bad df_method used to give power NaN (every replicate "failed"), not an error
+    with pytest.raises(SmallTrialError, match=match):
+        mixed_model_power(**args)
+
+
+def test_design_bad_input_messages():
+    with pytest.raises(SmallTrialError, match=r"n must start at >= 1 patient, got \(0, 5\)"):
+        MultiStageDesign(n=(0, 5), futility=(0,), r=1)
+    with pytest.raises(SmallTrialError, match=r"r must be in \[-1, 5\], got 6"):
+        MultiStageDesign(n=(5,), futility=(), r=6)
+    for prior in [(1.0,), (1.0, 0.0), ("a", "b"), (1.0, float("inf"))]:
+        with pytest.raises(SmallTrialError, match="prior must be two positive Beta parameters"):
+            bayesian_design(10, 0.2, prior=prior)
+    with pytest.raises(SmallTrialError, match=r"n_jobs must be a non-zero whole number, got 'x'"):
+        operating_characteristics(single_stage(5, 2), [0.2], n_sim=10, n_jobs="x")
+
+
+def test_power_confidence_interval_is_clopper_pearson():
+    from smalltrial.simulate import PowerResult
+
+    # R: binom.test(9, 10)$conf.int = 0.5549839 0.9974714; k = 0 and k = m give 0 and 1
+    r = PowerResult(power=0.9, se=0.0, n_sim=11, n_failed=1, alpha=0.05,
+                    df_method="kenward-roger", n_subjects=6, visits=("a", "b"))
+    lo, hi = r.confidence_interval()
+    assert lo == pytest.approx(beta.ppf(0.025, 9, 2), abs=1e-12)
+    assert (round(lo, 7), round(hi, 7)) == (0.5549839, 0.9974714)
+    zero = PowerResult(power=0.0, se=0.0, n_sim=4, n_failed=0, alpha=0.05,
+                       df_method="residual", n_subjects=3, visits=("a", "b"))
+    assert zero.confidence_interval(0.9)[0] == 0.0
+    assert zero.confidence_interval(0.9)[1] == pytest.approx(1 - 0.05 ** (1 / 4), abs=1e-12)
+    with pytest.raises(SmallTrialError, match="level must be in"):
+        zero.confidence_interval(1.5)
