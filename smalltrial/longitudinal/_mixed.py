@@ -644,27 +644,66 @@ class MixedModelFit(Result):
         )
 
     def anova(self):
-        """F test of each fixed-effect term (all its coefficients zero), ``df_method`` df.
+        """Type III F test of each fixed-effect term, with the fit's ``df_method`` df.
 
-        ``kenward-roger``: the scaled F of ``pbkrtest::KRmodcomp``; ``satterthwaite``:
-        lmerTest ``contestMD``; ``residual`` / ``between-within``: Wald F over q with n - p /
-        the smallest between-within df of the term's columns. In models without interactions
-        this is lmerTest ``anova(type = 3)``; with interactions each term is tested through its
-        own (treatment-coded) coefficients.
+        A term not contained in a higher-order term is tested through its own coefficients
+        (all zero). A term contained in an interaction (e.g. ``C(visit)`` in
+        ``C(visit) * arm``) is tested, as SAS/lmerTest type III, through the equal-weight cell
+        means: its levels' marginal means (averaged equally over the other factors) are equal.
+        That needs all factors categorical; with a numeric covariate in such an interaction the
+        row is NaN (use :meth:`marginal_means` contrasts instead).
+
+        F and df: ``kenward-roger``: the scaled F of ``pbkrtest::KRmodcomp``;
+        ``satterthwaite``: lmerTest ``contestMD``; ``residual`` / ``between-within``: Wald F
+        over q with n - p / the smallest between-within df of the columns involved. Matches
+        lmerTest ``anova(type = 3, ddf = ...)``.
 
         Returns DataFrame indexed by term with ``num_df, den_df, statistic, p_value``.
         """
         import pandas as pd
+        import patsy
         from scipy import stats
 
         s = self._state
+        info = s["design_info"]
+        cats = s["categorical"]
+        cols = list(s["frame"].columns)
+        term_cols = {
+            t.name(): {c for f in t.factors for c in _formula_columns(f.code, cols)}
+            for t in info.terms
+        }
+        cell_X = None
         rows = []
-        for term, sl in s["design_info"].term_name_slices.items():
+        for term, sl in info.term_name_slices.items():
             if term == "Intercept":
                 continue
-            idx = np.arange(s["p"])[sl]
-            L = np.zeros((idx.size, s["p"]))
-            L[np.arange(idx.size), idx] = 1.0
+            mine = term_cols[term]
+            contained = any(mine < other for name, other in term_cols.items() if name != term)
+            if not contained:
+                idx = np.arange(s["p"])[sl]
+                L = np.zeros((idx.size, s["p"]))
+                L[np.arange(idx.size), idx] = 1.0
+            elif s["numeric_means"] or not mine <= set(cats):
+                rows.append({"term": term, "num_df": np.nan, "den_df": np.nan,
+                             "statistic": np.nan, "p_value": np.nan})
+                continue
+            else:
+                names = list(cats)
+                if cell_X is None:
+                    grid = pd.DataFrame(list(itertools.product(*[cats[c] for c in names])),
+                                        columns=names)
+                    for c in names:
+                        grid[c] = pd.Categorical(grid[c], categories=cats[c])
+                    cell_X = np.asarray(patsy.build_design_matrices([info], grid)[0], float)
+                C = np.ones((1, 1))
+                for c in names:
+                    k = len(cats[c])
+                    if c in mine:
+                        part = np.hstack([np.ones((k - 1, 1)), -np.eye(k - 1)])
+                    else:
+                        part = np.full((1, k), 1.0 / k)
+                    C = np.kron(C, part)
+                L = C @ cell_X
             F, q, ddf = self._ftest(L)
             rows.append({"term": term, "num_df": q, "den_df": ddf, "statistic": F,
                          "p_value": float(stats.f.sf(F, q, ddf))})
