@@ -57,6 +57,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    import os
+
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files: never open a window
     from smalltrial.pipeline import run
 
     result = run(args.spec, out=args.out)

@@ -513,10 +513,6 @@ _TABLE_BUILDERS: dict[str, Callable[[_Analysis, ItemSpec], Any]] = {
 # --------------------------------------------------------------------------------------------
 # figures
 # --------------------------------------------------------------------------------------------
-def _figure_builder(name: str) -> Callable[[_Analysis, ItemSpec], Any]:
-    return _FIGURE_BUILDERS[name]
-
-
 _KM_YLABELS = {
     "b_cell_reconstitution": "Probability of ongoing B-cell aplasia",
     "relapse": "Relapse-free probability",
@@ -598,10 +594,10 @@ def _fig_waterfall(ctx: _Analysis, item: ItemSpec):
     if opts["change"] == "percent":
         frame = frame[frame["baseline"] != 0]
         frame["change"] = 100.0 * (frame["at"] - frame["baseline"]) / frame["baseline"]
-        ylabel = f"Change in {_parameter_short(ctx.trial, parameter)} from baseline to {visit}, %"
+        ylabel = f"{_parameter_short(ctx.trial, parameter)}: change to {visit}, %"
     else:
         frame["change"] = frame["at"] - frame["baseline"]
-        ylabel = f"Change in {_parameter_short(ctx.trial, parameter)}, baseline to {visit}"
+        ylabel = f"{_parameter_short(ctx.trial, parameter)}: change to {visit}"
     if frame.empty:
         raise SmallTrialError(f"spec: {item.key}: no patient with {parameter!r} at baseline and {visit!r}")
     groups = frame[ctx.by].nunique()
@@ -893,6 +889,9 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
             import matplotlib.pyplot as plt
 
             try:
+                if item.title and fig.axes:
+                    ax = fig.axes[0]
+                    ax.set_title(item.title, loc="left", fontsize=ax.yaxis.label.get_size())
                 stem = state["tmp"] / "figures" / item.file
                 for fmt in item.options["formats"]:
                     figures.save(fig, stem, formats=[fmt], dpi=_PNG_DPI if fmt == "png" else None)

@@ -372,3 +372,21 @@ def test_mackensen2022_tables_equal_r(runs, reference):
 
     crs = {r.label: r.cells[1] for r in tables["adverse_events"].rows[:6]}
     assert crs["Grade 1"] == f"{ref['crs']['grade1']} (60%)" and crs["Any grade"] == "3 (60%)"
+
+
+def test_figure_title_option_is_drawn(tmp_path, monkeypatch):
+    from smalltrial import figures
+
+    seen = []
+    real_save = figures.save
+
+    def spy(fig, stem, formats, **kw):
+        seen.append((fig.axes[0].get_title(loc="left"), fig.axes[0].get_ylabel(), tuple(formats)))
+        return real_save(fig, stem, formats, **kw)
+
+    monkeypatch.setattr(figures, "save", spy)
+    spec = {"data": {"dataset": "mackensen2022"},
+            "figures": [{"name": "waterfall", "title": "Figure 3", "formats": ["svg"]}]}
+    result = pipeline.run(spec, out=tmp_path / "out", progress=False)
+    assert seen == [("Figure 3", "SLEDAI-2K total: change to month 3, %", ("svg",))]
+    assert result.figures == ("figures/waterfall.svg",)
