@@ -249,6 +249,10 @@ def test_data_folder_spec_and_bad_data(tmp_path):
     with pytest.raises(SmallTrialError, match=r"^data: subjects: column 'sex' must be 'F' or 'M'; got 'X'"):
         pipeline.run(spec, out=tmp_path / "bad", progress=False)
     assert not (tmp_path / "bad").exists()
+    (folder / "events.csv").unlink()  # a missing data file
+    with pytest.raises(SmallTrialError, match=r"trial: no events table \(expected events\.csv"):
+        pipeline.run(spec, out=tmp_path / "bad", progress=False)
+    assert not (tmp_path / "bad").exists()
 
 
 # ----------------------------------------------------------------------------- the command line
