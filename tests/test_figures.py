@@ -100,7 +100,9 @@ def test_use_style_is_global_but_scoped_here():
         assert F.active_style() == ("nejm", None)
         fig, _ax = F.new_figure()  # the active style decides the size: NEJM single column
         assert fig.get_size_inches()[0] == pytest.approx(86 / 25.4)
-        F._style._ACTIVE.set(None)  # leave no state behind for other tests
+        assert F.use_style(None) is None
+        assert F.active_style() is None
+        assert matplotlib.rcParams["font.size"] == matplotlib.rcParamsDefault["font.size"]
     assert matplotlib.rcParams["font.size"] == before
 
 

@@ -242,21 +242,25 @@ def style(name: str = "default", *, font: str | None = None) -> Iterator[Journal
 _style_context = style
 
 
-def use_style(name: str = "default", *, font: str | None = None) -> JournalStyle:
+def use_style(name: str | None = "default", *, font: str | None = None) -> JournalStyle | None:
     """Apply a journal style to matplotlib's global rcParams (permanent, for notebooks).
 
     Prefer the :func:`style` context manager in scripts and libraries: this one changes global
-    state until ``matplotlib.rcdefaults()``.
+    state. ``use_style(None)`` forgets the smalltrial style and restores matplotlib's defaults
+    (``matplotlib.rcdefaults()``).
 
     Example
     -------
-    >>> import matplotlib
-    >>> with matplotlib.rc_context():  # scoped here only to keep the doctest clean
-    ...     use_style("lancet").name
+    >>> use_style("lancet").name
     'lancet'
+    >>> use_style(None)  # back to matplotlib's defaults
     """
     import matplotlib
 
+    if name is None:
+        _ACTIVE.set(None)
+        matplotlib.rcdefaults()
+        return None
     matplotlib.rcParams.update(style_params(name, font=font))
     _ACTIVE.set((name, font))
     return STYLES[name]
