@@ -376,3 +376,56 @@ def test_affine_equivariance(data, covariance):
         np.testing.assert_allclose(b["p_value"].iloc[1:], a["p_value"].iloc[1:], rtol=1e-4)
         np.testing.assert_allclose(g.covariance.to_numpy(), 6.25 * f.covariance.to_numpy(),
                                    rtol=1e-5)
+
+
+# ---- bad input names the argument / column and the value (quality pass) ----
+
+_CS_DATA = pd.DataFrame(
+    {
+        "id": [1, 2, 3, 4, 5] * 3,
+        "visit": [0] * 5 + [1] * 5 + [2] * 5,
+        "y": [12, 16, 8, 10, 14, 6, 9, 5, 4, 8, 2, 5, 0, 1, 4.0],
+    }
+)
+
+
+def test_docstring_data_matches_nlme_gls_cs():
+    # R: nlme::gls(y ~ visit, correlation = corCompSymm(form = ~1 | id), method = "REML"):
+    # visit1 -5.6 (SE 0.5228130725), visit2 -9.6 (SE 0.5228130725), logLik -23.61202027;
+    # balanced CS: Kenward-Roger df = (5 - 1) * (3 - 1) = 8
+    fit = marginal_model("y ~ C(visit)", _CS_DATA, subject="id", time="visit", covariance="cs")
+    cfb = fit.change_from_baseline("visit")
+    np.testing.assert_allclose(cfb["estimate"], [-5.6, -9.6], rtol=1e-8)
+    np.testing.assert_allclose(cfb["std_error"], [0.5228130725] * 2, rtol=1e-4)
+    np.testing.assert_allclose(cfb["df"], [8.0, 8.0], rtol=1e-6)
+    assert fit.loglik == pytest.approx(-23.61202027, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("formula", "data", "kwargs", "match"),
+    [
+        ("y ~ a ~ b", _CS_DATA, {}, r"formula must be 'outcome ~ terms'; got 'y ~ a ~ b'"),
+        (3, _CS_DATA, {}, r"formula must be 'outcome ~ terms'; got 3"),
+        ("y ~ C(visit)", _CS_DATA.assign(y=np.nan), {},
+         r"no row of data has 'y', 'visit' all non-missing"),
+        ("y ~ C(visit)", _CS_DATA.assign(y=_CS_DATA["y"].where(_CS_DATA.index != 3, np.inf)),
+         {}, r"column 'y' of data must be finite; got inf \(subject 4\)"),
+        ("y ~ C(visit)",
+         pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5], "visit": [0, 1, 0, 1, 1, 2, 1, 2, 0, 1],
+                       "y": [1.0, 2, 3, 4, 5, 6, 7, 8, 9, 1]}),
+         {"covariance": "unstructured"},
+         r"visits \(2, 0\) are never observed in the same subject"),
+        ("y ~ C(visit)", pd.DataFrame({"id": [1, 2, 3, 4], "visit": [0, 1, 0, 1],
+                                       "y": [1.0, 2, 3, 5]}),
+         {}, r"every subject has a single non-missing 'y'"),
+        ("y ~ C(visit) * C(id)", pd.DataFrame({"id": [1, 1, 2, 2], "visit": [0, 1, 0, 1],
+                                               "y": [1.0, 2, 3, 5]}),
+         {}, r"4 observations of 'y' for 4 fixed effects of 'y ~ C\(visit\) \* C\(id\)': no residual df"),
+    ],
+)
+def test_marginal_model_bad_input(formula, data, kwargs, match):
+    args = {"subject": "id", "time": "visit", "covariance": "cs", **kwargs}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallTrialWarning)
+        with pytest.raises(SmallTrialError, match=match):
+            marginal_model(formula, data, **args)

@@ -168,3 +168,30 @@ def test_bad_input():
         paired_change(df, "y", zero_method="zsplit", **kw)
     with pytest.raises(SmallTrialError, match="no subject has 'y'"):
         paired_change(df.assign(y=[1, np.nan] * 3), "y", **kw)
+
+
+# ---- bad input names the argument / column and the value (quality pass) ----
+
+
+def test_baseline_equal_to_at_is_an_error():
+    df = pd.DataFrame({"id": [1, 2, 1, 2], "t": ["a", "a", "b", "b"], "y": [1.0, 2, 3, 4]})
+    with pytest.raises(SmallTrialError, match="baseline and at must differ, both are 'a'"):
+        paired_change(df, "y", subject="id", time="t", baseline="a", at="a")
+
+
+def test_infinite_outcome_names_column_value_and_subject():
+    df = pd.DataFrame({"id": ["s1", "s2", "s1", "s2"], "t": ["a", "a", "b", "b"],
+                       "y": [1.0, 2.0, np.inf, 4.0]})
+    with pytest.raises(SmallTrialError, match=r"column 'y' of data must be finite; got inf \(subject 's1'\)"):
+        paired_change(df, "y", subject="id", time="t", baseline="a", at="b")
+
+
+def test_signed_rank_distribution_small_cases_and_bad_scores():
+    # R: dsignrank(0:6, 3) = c(1, 1, 1, 2, 1, 1, 1) / 8; one score s: mass 1/2 at 0 and at s
+    np.testing.assert_array_equal(signed_rank_distribution([1, 2, 3]) * 8, [1, 1, 1, 2, 1, 1, 1])
+    np.testing.assert_array_equal(signed_rank_distribution(2), [0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(signed_rank_distribution([]), [1.0])
+    with pytest.raises(SmallTrialError, match=r"scores must be >= 0, got -2"):
+        signed_rank_distribution([1, -2])
+    with pytest.raises(SmallTrialError, match=r"scores must be whole numbers, got 1.5"):
+        signed_rank_distribution([1.5])

@@ -23,7 +23,7 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from smalltrial import _validate as v
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
 from smalltrial.longitudinal import _smalldf as sdf
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["marginal_model", "MarginalModelFit"]
 
@@ -278,8 +281,8 @@ class MarginalModelFit(Result):
             lines += ["  warnings:"] + [f"    {w}" for w in self.warnings]
         return "\n".join(lines)
 
-    def to_frame(self):
-        """The fixed-effects table."""
+    def to_frame(self) -> pd.DataFrame:
+        """The fixed-effects table (a copy of ``fixed_effects``)."""
         return self.fixed_effects.copy()
 
     # -- estimated marginal means ---------------------------------------------------------
@@ -312,22 +315,60 @@ class MarginalModelFit(Result):
             out.update(estimate=e, std_error=e * se, lower=np.exp(lower), upper=np.exp(upper))
         return out
 
-    def marginal_means(self, by: str, *, scale: str = "link"):
-        """Estimated marginal means per level of ``by`` (emmeans: equal weights over the other
-        factors, numeric covariates at their mean; a numeric ``by`` at its distinct values,
-        as emmeans ``at=``). Columns ``<by>, estimate, std_error, df,
-        lower, upper``; ``scale="response"`` back-transforms a log model (geometric means; SE
-        by the delta method, CI back-transformed, as emmeans ``type="response"``)."""
+    def marginal_means(self, by: str, *, scale: str = "link") -> pd.DataFrame:
+        """Estimated marginal means per level of ``by``, with t-based confidence intervals.
+
+        Parameters
+        ----------
+        by : a variable of the fixed effects (usually the time column).
+        scale : ``"link"`` (the fitted scale) or ``"response"``: back-transforms a log model
+            (geometric means; SE by the delta method, CI back-transformed, as emmeans
+            ``type="response"``).
+
+        Method: emmeans (Searle, Speed & Milliken 1980 population marginal means): equal
+        weights over the other factors, numeric covariates at their mean; a numeric ``by`` at
+        its distinct values, as emmeans ``at=``; df by the fit's ``df_method``. Columns
+        ``<by>, estimate, std_error, df, lower, upper``.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"id": [1, 2, 3, 4, 5] * 3, "visit": [0] * 5 + [1] * 5 + [2] * 5,
+        ...                    "y": [12, 16, 8, 10, 14, 6, 9, 5, 4, 8, 2, 5, 0, 1, 4]})
+        >>> fit = marginal_model("y ~ C(visit)", df, subject="id", time="visit", covariance="cs")
+        >>> fit.marginal_means("visit")["estimate"].round(10).tolist()  # the visit means
+        [12.0, 6.4, 2.4]
+        """
         pd = _pd()
         levels, L = self._contrasts(by)
         out = self._summarise(L, scale, test=False)
         return pd.DataFrame({by: levels, **out})
 
-    def change_from_baseline(self, by: str, *, baseline: Any = None, scale: str = "link"):
-        """Differences of the marginal means of each level of ``by`` from ``baseline`` (default
-        the first level), with t-based CI and two-sided p (emmeans ``trt.vs.ctrl``, no
-        multiplicity adjustment). On the response scale a log model gives ratios to baseline.
-        Columns ``<by>, estimate, std_error, df, lower, upper, p_value``."""
+    def change_from_baseline(
+        self, by: str, *, baseline: Any = None, scale: str = "link"
+    ) -> pd.DataFrame:
+        """Differences of the marginal means of each level of ``by`` from ``baseline``.
+
+        Parameters
+        ----------
+        by : a variable of the fixed effects (usually the time column).
+        baseline : the reference level of ``by`` (default: the first level).
+        scale : ``"link"`` or ``"response"`` (on the response scale a log model gives ratios
+            to baseline).
+
+        Method: contrasts of the marginal means as emmeans ``trt.vs.ctrl`` (no multiplicity
+        adjustment), t-based CI and two-sided p with the fit's ``df_method`` df. Columns
+        ``<by>, estimate, std_error, df, lower, upper, p_value``.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"id": [1, 2, 3, 4, 5] * 3, "visit": [0] * 5 + [1] * 5 + [2] * 5,
+        ...                    "y": [12, 16, 8, 10, 14, 6, 9, 5, 4, 8, 2, 5, 0, 1, 4]})
+        >>> fit = marginal_model("y ~ C(visit)", df, subject="id", time="visit", covariance="cs")
+        >>> fit.change_from_baseline("visit", baseline=1)["estimate"].round(10).tolist()
+        [5.6, -4.0]
+        """
         pd = _pd()
         levels, L = self._contrasts(by)
         if baseline is None:
@@ -418,7 +459,7 @@ def _names_in(code: str) -> set[str]:
 # --------------------------------------------------------------------------------------------
 def marginal_model(
     formula: str,
-    data,
+    data: pd.DataFrame,
     *,
     subject: str,
     time: str,
@@ -477,13 +518,16 @@ def marginal_model(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> df = pd.DataFrame({"id": np.repeat(np.arange(8), 3), "visit": np.tile([0, 1, 2], 8)})
-    >>> df["y"] = 10 - 2 * df["visit"] + np.repeat(rng.normal(0, 2, 8), 3) + rng.normal(0, 1, 24)
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": [1, 2, 3, 4, 5] * 3, "visit": [0] * 5 + [1] * 5 + [2] * 5,
+    ...                    "y": [12, 16, 8, 10, 14, 6, 9, 5, 4, 8, 2, 5, 0, 1, 4]})
     >>> fit = marginal_model("y ~ C(visit)", df, subject="id", time="visit", covariance="cs")
-    >>> fit.change_from_baseline("visit").shape
-    (2, 7)
+    >>> fit.change_from_baseline("visit")[["visit", "estimate", "std_error", "df"]].round(4)
+       visit  estimate  std_error   df
+    0      1      -5.6     0.5228  8.0
+    1      2      -9.6     0.5228  8.0
+    >>> round(fit.loglik, 6)  # nlme::gls(corCompSymm, REML): SE 0.5228131, logLik -23.61202
+    -23.61202
     """
     import pandas as pd
     import patsy
@@ -515,9 +559,15 @@ def marginal_model(
                 f"transform='log' needs column {lhs!r} > 0; got {v._show(yv[bad].tolist())} "
                 f"({v.describe_rows(data, bad, subject)})"
             )
+    infinite = np.isinf(yv.to_numpy())
+    if infinite.any():
+        raise SmallTrialError(
+            f"column {lhs!r} of data must be finite; got {v._show(yv[infinite].tolist())} "
+            f"({v.describe_rows(data, infinite, subject)})"
+        )
     record: list[str] = []
     rhs_cols = [c for c in data.columns if isinstance(c, str) and c in _identifiers(rhs)]
-    keep = yv.notna() & np.isfinite(yv)
+    keep = yv.notna()
     for c in rhs_cols:
         keep &= data[c].notna()
     n_missing_rows = int((~keep).sum())
@@ -608,7 +658,9 @@ def marginal_model(
             "not identifiable"
         )
     if N - p < 1:
-        raise SmallTrialError(f"{N} observations for {p} fixed effects: no residual df")
+        raise SmallTrialError(
+            f"{N} observations of {lhs!r} for {p} fixed effects of {formula!r}: no residual df"
+        )
 
     dat = _Data(X, frame["__y__"].to_numpy(float), subj_codes, pos)
     st_ = _Structure(covariance, T)

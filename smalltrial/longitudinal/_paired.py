@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from smalltrial import _validate as v
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["paired_change", "PairedChange", "signed_rank_distribution"]
 
@@ -80,14 +83,25 @@ def _midranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def signed_rank_distribution(scores: np.ndarray) -> np.ndarray:
+def signed_rank_distribution(scores: Any) -> np.ndarray:
     """Exact null distribution of ``sum(scores[i] * B_i)``, B_i iid Bernoulli(1/2).
 
-    ``scores`` must be non-negative integers (doubled mid-ranks); returns the probability of
-    each total 0, 1, ..., sum(scores). Each step halves exactly, so probabilities are exact
+    Parameters
+    ----------
+    scores : non-negative whole numbers, e.g. the ranks 1..n (R ``dsignrank``) or doubled
+        mid-ranks (ties).
+
+    Returns the probability of each total 0, 1, ..., sum(scores), by the dynamic programme
+    ``P_k(t) = (P_{k-1}(t) + P_{k-1}(t - s_k)) / 2`` (the shift algorithm of Streitberg &
+    Roehmel 1986, used by R ``coin``). Each step halves exactly, so probabilities are exact
     dyadic rationals as long as they fit in double precision.
+
+    Example
+    -------
+    >>> (signed_rank_distribution([1, 2, 3]) * 8).tolist()  # R: dsignrank(0:6, 3) * 8
+    [1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0]
     """
-    scores = np.asarray(scores, dtype=np.int64)
+    scores = v.check_counts(np.atleast_1d(scores), "scores").ravel()
     total = int(scores.sum())
     dist = np.zeros(total + 1)
     dist[0] = 1.0
@@ -161,7 +175,7 @@ def _walsh_ci(d: np.ndarray, level: float, alternative: str, record: list[str]):
 
 
 def paired_change(
-    data,
+    data: pd.DataFrame,
     outcome: str,
     *,
     subject: str,
@@ -235,8 +249,13 @@ def paired_change(
     if baseline == at:
         raise SmallTrialError(f"baseline and at must differ, both are {at!r}")
     frame = pd.DataFrame({"subject": data[subject], "time": times, "y": values.astype(float)})
-    if not np.all(np.isfinite(frame["y"].dropna())):
-        raise SmallTrialError(f"column {outcome!r} of data has infinite values")
+    infinite = np.isinf(frame["y"].to_numpy())
+    if infinite.any():
+        raise SmallTrialError(
+            f"column {outcome!r} of data must be finite; got "
+            f"{', '.join(map(repr, frame['y'][infinite].tolist()[:5]))} "
+            f"({v.describe_rows(data, infinite, subject)})"
+        )
     subjects = list(dict.fromkeys(frame["subject"].tolist()))
     base = frame.loc[frame["time"] == baseline].set_index("subject")["y"]
     post = frame.loc[frame["time"] == at].set_index("subject")["y"]
