@@ -347,17 +347,27 @@ def test_swimmer_lanes_segments_and_markers():
     assert list(zip(rem.get_xdata(), rem.get_ydata(), strict=True)) == [(28, 0), (60, 1), (40, 2)]
     crs = one(ax, "swimmer-crs")
     np.testing.assert_allclose(crs.get_ydata(), [-0.17, 1 - 0.17])
-    assert [t.get_text() for t in by_gid(ax, "swimmer-crs-grade")] == ["1", "2"]
-    assert [t.get_text() for t in by_gid(ax, "swimmer-icans-grade")] == ["1"]
+    assert [t.get_text() for t in gids_starting(ax, "swimmer-crs-grade-")] == ["1", "2"]
+    assert [t.get_text() for t in gids_starting(ax, "swimmer-icans-grade-")] == ["1"]
     death = one(ax, "swimmer-death")
     assert (list(death.get_xdata()), list(death.get_ydata())) == ([150], [3])
-    arrows = by_gid(ax, "swimmer-ongoing")
+    arrows = gids_starting(ax, "swimmer-ongoing-")
     assert sorted((a.xy[1], a.xyann[0]) for a in arrows) == [(0, 500), (1, 400), (2, 200)]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == [
         "Follow-up", "Remission", "B-cell aplasia", "Remission onset", "B-cell reconstitution",
         "Relapse", "CRS (number: grade)", "ICANS (number: grade)", "Death", "Alive at last contact",
     ]
+
+
+def test_svg_ids_are_unique():
+    import collections
+
+    for ax in (F.swimmer(_events()), F.km_plot(FakeKM(), times=[0, 4, 8])):
+        svg = F.render(ax.figure, "svg", dpi=300).decode()
+        ids = collections.Counter(re.findall(r' id="([^"]+)"', svg))
+        assert [i for i, c in ids.items() if c > 1] == []
+        assert "swimmer-ongoing-0" in ids or "km-atrisk-0-2" in ids
 
 
 def test_swimmer_months_trial_input_and_column_names():
@@ -403,7 +413,7 @@ def test_swimmer_on_bundled_trial():
     last = ev.loc[ev.event == "last_contact"].set_index("subject")["day"].sort_values(ascending=False)
     assert [t.get_text() for t in ax.get_yticklabels()] == last.index.tolist()
     np.testing.assert_allclose([s[1] for s in _rects(one(ax, "swimmer-phase-follow_up"))], last.to_numpy())
-    assert len(by_gid(ax, "swimmer-ongoing")) == (ev.event != "death").groupby(ev.subject).all().sum()
+    assert len(gids_starting(ax, "swimmer-ongoing-")) == (ev.event != "death").groupby(ev.subject).all().sum()
 
 
 # ------------------------------------------------------------------------------------------

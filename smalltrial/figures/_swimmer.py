@@ -271,24 +271,24 @@ def swimmer(
             )[0]
             handles.append(line)
             if kind in ("crs", "icans"):
-                for x, y, g in pts:
+                for k, (x, y, g) in enumerate(pts):
                     if np.isfinite(g):
                         ax.annotate(
                             f"{int(g)}" if float(g).is_integer() else f"{g:g}",
                             (x, y), xytext=(0, 2.2) if kind == "crs" else (2.6, 0),
                             textcoords="offset points", ha="center" if kind == "crs" else "left",
                             va="bottom" if kind == "crs" else "center", fontsize="x-small",
-                            gid=f"swimmer-{kind}-grade",
+                            gid=f"swimmer-{kind}-grade-{k}",
                         )
         xmax = max(lane.end for lane in lanes) * scale
         reach = 0.04 * xmax if xmax > 0 else 1.0
         arrows = [(lane.end * scale, y) for lane, y in zip(lanes, ys, strict=True) if lane.alive]
-        for x, y in arrows:
+        for k, (x, y) in enumerate(arrows):
             ax.annotate(
                 "", xy=(x + reach, y), xytext=(x, y),
                 arrowprops={"arrowstyle": "-|>", "color": "#000000", "linewidth": 0.6,
                             "mutation_scale": 5, "shrinkA": 0, "shrinkB": 0},
-                gid="swimmer-ongoing",
+                gid=f"swimmer-ongoing-{k}",
             )
         ax.set_yticks(ys, [labels[lane.subject] for lane in lanes])
         ax.set_ylim(n - 0.5, -0.5)  # longest follow-up on top
