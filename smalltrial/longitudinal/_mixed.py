@@ -585,6 +585,17 @@ class MixedModelFit(Result):
         model both scales are the same.
 
         Returns DataFrame ``<by>, estimate, std_error, df, lower, upper``.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> from smalltrial.longitudinal import mixed_model
+        >>> d = pd.DataFrame({"subject": list("AABBCCDD"), "visit": ["baseline", "month 3"] * 4,
+        ...                   "upcr": [2.0, 1.0, 4.0, 1.0, 1.0, 0.5, 3.0, 3.0]})
+        >>> fit = mixed_model("upcr ~ C(visit)", d, subject="subject", transform="log")
+        >>> # balanced, complete data: the geometric means (2*4*1*3)^(1/4), (1*1*0.5*3)^(1/4)
+        >>> fit.marginal_means("visit", scale="response")["estimate"].round(4).tolist()
+        [2.2134, 1.1067]
         """
         import pandas as pd
         from scipy import stats
@@ -611,6 +622,17 @@ class MixedModelFit(Result):
         ``std_error``; p-value of the log-scale test).
 
         Returns DataFrame ``<by>, estimate, std_error, df, lower, upper, p_value``.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> from smalltrial.longitudinal import mixed_model
+        >>> d = pd.DataFrame({"subject": list("AABBCCDD"), "visit": ["baseline", "month 3"] * 4,
+        ...                   "upcr": [2.0, 1.0, 4.0, 1.0, 1.0, 0.5, 3.0, 3.0]})
+        >>> fit = mixed_model("upcr ~ C(visit)", d, subject="subject", transform="log")
+        >>> ratio = fit.change_from_baseline("visit", scale="response")  # month 3 / baseline
+        >>> round(float(ratio["estimate"].iloc[0]), 4)  # 1.5^(1/4) / 24^(1/4) = 16^(-1/4)
+        0.5
         """
         import pandas as pd
         from scipy import stats
