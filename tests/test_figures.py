@@ -367,7 +367,7 @@ def test_svg_ids_are_unique():
         svg = F.render(ax.figure, "svg", dpi=300).decode()
         ids = collections.Counter(re.findall(r' id="([^"]+)"', svg))
         assert [i for i, c in ids.items() if c > 1] == []
-        assert "swimmer-ongoing-0" in ids or "km-atrisk-0-2" in ids
+        assert "swimmer-crs-grade-0" in ids or "km-atrisk-0-2" in ids
 
 
 def test_swimmer_months_trial_input_and_column_names():
