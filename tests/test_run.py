@@ -394,3 +394,16 @@ def test_figure_title_option_is_drawn(tmp_path, monkeypatch):
     result = pipeline.run(spec, out=tmp_path / "out", progress=False)
     assert seen == [("Figure 3", "SLEDAI-2K total: change to month 3, %", ("svg",))]
     assert result.figures == ("figures/waterfall.svg",)
+
+
+def test_adam_folder_gives_the_same_tables(runs, tmp_path):
+    st.datasets.load("muller2024").to_adam(tmp_path / "adam")
+    spec = tmp_path / "adam.toml"
+    spec.write_text('[data]\npath = "adam"\n\n[[tables]]\nname = "adverse_events"\n\n'
+                    '[[tables]]\nname = "time_to_event"\n')
+    result = pipeline.run(spec, out=tmp_path / "out", progress=False)
+    assert sorted(i["path"] for i in result.manifest["inputs"]) == [
+        "adam/adlb.csv", "adam/adsl.csv", "adam/adtte.csv"]
+    bundled = runs["muller2024"].tables
+    assert result.tables["adverse_events"] == bundled["adverse_events"]
+    assert result.tables["time_to_event"] == bundled["time_to_event"]
