@@ -1006,9 +1006,11 @@ def update_repo_figures(dest: str | os.PathLike[str], *, analyses: tuple[str, ..
 def _main(argv: list[str] | None = None) -> int:  # pragma: no cover - thin wrapper
     import argparse
 
+    repo = Path(__file__).resolve().parents[1]
+    default = repo / "figures" if (repo / "analyses").is_dir() else Path("figures")
     parser = argparse.ArgumentParser(prog="python -m smalltrial.pipeline")
-    parser.add_argument("--update-repo-figures", metavar="DIR", nargs="?", const="figures",
-                        help="regenerate the repository's figures/ folder (default: ./figures)")
+    parser.add_argument("--update-repo-figures", metavar="DIR", nargs="?", const=str(default),
+                        help=f"regenerate the repository's figures folder (default: {default})")
     args = parser.parse_args(argv)
     if args.update_repo_figures:
         for path in update_repo_figures(args.update_repo_figures):
