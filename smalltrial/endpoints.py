@@ -34,12 +34,15 @@ from __future__ import annotations
 import dataclasses
 import numbers
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from smalltrial._errors import SmallTrialError, warn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from smalltrial.trial import Trial
 from smalltrial._validate import (
     _show,
     check_columns,
@@ -47,6 +50,15 @@ from smalltrial._validate import (
     check_unique_rows,
     describe_rows,
 )
+
+# What the scoring rules return: the kind of their input (a Series for Series input, an array
+# for list/array input, a scalar for scalars). The three-valued rules give pandas' nullable
+# boolean (``pd.NA`` = not evaluable) and, with ``return_reasons=True``, a (result, reasons) pair.
+_NAType = type(pd.NA)
+_Flags: TypeAlias = pd.Series | pd.arrays.BooleanArray | bool | _NAType
+_FlagsAndReasons: TypeAlias = _Flags | tuple[_Flags, pd.Series | np.ndarray | str]
+_Grades: TypeAlias = pd.Series | np.ndarray | float
+_Categories: TypeAlias = pd.Series | np.ndarray | str | None
 
 __all__ = [
     "SLEDAI2K_WEIGHTS",
@@ -620,7 +632,7 @@ def doris_remission(
     prednisone_mg: Any,
     prednisone_max: float = 5.0,
     return_reasons: bool = False,
-):
+) -> _FlagsAndReasons:
     """DORIS 2021 remission: clinical SLEDAI-2K = 0, PGA < 0.5 and prednisone <= 5 mg/day.
 
     Parameters
@@ -686,7 +698,7 @@ def drug_free_remission(
     prednisone_mg: Any,
     immunosuppressants: Any,
     return_reasons: bool = False,
-):
+) -> _FlagsAndReasons:
     """Drug-free DORIS remission: DORIS 2021 remission with no glucocorticoids or immunosuppressants.
 
     Parameters
@@ -747,7 +759,7 @@ def lldas(
     gi_activity: Any = False,
     immunosuppressants_tolerated: Any = True,
     return_reasons: bool = False,
-):
+) -> _FlagsAndReasons:
     """Lupus Low Disease Activity State (LLDAS, Franklyn 2016): all five criteria.
 
     Parameters
@@ -833,7 +845,7 @@ def sri4(
     bilag_new_a: Any = None,
     bilag_new_b: Any = None,
     return_reasons: bool = False,
-):
+) -> _FlagsAndReasons:
     """SLE Responder Index (SRI-4), or the modified SRI when BILAG is not given.
 
     Parameters
@@ -972,7 +984,7 @@ def _fever(value: Any, shape: _Shape) -> np.ndarray:
     return _compare(temps, ">=", 38.0)
 
 
-def hypoxia_from_oxygen(device: Any, flow_l_min: Any = None):
+def hypoxia_from_oxygen(device: Any, flow_l_min: Any = None) -> _Categories:
     """ASTCT 2019 hypoxia category from the oxygen device and, for a nasal cannula, the flow.
 
     Parameters
@@ -1023,7 +1035,7 @@ def crs_grade(
     hypoxia: Any,
     fever_masked: Any = False,
     death: Any = False,
-):
+) -> _Grades:
     """ASTCT 2019 consensus grade of cytokine release syndrome (0-5).
 
     Parameters
@@ -1119,7 +1131,7 @@ def icans_grade(
     motor: Any = None,
     cerebral_oedema: Any = None,
     unarousable: Any = False,
-):
+) -> _Grades:
     """ASTCT 2019 consensus grade of ICANS in adults (0-4): the worst of the domains given.
 
     Parameters
@@ -1494,15 +1506,26 @@ _DERIVED_UNITS_LABELS = {
 }
 
 
-def add_endpoints(trial: Any, **options: Any):
+def add_endpoints(trial: Trial | pd.DataFrame, **options: Any) -> Trial | pd.DataFrame:
     """Return a copy of ``trial`` with the per-visit endpoints added as measurement parameters.
 
+    Parameters
+    ----------
+    trial
+        a :class:`smalltrial.Trial` or its long ``measurements`` DataFrame.
+    **options
+        passed on to :func:`derive_visit_endpoints` (e.g. ``cohort``: only the SLE cohort of a
+        Trial by default; ``by``; the LLDAS assumptions).
+
     Adds ``clinical_sledai2k`` (points), ``doris``, ``drug_free_remission`` and ``lldas``
-    (0/1) from :func:`derive_visit_endpoints` (``options`` are passed on), and ``sledai2k``
-    where it was not recorded but its descriptors were. Not-evaluable visits get no row;
-    earlier rows of the derived parameters are replaced; a Trial's ``parameters`` table gets a
-    row (label, unit) for each added parameter. The input is not modified. A measurements
-    DataFrame in gives a measurements DataFrame out.
+    (0/1) from :func:`derive_visit_endpoints`, and ``sledai2k`` where it was not recorded but
+    its descriptors were. The rules and their citations are those of :func:`doris_remission`
+    (van Vollenhoven 2021), :func:`drug_free_remission` and :func:`lldas` (Franklyn 2016).
+    Not-evaluable visits get no row, and neither do subjects of other cohorts or subjects
+    never assessed with SLEDAI-2K/PGA (DORIS is SLE-only); earlier rows of the derived
+    parameters are replaced; a Trial's ``parameters`` table gets a row (label, unit) for each
+    added parameter. The input is not modified. A measurements DataFrame in gives a
+    measurements DataFrame out.
 
     Examples
     --------

@@ -496,3 +496,42 @@ def test_icans_errors():
         ep.icans_grade(consciousness="drowsy")
     with pytest.raises(SmallTrialError, match=r"seizure must be one of .*; got 'yes'"):
         ep.icans_grade(seizure="yes")
+
+
+# ---- bad input names the argument / column and the value (quality pass) ----
+
+
+def _visit(visit_labels, values):
+    return pd.DataFrame(
+        {
+            "subject": "a",
+            "day": [90] * 4,
+            "visit": visit_labels,
+            "parameter": ["sledai2k", "pga", "prednisone_mg", "immunosuppressants"],
+            "value": values,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: ep.doris_remission(clinical_sledai=np.zeros((2, 2)), pga=0, prednisone_mg=0),
+         r"clinical_sledai must be one-dimensional, got shape \(2, 2\)"),
+        (lambda: ep.drug_free_remission(clinical_sledai=0, pga=0, prednisone_mg=0,
+                                        immunosuppressants=[0, 2]),
+         r"immunosuppressants must be True/False \(or 0/1\); got 2 \(at position 1\)"),
+        (lambda: ep.derive_visit_endpoints(_visit([None, "m3", "m3", "m3"], [0, 0, 0, 0]),
+                                           by="visit"),
+         r"column 'visit' of measurements has missing labels \(subject 'a'\); use by='day'"),
+        (lambda: ep.derive_visit_endpoints(_visit("m3", [0, "low", 0, 0])),
+         r"column 'value' of measurements must be numeric; got 'low' \(subject 'a'\)"),
+        (lambda: ep.derive_visit_endpoints(_visit("m3", [0, 0, 0, 0]), by="week"),
+         r"by must be one of 'day', 'visit'; got 'week'"),
+        (lambda: ep.worst_toxicity_grade([1, 2]),
+         r"events must be an events DataFrame or a Trial, got list"),
+    ],
+)
+def test_bad_input_names_argument_and_value(call, match):
+    with pytest.raises(SmallTrialError, match=match):
+        call()
