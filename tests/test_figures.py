@@ -463,6 +463,11 @@ def test_forest_positions_and_text_column():
                      f"12/15, 80.0% (51.9{DASH}95.7)"]
     assert [t.get_text() for t in ax.get_yticklabels()] == list(df["cohort"])
     assert list(one(ax, "forest-reference").get_xdata()) == [30, 30]
+    assert ax.get_xlabel() == "Remission, % (95% CI)"
+    ax = F.forest(df, percent=False, text=False)
+    np.testing.assert_allclose(one(ax, "forest-estimate").get_xdata(), [1, 1, 0.8])
+    assert ax.get_xlim() == (0, 1) and ax.get_xlabel() == "Remission (95% CI)"
+    assert by_gid(ax, "forest-text-0") == []
     with pytest.raises(SmallTrialError, match=r"'lower' <= 'estimate' <= 'upper'.*Feng 2025"):
         F.forest(df.assign(lower=[0.4, 0.6, 0.85]))
 

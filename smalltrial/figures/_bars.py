@@ -128,7 +128,7 @@ def forest(
     responders: str | None = None,
     reference: float | None = None,
     percent: bool = True,
-    xlabel: str = "Remission, % (95% CI)",
+    xlabel: str | None = None,
     text: bool = True,
     ax: Any = None,
     style: str | None = None,
@@ -146,6 +146,7 @@ def forest(
     n, responders : columns with the counts; default: ``"n"`` and ``"responders"`` when
         present. They feed the text column "x/n, % (95% CI)".
     reference : a vertical dashed line (e.g. the null rate p0, as a proportion).
+    xlabel : default "Remission, % (95% CI)" ("Remission (95% CI)" when not ``percent``).
     text : print the text column right of the axes.
 
     Rows are drawn top to bottom in the order of ``data``. The CI is whatever ``data``
@@ -183,6 +184,8 @@ def forest(
     counts_n = numeric(data, n, name="data") if n else None
     labels = data[label].astype(str).tolist()
     factor = 100.0 if percent else 1.0
+    if xlabel is None:
+        xlabel = "Remission, % (95% CI)" if percent else "Remission (95% CI)"
     k = len(labels)
     if height_mm is None:
         height_mm = 14.0 + 6.0 * k

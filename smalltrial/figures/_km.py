@@ -116,7 +116,9 @@ def km_plot(
     ylabel : default "Probability" (survival) or "Cumulative incidence" (event).
 
     The curve is drawn from the result's own table (R ``survfit`` semantics), starting at
-    (0, 1); nothing is recomputed here. Returns the Axes.
+    (0, 1); nothing is recomputed here. The at-risk table is text under the axes: figures
+    from :func:`new_figure` (constrained layout) make room for it; on your own ``ax`` leave
+    a bottom margin. Returns the Axes.
 
     Example
     -------
