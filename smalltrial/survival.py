@@ -257,6 +257,18 @@ class KaplanMeier(Result):
         std_error, lower, upper``. ``std_error`` is the standard error of S(t) (Greenwood),
         as ``summary.survfit`` prints it; ``std_error_cumhaz`` is survfit's internal
         ``std.err`` (SE of the cumulative hazard, the scale the CI is built on).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"t": [3, 5, 5, 8, 12, 15], "e": [1, 1, 0, 1, 0, 1]})
+    >>> km = kaplan_meier(df, time="t", event="e")
+    >>> km.at([6, 12]).round(4)  # R: summary(survfit(..., conf.type = "log-log"), times = c(6, 12))
+       time  n_risk  survival  std_error   lower   upper
+    0   6.0       3    0.6667     0.1925  0.1946  0.9044
+    1  12.0       2    0.4444     0.2222  0.0662  0.7849
+    >>> km.median  # R quantile(fit, 0.5): 8, lower 3, upper NA
+    Quantile(p=0.5, estimate=8, lower=3, upper=NR, level=0.95, conf_type='log-log')
     """
 
     n: int
@@ -278,6 +290,10 @@ class KaplanMeier(Result):
         follow-up time if S stays there). The confidence limits are the same quantile of the
         lower and upper confidence curves (Brookmeyer-Crowley construction). NaN where not
         reached. A sequence of ``p`` gives a list.
+
+        Parameters
+        ----------
+        p : the fraction with the event, in (0, 1), or a sequence of them.
         """
         if not isinstance(p, (int, float, np.floating, np.integer)):
             return [self.quantile(float(q)) for q in p]  # type: ignore[misc]
@@ -311,6 +327,10 @@ class KaplanMeier(Result):
         time <= t are carried forward. Past the last follow-up time (t > max time) R drops the
         row (``extend=FALSE``) or carries S forward (``extend=TRUE``); here the row is kept with
         ``n_risk = 0`` and NaN (not estimable).
+
+        Parameters
+        ----------
+        times : a time or a sequence of times (finite).
         """
         t = _check_times(times)
         tab = self.table
@@ -411,7 +431,21 @@ class KaplanMeierGroups(Result):
     """Kaplan-Meier estimates by group: ``estimates[label]`` is a :class:`KaplanMeier`.
 
     ``table`` and ``at(times)`` stack the per-group frames with the group column first;
-    ``to_frame()``/``summary`` give one row per group (n, events, median and CI).
+    ``to_frame()``/``summary`` give one row per group (n, events, median and CI). Each group
+    is estimated separately, as R ``survfit(Surv(time, event) ~ group)``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"t": [3, 5, 5, 8, 12, 15, 4, 6, 9, 10],
+    ...                    "e": [1, 1, 0, 1, 0, 1, 1, 0, 1, 1], "g": ["A"] * 6 + ["B"] * 4})
+    >>> fits = kaplan_meier(df, time="t", event="e", group="g")
+    >>> fits.quantile(0.5)  # R quantile(survfit(Surv(t, e) ~ g, conf.type = "log-log"), 0.5)
+       g    p  estimate  lower  upper
+    0  A  0.5       8.0    3.0    NaN
+    1  B  0.5       9.0    4.0    NaN
+    >>> fits.at(6)["survival"].round(4).tolist()
+    [0.6667, 0.75]
     """
 
     group: str
@@ -437,13 +471,25 @@ class KaplanMeierGroups(Result):
 
     @property
     def table(self) -> pd.DataFrame:
+        """The groups' :attr:`KaplanMeier.table` stacked, the group column first."""
         return self._stack({k: km.table for k, km in self.estimates.items()})
 
     def at(self, times: float | Iterable[float]) -> pd.DataFrame:
+        """Survival of every group at ``times`` (see :meth:`KaplanMeier.at`), stacked.
+
+        Parameters
+        ----------
+        times : a time or a sequence of times (finite).
+        """
         return self._stack({k: km.at(times) for k, km in self.estimates.items()})
 
     def quantile(self, p: float) -> pd.DataFrame:
-        """One row per group: ``p, estimate, lower, upper``."""
+        """One row per group: ``p, estimate, lower, upper`` (see :meth:`KaplanMeier.quantile`).
+
+        Parameters
+        ----------
+        p : the fraction with the event, in (0, 1) (0.5: the median).
+        """
         rows = []
         for k, km in self.estimates.items():
             q = km.quantile(p)
@@ -453,9 +499,11 @@ class KaplanMeierGroups(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row per group: n, events, median and its CI (as :meth:`to_frame`)."""
         return self.to_frame()
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per group: n, events, median and its CI, level, conf_type."""
         return self._stack({k: km.to_frame() for k, km in self.estimates.items()})
 
     def __repr__(self) -> str:
@@ -790,6 +838,13 @@ def median_follow_up(
     ``quantile.survfit`` rules: R ``quantile(survfit(Surv(time, 1 - event) ~ 1,
     conf.type=...), 0.5)``. Defaults to the log-log interval (R's default is log).
 
+    Parameters
+    ----------
+    data : tidy DataFrame, one row per subject.
+    time : column of follow-up times (finite, >= 0).
+    event : column of 0 (censored) / 1 (event) of the endpoint (bool accepted).
+    level, conf_type : as in :func:`kaplan_meier`.
+
     Example
     -------
     >>> import pandas as pd
@@ -832,9 +887,17 @@ def follow_up_summary(
 ) -> FollowUpSummary:
     """Median, range and total of the observed follow-up times, as plain numbers.
 
-    ``time_unit`` (``day``, ``week``, ``month``, ``year``) converts the total to person-years:
-    one year = 365.25 days = 12 months (a month is 30.4375 days). With ``event`` given, the
-    reverse Kaplan-Meier median is added (see :func:`median_follow_up`).
+    Parameters
+    ----------
+    data : tidy DataFrame, one row per subject.
+    time : column of follow-up times (finite, >= 0).
+    event : optional column of 0/1 event codes; with it the reverse Kaplan-Meier median
+        (Schemper & Smith 1996, see :func:`median_follow_up`) is added.
+    time_unit : ``day``, ``week``, ``month`` or ``year``: converts the total to person-years,
+        one year = 365.25 days = 12 months (a month is 30.4375 days).
+
+    The median, minimum and maximum are of the observed times (``numpy.median``, as R
+    ``median``), whatever the events.
 
     Example
     -------
@@ -1157,13 +1220,13 @@ def cumulative_incidence(
 # --------------------------------------------------------------------------------------------
 
 
-def _frames(trial_or_events: Any, attr: str) -> pd.DataFrame:
+def _frames(trial_or_events: Any, attr: str, name: str = "trial_or_events") -> pd.DataFrame:
     frame = getattr(trial_or_events, attr, None)
     if frame is None:
         frame = trial_or_events
     if not isinstance(frame, pd.DataFrame):
         raise SmallTrialError(
-            f"expected a Trial (with .{attr}) or a DataFrame of {attr}, got "
+            f"{name} must be a Trial (with .{attr}) or a DataFrame of {attr}, got "
             f"{type(trial_or_events).__name__}"
         )
     return frame
@@ -1232,8 +1295,25 @@ def time_to_event(
 
 
 def relapse_free_time(trial_or_events: Any, **kwargs: Any) -> pd.DataFrame:
-    """Relapse-free time: :func:`time_to_event` with ``event="relapse"`` (everyone censored at
-    last contact when no relapse occurred)."""
+    """Relapse-free time: :func:`time_to_event` with ``event="relapse"``.
+
+    Parameters
+    ----------
+    trial_or_events : a ``Trial`` or its events DataFrame (one ``last_contact`` per subject).
+    **kwargs : passed on to :func:`time_to_event` (``subjects=``).
+
+    Returns ``subject, time, event``: the first relapse on or after day 0 (event 1), else
+    censored at last contact (event 0); with no relapse in the trial everyone is censored and
+    the Kaplan-Meier curve of :func:`kaplan_meier` stays at 1.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"subject": ["a", "a", "b", "c"], "day": [200, 450, 300, 365],
+    ...                    "event": ["relapse", "last_contact", "last_contact", "last_contact"]})
+    >>> relapse_free_time(ev).to_dict("list")
+    {'subject': ['a', 'b', 'c'], 'time': [200.0, 300.0, 365.0], 'event': [1, 0, 0]}
+    """
     return time_to_event(trial_or_events, "relapse", **kwargs)
 
 
@@ -1273,8 +1353,8 @@ def b_cell_reconstitution(
     >>> b_cell_reconstitution(measurements=m, events=e).to_dict("list")
     {'subject': ['a', 'b'], 'time': [112.0, 90.0], 'event': [1, 0]}
     """
-    meas = measurements if measurements is not None else _frames(trial, "measurements")
-    evs = events if events is not None else _frames(trial, "events")
+    meas = measurements if measurements is not None else _frames(trial, "measurements", "trial")
+    evs = events if events is not None else _frames(trial, "events", "trial")
     thr = _v.check_positive(threshold, "threshold", allow_zero=True)
     censor_at = _v.check_choice(censor_at, "censor_at", ("last_measurement", "last_contact"))
     _v.check_columns(meas, ["subject", "day", "parameter", "value"], "measurements")

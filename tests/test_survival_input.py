@@ -230,3 +230,42 @@ def test_single_cause_incidence_is_one_minus_km(rows):
     ci = sv.cumulative_incidence(df, time="t", event="e", cause=1)
     km = sv.kaplan_meier(df, time="t", event="e")
     np.testing.assert_allclose(ci.table["estimate"], 1 - km.table["survival"], atol=1e-12)
+
+
+# ---- bad input names the argument / column and the value (quality pass) ----
+
+
+def test_bad_times_and_frames_name_argument_and_value():
+    df = pd.DataFrame({"t": [3, 5, 5, 8], "e": [1, 1, 0, 1]})
+    km = sv.kaplan_meier(df, time="t", event="e")
+    with pytest.raises(SmallTrialError, match=r"times must be numbers, got \['a'\]"):
+        km.at(["a"])
+    with pytest.raises(SmallTrialError, match=r"times must be a scalar or a 1-d sequence, got shape \(2, 2\)"):
+        km.at([[1, 2], [3, 4]])
+    with pytest.raises(SmallTrialError, match=r"column 'e' must hold event codes \(0 = censored\), got booleans"):
+        sv.cumulative_incidence(df.assign(e=df["e"].astype(bool)), time="t", event="e", cause=1)
+    with pytest.raises(SmallTrialError, match=r"trial_or_events must be a Trial \(with .events\) or a DataFrame of events, got list"):
+        sv.time_to_event([1, 2])
+    with pytest.raises(SmallTrialError, match=r"trial must be a Trial \(with .measurements\)"):
+        sv.b_cell_reconstitution(None)
+    with pytest.raises(SmallTrialError, match="events has no 'last_contact' rows"):
+        sv.relapse_free_time(pd.DataFrame({"subject": ["a"], "day": [3], "event": ["relapse"]}))
+
+
+def test_grouped_km_matches_survfit_by_group():
+    # R: fit <- survfit(Surv(t, e) ~ g, conf.type = "log-log"); summary(fit, times = 6);
+    # quantile(fit, 0.5): A 0.6666666667 [0.19461663681, 0.9044341643], median 8 (3, NA);
+    # B 0.75 (0.128, 0.961), median 9 (4, NA)
+    df = pd.DataFrame({"t": [3, 5, 5, 8, 12, 15, 4, 6, 9, 10],
+                       "e": [1, 1, 0, 1, 0, 1, 1, 0, 1, 1], "g": ["A"] * 6 + ["B"] * 4})
+    fits = sv.kaplan_meier(df, time="t", event="e", group="g")
+    at6 = fits.at(6)
+    assert at6["g"].tolist() == ["A", "B"]
+    np.testing.assert_allclose(at6["survival"], [2 / 3, 0.75], rtol=1e-12)
+    np.testing.assert_allclose(at6.loc[0, ["lower", "upper"]].astype(float),
+                               [0.19461663681, 0.9044341643], rtol=1e-8)
+    q = fits.quantile(0.5)
+    assert q["estimate"].tolist() == [8.0, 9.0] and q["lower"].tolist() == [3.0, 4.0]
+    assert q["upper"].isna().all()
+    assert fits.summary["events"].tolist() == [4, 3]
+    assert fits.table.columns[0] == "g" and len(fits.table) == 5 + 4  # distinct times: A 5, B 4
