@@ -21,8 +21,12 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from smalltrial._errors import SmallTrialError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from smalltrial.trial import Trial
 
 __all__ = ["names", "load", "describe"]
 
@@ -50,7 +54,7 @@ def _check_name(name: object) -> str:
 
 
 @functools.cache
-def _load_cached(name: str):
+def _load_cached(name: str) -> Trial:
     import pandas as pd
 
     from smalltrial.trial import Trial, _normalise
@@ -67,7 +71,7 @@ def _load_cached(name: str):
     return Trial(subjects, measurements, events, parameters, description, name=name)
 
 
-def load(name: str):
+def load(name: str) -> Trial:
     """Load a bundled SYNTHETIC example trial as a :class:`smalltrial.trial.Trial`.
 
     The files are read once (package data via ``importlib.resources``, so this works from an
@@ -93,6 +97,18 @@ def load(name: str):
 
 
 def describe(name: str) -> str:
-    """The ``description.md`` of a bundled trial (how the SYNTHETIC data were made)."""
+    """The ``description.md`` of a bundled trial (how the SYNTHETIC data were made).
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`.
+
+    Examples
+    --------
+    >>> import smalltrial as st
+    >>> "SYNTHETIC" in st.datasets.describe("mackensen2022")
+    True
+    """
     root = resources.files("smalltrial.data").joinpath(_check_name(name))
     return root.joinpath("description.md").read_text(encoding="utf-8")

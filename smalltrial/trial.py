@@ -112,7 +112,16 @@ class Trial:
 
     # -- basic helpers -------------------------------------------------------------------------
     def copy(self) -> Trial:
-        """A deep copy (the DataFrames are copied too)."""
+        """A deep copy (the DataFrames are copied too).
+
+        Examples
+        --------
+        >>> import smalltrial as st
+        >>> trial = st.datasets.load("mackensen2022")
+        >>> clone = trial.copy()
+        >>> clone.subjects is trial.subjects, clone.subjects.equals(trial.subjects)
+        (False, True)
+        """
         return Trial(
             subjects=self.subjects.copy(),
             measurements=self.measurements.copy(),
@@ -124,7 +133,14 @@ class Trial:
 
     @property
     def n_subjects(self) -> int:
-        """Number of subjects (rows of ``subjects``)."""
+        """Number of subjects (rows of ``subjects``).
+
+        Examples
+        --------
+        >>> import smalltrial as st
+        >>> st.datasets.load("muller2024").n_subjects
+        15
+        """
         return len(self.subjects)
 
     def __repr__(self) -> str:
@@ -157,7 +173,14 @@ class Trial:
 
     # -- accessors -----------------------------------------------------------------------------
     def visits(self) -> list[str]:
-        """Visit labels ordered by their median day (ties by first appearance)."""
+        """Visit labels ordered by their median day (ties by first appearance).
+
+        Examples
+        --------
+        >>> import smalltrial as st
+        >>> st.datasets.load("mackensen2022").visits()[:5]
+        ['baseline', 'day 3', 'day 7', 'day 10', 'day 14']
+        """
         meas = self.measurements
         if len(meas) == 0:
             return []
@@ -211,7 +234,19 @@ class Trial:
         return table
 
     def event_days(self, event: str) -> pd.Series:
-        """First day of ``event`` per subject (NaN where it did not occur), indexed by subject."""
+        """First day of ``event`` per subject (NaN where it did not occur), indexed by subject.
+
+        Parameters
+        ----------
+        event : str
+            One of :data:`EVENTS` (``"remission"``, ``"relapse"``, ``"crs"``, ...).
+
+        Examples
+        --------
+        >>> import smalltrial as st
+        >>> st.datasets.load("mackensen2022").event_days("remission").to_dict()
+        {'MK01': 60.0, 'MK02': 90.0, 'MK03': 60.0, 'MK04': 90.0, 'MK05': 90.0}
+        """
         if event not in EVENTS:
             raise SmallTrialError(f"event must be one of {', '.join(map(repr, EVENTS))}; got {event!r}")
         ev = self.events[self.events["event"] == event]
@@ -221,16 +256,51 @@ class Trial:
         return out
 
     def follow_up_days(self) -> pd.Series:
-        """Day of ``last_contact`` per subject (the follow-up from infusion), indexed by subject."""
+        """Day of ``last_contact`` per subject (the follow-up from infusion), indexed by subject.
+
+        Examples
+        --------
+        >>> import smalltrial as st
+        >>> st.datasets.load("mackensen2022").follow_up_days().tolist()
+        [244.0, 518.0, 335.0, 153.0, 214.0]
+        """
         return self.event_days("last_contact").rename("follow_up_days")
 
     def follow_up_months(self) -> pd.Series:
-        """Follow-up in months: ``last_contact`` day / 30.4375 (unrounded)."""
+        """Follow-up in months: ``last_contact`` day / 30.4375 (unrounded).
+
+        A month is 365.25 / 12 = 30.4375 days (:data:`DAYS_PER_MONTH`).
+
+        Examples
+        --------
+        >>> import smalltrial as st
+        >>> months = st.datasets.load("mackensen2022").follow_up_months()
+        >>> float(months.median()), float(months.min()), float(months.max())  # 8 (5-17) rounded
+        (8.016427104722792, 5.026694045174538, 17.018480492813143)
+        """
         return (self.follow_up_days() / DAYS_PER_MONTH).rename("follow_up_months")
 
     def subset(self, *, cohort: str | Sequence[str] | None = None,
                subjects: Iterable[str] | None = None) -> Trial:
-        """A new Trial restricted to a cohort (or cohorts) and/or a list of subject ids."""
+        """A new Trial restricted to a cohort (or cohorts) and/or a list of subject ids.
+
+        Parameters
+        ----------
+        cohort : str or sequence of str, optional
+            Keep the subjects of this cohort (or these cohorts), e.g. ``"SLE"``.
+        subjects : iterable of str, optional
+            Keep these subject ids (both filters apply when both are given).
+
+        The measurements and events of the other subjects are dropped; ``parameters``,
+        ``description`` and ``name`` are kept. Unknown cohorts or subject ids are an error.
+
+        Examples
+        --------
+        >>> import smalltrial as st
+        >>> trial = st.datasets.load("muller2024")
+        >>> trial.subset(cohort="SLE").n_subjects, trial.subset(cohort=["IIM", "SSc"]).n_subjects
+        (8, 7)
+        """
         keep = pd.Series(True, index=self.subjects.index)
         if cohort is not None:
             wanted = [cohort] if isinstance(cohort, str) else list(cohort)
@@ -245,7 +315,10 @@ class Trial:
             wanted_ids = [str(s) for s in subjects]
             unknown = [s for s in wanted_ids if s not in set(self.subjects["subject"])]
             if unknown:
-                raise SmallTrialError(f"subjects {_show(unknown)} are not in subjects")
+                raise SmallTrialError(
+                    f"subjects: {_show(unknown)} not in the trial's subjects (e.g. "
+                    f"{_show(self.subjects['subject'].tolist(), 3)})"
+                )
             keep &= self.subjects["subject"].isin(wanted_ids)
         ids = set(self.subjects.loc[keep, "subject"])
         return Trial(
@@ -298,8 +371,26 @@ class Trial:
     def to_folder(self, path: str | Path, *, format: str = "csv") -> Path:
         """Write the tables to ``path/<table>.csv`` (or ``.parquet``) and ``description.md``.
 
-        The folder is created if needed. ``format="parquet"`` needs pyarrow (not a dependency).
+        Parameters
+        ----------
+        path : str or Path
+            The folder (created if needed).
+        format : {"csv", "parquet"}
+            ``"parquet"`` needs pyarrow (not a dependency).
+
         Returns the folder path. ``read_trial(path)`` reads it back.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import smalltrial as st
+        >>> trial = st.datasets.load("mackensen2022")
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     folder = trial.to_folder(tmp)
+        ...     print(sorted(p.name for p in folder.iterdir()))
+        ...     print(read_trial(folder).measurements.equals(trial.measurements))
+        ['description.md', 'events.csv', 'measurements.csv', 'parameters.csv', 'subjects.csv']
+        True
         """
         if format not in ("csv", "parquet"):
             raise SmallTrialError(f"format must be 'csv' or 'parquet'; got {format!r}")
@@ -324,6 +415,23 @@ class Trial:
         ADLB gets ``ADY`` with the CDISC convention (no day 0: infusion day = ADY 1); ADTTE gets
         one row per subject and event type (time to first event, ``CNSR = 1`` censored at last
         contact), with ``AVAL`` in days from infusion and the grade in ``ATOXGR``.
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder (created if needed). Returns it.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import smalltrial as st
+        >>> trial = st.datasets.load("mackensen2022")
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     folder = trial.to_adam(tmp)
+        ...     print(sorted(p.name for p in folder.iterdir()))
+        ...     print(read_adam(folder).follow_up_days().equals(trial.follow_up_days()))
+        ['adlb.csv', 'adsl.csv', 'adtte.csv']
+        True
         """
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)

@@ -394,3 +394,48 @@ def test_validate_names_exactly_the_broken_subjects(drop, late):
                          for s in flagged)
         expected.append(f"events: {len(flagged)} event(s) after the subject's last_contact: {what}")
     assert problems == expected
+
+
+# ---- bad input names the argument and the value (quality pass) ----
+
+
+def test_bad_arguments_name_argument_and_value(tmp_path):
+    trial = st.datasets.load("mackensen2022")
+    with pytest.raises(st.SmallTrialError, match=r"by must be 'visit' or 'day'; got 'week'"):
+        trial.parameter("sledai2k", by="week")
+    with pytest.raises(st.SmallTrialError, match=r"subjects: 'XX9' not in the trial's subjects \(e.g. 'MK01', 'MK02', 'MK03'"):
+        trial.subset(subjects=["MK01", "XX9"])
+    with pytest.raises(st.SmallTrialError, match=r"format must be 'csv' or 'parquet'; got 'xlsx'"):
+        trial.to_folder(tmp_path / "x", format="xlsx")
+    assert not (tmp_path / "x").exists()  # nothing written for a bad format
+
+
+def test_two_files_for_one_table_is_an_error(tmp_path):
+    trial = st.datasets.load("mackensen2022")
+    trial.to_folder(tmp_path)
+    (tmp_path / "subjects.csv").rename(tmp_path / "Subjects.csv")
+    trial.subjects.to_csv(tmp_path / "subjects.CSV", index=False)
+    with pytest.raises(st.SmallTrialError, match=r"more than one file for table 'subjects': Subjects.csv, subjects.CSV"):
+        read_trial(tmp_path)
+
+
+def test_adtte_unknown_time_unit_is_an_error(tmp_path):
+    trial = st.datasets.load("mackensen2022")
+    trial.to_adam(tmp_path)
+    adtte = pd.read_csv(tmp_path / "adtte.csv")
+    adtte["AVALU"] = "FORTNIGHTS"
+    adtte.to_csv(tmp_path / "adtte.csv", index=False)
+    with pytest.raises(st.SmallTrialError, match=r"ADTTE column 'AVALU' has unknown time unit\(s\) 'FORTNIGHTS'"):
+        read_adam(tmp_path)
+
+
+def test_trial_examples_values():
+    # follow-up of the bundled SYNTHETIC Mackensen trial: median 8 months (range 5-17), the
+    # published summary the generator honours (DOMAIN.md); months = days / 30.4375
+    trial = st.datasets.load("mackensen2022")
+    days = trial.follow_up_days()
+    assert days.tolist() == [244.0, 518.0, 335.0, 153.0, 214.0]
+    np.testing.assert_allclose(trial.follow_up_months(), days / 30.4375, rtol=1e-15)
+    assert round(float(trial.follow_up_months().median())) == 8
+    muller = st.datasets.load("muller2024")
+    assert (muller.subset(cohort="SLE").n_subjects, muller.subset(cohort=["IIM", "SSc"]).n_subjects) == (8, 7)
