@@ -259,6 +259,13 @@ def _shape_of(args: Mapping[str, Any]) -> _Shape:
     return _Shape("series" if index is not None else "array", index, size)
 
 
+def _common_shape(args: Mapping[str, Any]) -> tuple[_Shape, int]:
+    """:func:`_shape_of` with the size set to the number of elements (1 for scalars)."""
+    shape = _shape_of(args)
+    n = max(shape.size, 1)
+    return dataclasses.replace(shape, size=n), n
+
+
 def _broadcast(value: Any, shape: _Shape) -> np.ndarray:
     """1-d object array of length ``shape.size`` (scalars repeated)."""
     if isinstance(value, pd.Series):
@@ -672,9 +679,7 @@ def doris_remission(
     Length: 3, dtype: boolean
     """
     args = {"clinical_sledai": clinical_sledai, "pga": pga, "prednisone_mg": prednisone_mg}
-    shape = _shape_of(args)
-    n = max(shape.size, 1)
-    shape = dataclasses.replace(shape, size=n)
+    shape, n = _common_shape(args)
     s = _numeric(clinical_sledai, "clinical_sledai", shape, low=0, high=105)
     g = _numeric(pga, "pga", shape, low=0, high=3)
     p = _numeric(prednisone_mg, "prednisone_mg", shape, low=0)
@@ -728,9 +733,7 @@ def drug_free_remission(
         "prednisone_mg": prednisone_mg,
         "immunosuppressants": immunosuppressants,
     }
-    shape = _shape_of(args)
-    n = max(shape.size, 1)
-    shape = dataclasses.replace(shape, size=n)
+    shape, n = _common_shape(args)
     s = _numeric(clinical_sledai, "clinical_sledai", shape, low=0, high=105)
     g = _numeric(pga, "pga", shape, low=0, high=3)
     p = _numeric(prednisone_mg, "prednisone_mg", shape, low=0)
@@ -808,9 +811,7 @@ def lldas(
         "gi_activity": gi_activity,
         "immunosuppressants_tolerated": immunosuppressants_tolerated,
     }
-    shape = _shape_of(args)
-    n = max(shape.size, 1)
-    shape = dataclasses.replace(shape, size=n)
+    shape, n = _common_shape(args)
     s = _numeric(sledai, "sledai", shape, low=0, high=105)
     major = _flag(major_organ_activity, "major_organ_activity", shape)
     new = _flag(new_activity, "new_activity", shape)
@@ -891,9 +892,7 @@ def sri4(
         "bilag_new_a": bilag_new_a,
         "bilag_new_b": bilag_new_b,
     }
-    shape = _shape_of(args)
-    n = max(shape.size, 1)
-    shape = dataclasses.replace(shape, size=n)
+    shape, n = _common_shape(args)
     s0 = _numeric(sledai_baseline, "sledai_baseline", shape, low=0, high=105)
     s1 = _numeric(sledai, "sledai", shape, low=0, high=105)
     g0 = _numeric(pga_baseline, "pga_baseline", shape, low=0, high=3)
@@ -1005,9 +1004,7 @@ def hypoxia_from_oxygen(device: Any, flow_l_min: Any = None) -> _Categories:
     >>> list(hypoxia_from_oxygen(["nasal_cannula", "nasal_cannula", "cpap"], [6, 6.5, None]))
     ['low_flow', 'high_flow', 'positive_pressure']
     """
-    shape = _shape_of({"device": device, "flow_l_min": flow_l_min})
-    n = max(shape.size, 1)
-    shape = dataclasses.replace(shape, size=n)
+    shape, n = _common_shape({"device": device, "flow_l_min": flow_l_min})
     codes = {k: i for i, k in enumerate(_OXYGEN_DEVICES)}
     dev = _category(device, "device", shape, codes)
     flow = _numeric(flow_l_min, "flow_l_min", shape, low=0.0)
@@ -1083,9 +1080,7 @@ def crs_grade(
         "fever_masked": fever_masked,
         "death": death,
     }
-    shape = _shape_of(args)
-    n = max(shape.size, 1)
-    shape = dataclasses.replace(shape, size=n)
+    shape, n = _common_shape(args)
     fev = _fever(fever, shape)
     hyp = _category(hypotension, "hypotension", shape, CRS_HYPOTENSION)
     oxy = _category(hypoxia, "hypoxia", shape, CRS_HYPOXIA)
@@ -1185,9 +1180,7 @@ def icans_grade(
             "icans_grade needs at least one domain: ice_score, consciousness, seizure, motor or "
             "cerebral_oedema"
         )
-    shape = _shape_of({**domains, "unarousable": unarousable})
-    n = max(shape.size, 1)
-    shape = dataclasses.replace(shape, size=n)
+    shape, n = _common_shape({**domains, "unarousable": unarousable})
     grades = []
     unar = _flag(unarousable, "unarousable", shape)
     if ice_score is not None:

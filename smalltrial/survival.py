@@ -1034,7 +1034,14 @@ class CumulativeIncidence(Result):
 
     def at(self, times: float | Iterable[float]) -> pd.DataFrame:
         """Estimates at given times, as ``cmprsk::timepoints``: the value at the last time <= t;
-        0 between time 0 and the first event; NaN for t < 0 and past the last follow-up time."""
+        0 between time 0 and the first event; NaN for t < 0 and past the last follow-up time.
+
+        Parameters
+        ----------
+        times : a time or a sequence of times (finite).
+
+        Returns columns ``time, estimate, std_error, lower, upper``.
+        """
         t = _check_times(times)
         tab = self.table
         ft = tab["time"].to_numpy(float)

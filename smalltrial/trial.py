@@ -529,6 +529,32 @@ def _numeric(table: str, frame: pd.DataFrame, col: str, out: list[str]) -> pd.Se
     return conv.astype(float)
 
 
+def _check_known_subjects(table: str, frame: pd.DataFrame, known: set[str] | None,
+                          out: list[str]) -> None:
+    """Report ids in ``frame['subject']`` that are not in the subjects table."""
+    if known is None or "subject" not in frame.columns:
+        return
+    bad = frame["subject"].notna() & ~frame["subject"].astype(str).isin(known)
+    if bad.any():
+        out.append(_problem(
+            table, f"column 'subject' has id(s) not in subjects: "
+                   f"{_show(list(dict.fromkeys(frame.loc[bad, 'subject'].astype(str))))}"
+        ))
+
+
+def _check_after_last_contact(table: str, frame: pd.DataFrame, day: pd.Series,
+                              last_contact: pd.Series, columns: list[str], noun: str,
+                              out: list[str]) -> None:
+    """Report rows dated after the subject's ``last_contact`` day (showing ``columns``)."""
+    after = frame["subject"].astype(str).map(last_contact)
+    bad = after.notna() & day.notna() & (day > after)
+    if bad.any():
+        what = frame.loc[bad, columns].head(5).to_dict("records")
+        out.append(_problem(
+            table, f"{int(bad.sum())} {noun} after the subject's last_contact: {_show(what)}"
+        ))
+
+
 def _validate_trial(trial: Trial) -> list[str]:
     out: list[str] = []
     subj, meas, ev, par = trial.subjects, trial.measurements, trial.events, trial.parameters
@@ -597,13 +623,7 @@ def _validate_trial(trial: Trial) -> list[str]:
                         "events", f"column 'grade' is missing for {int(miss.sum())} crs/icans event(s) "
                                   f"({_ids(ev, miss)})"
                     ))
-        if known is not None and "subject" in ev.columns:
-            bad = ev["subject"].notna() & ~ev["subject"].astype(str).isin(known)
-            if bad.any():
-                out.append(_problem(
-                    "events", f"column 'subject' has id(s) not in subjects: "
-                              f"{_show(list(dict.fromkeys(ev.loc[bad, 'subject'].astype(str))))}"
-                ))
+        _check_known_subjects("events", ev, known, out)
         if "event" in ev.columns and "subject" in ev.columns and known is not None:
             lc = ev[ev["event"] == "last_contact"]
             counts = lc["subject"].astype(str).value_counts()
@@ -619,14 +639,9 @@ def _validate_trial(trial: Trial) -> list[str]:
                     pd.Series(day[lc.index].values, index=lc["subject"].astype(str).values)
                     .groupby(level=0).max()
                 )
-                after = ev["subject"].astype(str).map(last_contact)
-                bad = after.notna() & day.notna() & (day > after)
-                if bad.any():
-                    what = ev.loc[bad, ["subject", "event", "day"]].head(5).to_dict("records")
-                    out.append(_problem(
-                        "events", f"{int(bad.sum())} event(s) after the subject's last_contact: "
-                                  f"{_show(what)}"
-                    ))
+                _check_after_last_contact(
+                    "events", ev, day, last_contact, ["subject", "event", "day"], "event(s)", out
+                )
 
     if ok_m:
         _check_missing("measurements", meas, ("subject", "day", "visit", "parameter", "value"), out)
@@ -661,22 +676,12 @@ def _validate_trial(trial: Trial) -> list[str]:
                     "measurements", f"{int(dup.sum())} rows share the same (subject, day, parameter): "
                                     f"{_show(first)}"
                 ))
-        if known is not None and "subject" in meas.columns:
-            bad = meas["subject"].notna() & ~meas["subject"].astype(str).isin(known)
-            if bad.any():
-                out.append(_problem(
-                    "measurements", f"column 'subject' has id(s) not in subjects: "
-                                    f"{_show(list(dict.fromkeys(meas.loc[bad, 'subject'].astype(str))))}"
-                ))
+        _check_known_subjects("measurements", meas, known, out)
         if last_contact is not None and day is not None and "subject" in meas.columns:
-            after = meas["subject"].astype(str).map(last_contact)
-            bad = after.notna() & day.notna() & (day > after)
-            if bad.any():
-                what = meas.loc[bad, ["subject", "day", "parameter"]].head(5).to_dict("records")
-                out.append(_problem(
-                    "measurements", f"{int(bad.sum())} measurement(s) after the subject's last_contact: "
-                                    f"{_show(what)}"
-                ))
+            _check_after_last_contact(
+                "measurements", meas, day, last_contact, ["subject", "day", "parameter"],
+                "measurement(s)", out,
+            )
         if {"parameter", "unit"}.issubset(meas.columns):
             units = meas.dropna(subset=["parameter"]).groupby("parameter")["unit"].agg(
                 lambda u: sorted(set(u.dropna().astype(str)))
