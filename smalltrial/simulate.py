@@ -294,10 +294,16 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _check_n_jobs(n_jobs: Any) -> int:
-    """joblib's n_jobs: a whole number other than 0 (negative counts back from all cores)."""
+_BACKENDS = ("loky", "threading", "multiprocessing", "dask")
+
+
+def _check_parallel(n_jobs: Any, backend: str | None) -> int:
+    """joblib's n_jobs (a whole number other than 0; negative counts back from all cores) and
+    backend (None or one of :data:`_BACKENDS`); returns n_jobs as an int."""
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise SmallTrialError(f"n_jobs must be a non-zero whole number, got {n_jobs!r}")
+    if backend is not None:
+        check_choice(backend, "backend", _BACKENDS)
     return int(n_jobs)
 
 
@@ -362,9 +368,7 @@ def operating_characteristics(
     n_sim = check_count(n_sim, "n_sim", minimum=1)
     seed = check_count(seed, "seed", minimum=0)
     chunk_size = check_count(chunk_size, "chunk_size", minimum=1)
-    n_jobs = _check_n_jobs(n_jobs)
-    if backend is not None:
-        check_choice(backend, "backend", ["loky", "threading", "multiprocessing", "dask"])
+    n_jobs = _check_parallel(n_jobs, backend)
     n_chunks = math.ceil(n_sim / chunk_size)
     tasks = []
     for i, pv in enumerate(ps):
@@ -532,9 +536,7 @@ def mixed_model_power(
     check_choice(df_method, "df_method", DF_METHODS)
     n_sim = check_count(n_sim, "n_sim", minimum=1)
     seed = check_count(seed, "seed", minimum=0)
-    n_jobs = _check_n_jobs(n_jobs)
-    if backend is not None:
-        check_choice(backend, "backend", ["loky", "threading", "multiprocessing", "dask"])
+    n_jobs = _check_parallel(n_jobs, backend)
     tasks = [(means_arr, visit_t, n_subjects, float(sd_intercept), float(sd_residual),
               df_method, seed, (0, j), at) for j in range(n_sim)]
     pvals = np.array(_run_tasks(_power_replicate, tasks, n_jobs=n_jobs, backend=backend,
