@@ -429,3 +429,21 @@ def test_marginal_model_bad_input(formula, data, kwargs, match):
         warnings.simplefilter("ignore", SmallTrialWarning)
         with pytest.raises(SmallTrialError, match=match):
             marginal_model(formula, data, **args)
+
+
+def test_level_order_rule_shared_by_the_longitudinal_models():
+    from smalltrial.longitudinal._levels import formula_columns, order_levels
+
+    df = pd.DataFrame({"id": [1, 1, 1, 2, 2, 2],
+                       "visit": ["month 3", "baseline", "day 28", "day 28", "baseline", "month 3"],
+                       "cohort": ["SSc"] * 3 + ["IIM"] * 3, "day": [90, 0, 28, 27, -2, 92]})
+    # varying within subjects: by median day; constant within subjects: sorted
+    assert order_levels(df, "visit", "id") == ["baseline", "day 28", "month 3"]
+    assert order_levels(df, "cohort", "id") == ["IIM", "SSc"]
+    # no day column: first appearance; a Categorical: its categories
+    assert order_levels(df.drop(columns="day"), "visit", "id") == ["month 3", "baseline", "day 28"]
+    cat = df.assign(visit=pd.Categorical(df["visit"], categories=["day 28", "month 3", "baseline"]))
+    assert order_levels(cat, "visit", "id") == ["day 28", "month 3", "baseline"]
+    assert formula_columns("C(visit) * cohort + Q('age at infusion')",
+                           ["visit", "cohort", "age at infusion", "day"]) == [
+        "visit", "cohort", "age at infusion"]

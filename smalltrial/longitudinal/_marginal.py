@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import itertools
 import math
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from smalltrial import _validate as v
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
 from smalltrial.longitudinal import _smalldf as sdf
+from smalltrial.longitudinal._levels import formula_columns, order_levels
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -391,34 +391,6 @@ def _pd():
     return pd
 
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-
-
-def _identifiers(text: str) -> set[str]:
-    names = set(_IDENT.findall(text))
-    return names | set(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", text))
-
-
-def _order_levels(data, column: str, subject: str):
-    """Level order of a non-numeric column: the rule of ``mixed_model`` (``_mixed.py``)."""
-    import pandas as pd
-
-    col = data[column]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return list(col.cat.categories)
-    values = col.astype(object)
-    varies = (data.assign(_v=values).groupby(subject, sort=False)["_v"].nunique() > 1).any()
-    if not varies:
-        return sorted(pd.unique(values), key=str)
-    if "day" in data.columns and pd.api.types.is_numeric_dtype(data["day"]) and (
-        not pd.api.types.is_bool_dtype(data["day"])
-    ):
-        med = data.assign(_v=values).groupby("_v", sort=False)["day"].median()
-        first = {v: i for i, v in enumerate(pd.unique(values))}
-        return sorted(med.index, key=lambda v: (med[v], first[v]))
-    return list(pd.unique(values))
-
-
 def _between_within_df(X: np.ndarray, groups: np.ndarray, M: int) -> np.ndarray:
     """Between-within df per column of X: R ``nlme::lme``'s rule for one grouping level
     (Pinheiro & Bates 2000, sec. 2.4.2; the same rule as ``mixed_model``): a column varying
@@ -566,7 +538,7 @@ def marginal_model(
             f"({v.describe_rows(data, infinite, subject)})"
         )
     record: list[str] = []
-    rhs_cols = [c for c in data.columns if isinstance(c, str) and c in _identifiers(rhs)]
+    rhs_cols = formula_columns(rhs, data.columns)
     keep = yv.notna()
     for c in rhs_cols:
         keep &= data[c].notna()
@@ -589,7 +561,7 @@ def marginal_model(
         if pd.api.types.is_bool_dtype(col):
             frame[c] = pd.Categorical(col, categories=[False, True])
         elif isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col):
-            levels_c = [lv for lv in _order_levels(source, c, subject) if (col == lv).any()]
+            levels_c = [lv for lv in order_levels(source, c, subject) if (col == lv).any()]
             frame[c] = pd.Categorical(col.astype(object) if not isinstance(
                 col.dtype, pd.CategoricalDtype) else col, categories=levels_c)
     tcol = frame[time]
