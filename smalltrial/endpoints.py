@@ -1607,6 +1607,11 @@ def remission_summary(
     visit is evaluable), the share of evaluable visits in remission (NaN if none), and the
     number of evaluable visits. Not-evaluable visits are left out, never counted as remission.
 
+    Method: "sustained" is the reading of the CAR-T reports (Mackensen et al., Nat Med
+    2022;28:2124; Müller et al., NEJM 2024;390:687: remission from the first DORIS visit on, no
+    relapse); the per-visit rules are DORIS 2021 (van Vollenhoven et al., Lupus Sci Med
+    2021;8:e000538) and LLDAS (Franklyn et al., Ann Rheum Dis 2016;75:1615).
+
     Examples
     --------
     >>> import pandas as pd

@@ -1274,6 +1274,10 @@ def time_to_event(
     subjects without any such event are censored at their last contact - e.g. with no relapse
     in the trial, everyone is censored (relapse-free time).
 
+    Method: right-censored time to first event from a fixed origin, as a CDISC ADaM ADTTE
+    dataset (``CNSR = 1`` censored at last contact) ready for :func:`kaplan_meier` (Kaplan &
+    Meier 1958, which assumes censoring at last contact is non-informative).
+
     Example
     -------
     >>> import pandas as pd
@@ -1348,6 +1352,11 @@ def b_cell_reconstitution(
     Returns ``subject, time, event`` for every subject with a ``last_contact``: time = the
     first day > 0 with ``value >= threshold`` (rows flagged ``blq`` never count), event 1;
     otherwise event 0 at the censoring day above.
+
+    Method: the first measurement at or above the threshold dates the reconstitution (an
+    interval-censored event recorded at the visit that detects it, as the reported "B-cell
+    reappearance" of Mackensen et al., Nat Med 2022;28:2124, mean 110 days). The 10 cells/uL
+    threshold is our assumption: the publications give no number.
 
     Example
     -------
