@@ -295,9 +295,16 @@ def _blaker_lower_one(x: int, n: int, alpha: float) -> float:
     Below x/n the acceptability is a(p) = P(X >= x) + P(X <= k*(p)), with k*(p) the largest
     k < x whose lower tail is <= the upper tail of x (relative fuzz 1e-7, as R binom.test and
     exactci). k* changes at break points (roots of P(X <= k) = P(X >= x) (1 + 1e-7)) where a
-    jumps up; between them a is smooth. Walking the segments upward from the Clopper-Pearson
-    bound, the limit is either a root of a(p) = alpha inside a segment (brentq, xtol 1e-15)
-    or a break point where a jumps over alpha.
+    jumps up; between them a is smooth and quasi-convex (its derivative
+    n [b(x - 1; n - 1, p) - b(k; n - 1, p)] changes sign once, from - to +, because the ratio of
+    the two binomial terms is monotone in p), so within a segment that starts below alpha the
+    first point with a >= alpha is the single crossing of its increasing part. Walking the
+    segments upward from the Clopper-Pearson bound, the limit is either that crossing (brentq,
+    xtol 1e-16) or a break point where a jumps over alpha. The acceptance set need not be
+    convex (Vos & Hudson 2008): e.g. at 116/150 it contains a sliver [0.697923, ~0.69794]
+    below the main part (from ~0.698801); like Blaker's definition of the interval as the
+    smallest one containing the set, the limit is the sliver's start, which step searches
+    (Blaker's appendix code, step 1e-4) can miss.
     """
     from scipy.optimize import brentq
     from scipy.special import bdtr, bdtrc, betaincinv

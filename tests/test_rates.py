@@ -126,6 +126,26 @@ def test_blaker_is_inside_clopper_pearson():
         assert np.all(b.lower >= cp.lower - 1e-15) and np.all(b.upper <= cp.upper + 1e-15)
 
 
+def _acceptability(x, n, p):
+    """Blaker's acceptability P(gamma(X) <= gamma(x)), gamma(k) = smaller tail (fuzz 1e-7)."""
+    from scipy.stats import binom
+
+    k = np.arange(n + 1)
+    g = np.minimum(binom.cdf(k, n, p), binom.sf(k - 1, n, p))
+    return binom.pmf(k, n, p)[g <= g[x] * (1 + 1e-7)].sum()
+
+
+def test_blaker_non_convex_acceptance_set():
+    # 116/150 at 95 %: the acceptance set {p: a(p) >= 0.05} starts with a sliver just above a
+    # jump of a(p); the lower limit is its start (the smallest interval containing the set)
+    lo = proportion_ci(116, 150, method="blaker").lower
+    assert _acceptability(116, 150, lo + 1e-10) >= 0.05  # (at lo itself: a tie of two tails)
+    assert _acceptability(116, 150, lo - 1e-9) < 0.05
+    assert _acceptability(116, 150, lo + 3e-5) < 0.05  # gap after the sliver
+    assert _acceptability(116, 150, 0.6989) >= 0.05  # main part
+    assert lo == pytest.approx(0.6979226936786, abs=1e-12)
+
+
 # ---------------------------------------------------------------------------------------------
 # properties
 # ---------------------------------------------------------------------------------------------
