@@ -358,6 +358,8 @@ def operating_characteristics(
     Example
     -------
     >>> oc = operating_characteristics(single_stage(5, 2), [0.2], n_sim=20000, seed=1)
+    >>> oc[["reject", "reject_se"]].round(4).to_dict("records")  # exact: 0.05792
+    [{'reject': 0.0552, 'reject_se': 0.0016}]
     >>> bool(abs(oc.loc[0, "reject"] - 0.05792) < 4 * oc.loc[0, "reject_se"])
     True
     """
