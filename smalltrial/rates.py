@@ -776,9 +776,9 @@ def coverage(
     import pandas as pd
     from scipy.stats import binom
 
-    nn = check_count(n, "n", minimum=1) if not (
-        isinstance(n, numbers.Real) and not isinstance(n, bool) and math.isinf(float(n))
-    ) else check_count(float("nan"), "n")
+    if isinstance(n, numbers.Real) and not isinstance(n, bool) and math.isinf(float(n)):
+        raise SmallTrialError(f"n must be a whole number, got {n!r}")
+    nn = check_count(n, "n", minimum=1)
     level = check_level(level)
     method = check_choice(method, "method", METHODS)
     alternative = check_choice(alternative, "alternative", ALTERNATIVES)

@@ -370,6 +370,8 @@ def test_other_bad_input():
         coverage(5, method="nope")
     with pytest.raises(SmallTrialError, match="n must be >= 1"):
         coverage(0, method="wilson")
+    with pytest.raises(SmallTrialError, match="n must be a whole number, got inf"):
+        coverage(float("inf"), method="wilson")
 
 
 def test_no_warnings_on_ordinary_input():
