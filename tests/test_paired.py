@@ -187,8 +187,9 @@ def test_infinite_outcome_names_column_value_and_subject():
 
 
 def test_signed_rank_distribution_small_cases_and_bad_scores():
-    # R: dsignrank(0:6, 3) = c(1, 1, 1, 2, 1, 1, 1) / 8; one score s: mass 1/2 at 0 and at s
-    np.testing.assert_array_equal(signed_rank_distribution([1, 2, 3]) * 8, [1, 1, 1, 2, 1, 1, 1])
+    # R: dsignrank(0:6, 3) (tests/reference/docexamples); one score s: mass 1/2 at 0 and at s
+    ref = load_reference("docexamples")["dsignrank_3"]
+    np.testing.assert_allclose(signed_rank_distribution([1, 2, 3]), ref, rtol=0, atol=1e-15)
     np.testing.assert_array_equal(signed_rank_distribution(2), [0.5, 0.0, 0.5])
     np.testing.assert_array_equal(signed_rank_distribution([]), [1.0])
     with pytest.raises(SmallTrialError, match=r"scores must be >= 0, got -2"):

@@ -175,17 +175,19 @@ def test_design_bad_input_messages():
 
 
 def test_power_confidence_interval_is_clopper_pearson():
+    from conftest import load_reference
+
     from smalltrial.simulate import PowerResult
 
-    # R: binom.test(9, 10)$conf.int = 0.5549839 0.9974714; k = 0 and k = m give 0 and 1
+    # R (tests/reference/docexamples/make_docexamples.R): binom.test(9, 10)$conf.int and
+    # binom.test(0, 4, conf.level = 0.9)$conf.int; 1 of 11 replicates failed to fit
+    ref = load_reference("docexamples")["clopper_pearson"]
     r = PowerResult(power=0.9, se=0.0, n_sim=11, n_failed=1, alpha=0.05,
                     df_method="kenward-roger", n_subjects=6, visits=("a", "b"))
-    lo, hi = r.confidence_interval()
-    assert lo == pytest.approx(beta.ppf(0.025, 9, 2), abs=1e-12)
-    assert (round(lo, 7), round(hi, 7)) == (0.5549839, 0.9974714)
+    np.testing.assert_allclose(r.confidence_interval(), ref["k9_m10"], rtol=1e-8)
     zero = PowerResult(power=0.0, se=0.0, n_sim=4, n_failed=0, alpha=0.05,
                        df_method="residual", n_subjects=3, visits=("a", "b"))
-    assert zero.confidence_interval(0.9)[0] == 0.0
+    np.testing.assert_allclose(zero.confidence_interval(0.9), ref["k0_m4_level90"], rtol=1e-8)
     assert zero.confidence_interval(0.9)[1] == pytest.approx(1 - 0.05 ** (1 / 4), abs=1e-12)
     with pytest.raises(SmallTrialError, match="level must be in"):
         zero.confidence_interval(1.5)

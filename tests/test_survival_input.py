@@ -252,20 +252,26 @@ def test_bad_times_and_frames_name_argument_and_value():
         sv.relapse_free_time(pd.DataFrame({"subject": ["a"], "day": [3], "event": ["relapse"]}))
 
 
-def test_grouped_km_matches_survfit_by_group():
-    # R: fit <- survfit(Surv(t, e) ~ g, conf.type = "log-log"); summary(fit, times = 6);
-    # quantile(fit, 0.5): A 0.6666666667 [0.19461663681, 0.9044341643], median 8 (3, NA);
-    # B 0.75 (0.128, 0.961), median 9 (4, NA)
+def test_km_docstring_examples_match_survfit():
+    # R (tests/reference/docexamples/make_docexamples.R): survfit(Surv(t, e) ~ 1 / ~ g,
+    # conf.type = "log-log"), summary(times = ...), quantile(0.5); NA = not reached
+    from conftest import load_reference
+
+    ref = load_reference("docexamples")
     df = pd.DataFrame({"t": [3, 5, 5, 8, 12, 15, 4, 6, 9, 10],
                        "e": [1, 1, 0, 1, 0, 1, 1, 0, 1, 1], "g": ["A"] * 6 + ["B"] * 4})
+    one = sv.kaplan_meier(df[df["g"] == "A"], time="t", event="e").at([6, 12])
+    for col in ("time", "n_risk", "survival", "std_error", "lower", "upper"):
+        np.testing.assert_allclose(one[col].astype(float), ref["km_one"][col], rtol=1e-8)
     fits = sv.kaplan_meier(df, time="t", event="e", group="g")
     at6 = fits.at(6)
     assert at6["g"].tolist() == ["A", "B"]
-    np.testing.assert_allclose(at6["survival"], [2 / 3, 0.75], rtol=1e-12)
-    np.testing.assert_allclose(at6.loc[0, ["lower", "upper"]].astype(float),
-                               [0.19461663681, 0.9044341643], rtol=1e-8)
+    grp = ref["km_groups"]
+    np.testing.assert_allclose(at6["survival"], grp["survival_at_6"], rtol=1e-8)
+    np.testing.assert_allclose(at6["lower"].astype(float), grp["lower_at_6"], rtol=1e-8)
+    np.testing.assert_allclose(at6["upper"].astype(float), grp["upper_at_6"], rtol=1e-8)
     q = fits.quantile(0.5)
-    assert q["estimate"].tolist() == [8.0, 9.0] and q["lower"].tolist() == [3.0, 4.0]
-    assert q["upper"].isna().all()
+    assert q["estimate"].tolist() == grp["median"] and q["lower"].tolist() == grp["median_lower"]
+    assert grp["median_upper"] == ["NA", "NA"] and q["upper"].isna().all()
     assert fits.summary["events"].tolist() == [4, 3]
     assert fits.table.columns[0] == "g" and len(fits.table) == 5 + 4  # distinct times: A 5, B 4
