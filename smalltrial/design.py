@@ -335,8 +335,15 @@ def admissible_designs(
 ):
     """All admissible two-stage designs (Jung et al. 2004) with their weight ranges (DataFrame).
 
-    Columns: r1, n1, r, n, expected_n0, pet0, type1_error, power, weight_low, weight_high;
-    the first row is the minimax design (weight 1), the last the optimal one (weight 0).
+    Parameters as :func:`simon_two_stage`. Columns: r1, n1, r, n, expected_n0, pet0,
+    type1_error, power, weight_low, weight_high; the first row is the minimax design (weight
+    up to 1), the last the optimal one (weight from 0). Each row minimises
+    q n + (1 - q) EN0 for q in [weight_low, weight_high] (Jung, Lee, Kim & George 2004).
+
+    Examples
+    --------
+    >>> admissible_designs(0.2, 0.4)[["r1", "n1", "r", "n"]].values.tolist()
+    [[4, 18, 10, 33], [3, 14, 11, 38], [3, 13, 12, 43]]
     """
     import pandas as pd
 
@@ -442,7 +449,8 @@ def two_stage_inference(
     (the stopping rule "continue if x1 > r1" is kept). Koyama & Chen's alternative for a
     changed stage-2 size (mapping the stage-2 result onto the planned stage 2 through its
     conditional p-value) is not implemented; it agrees with this one at the rejection
-    boundary.
+    boundary. The p-value and UMVUE are those of R clinfun ``twostage.inference``, whose
+    limits are a 0.0001-grid approximation of the same inversion (at level 1 - 2 alpha).
 
     Examples
     --------
