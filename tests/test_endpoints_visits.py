@@ -391,6 +391,11 @@ def test_muller_add_endpoints_sle_only(muller):
     others = muller.measurements[muller.measurements["subject"].map(cohort) != "SLE"]
     with pytest.raises(SmallTrialError, match="no subject has an SLE disease-activity"):
         ep.derive_visit_endpoints(others)
+    with pytest.raises(SmallTrialError, match="no subject has an SLE disease-activity"):
+        ep.add_endpoints(muller, cohort="IIM")
+    # the measurements-only summary lists the 8 SLE patients, all in sustained DORIS remission
+    s = ep.remission_summary(muller.measurements)
+    assert set(s["subject"].map(cohort)) == {"SLE"} and s["sustained"].tolist() == [True] * 8
 
 
 def test_visit_endpoints_subject_without_sle_instrument_left_out():
