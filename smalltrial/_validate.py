@@ -77,7 +77,7 @@ def check_count(value: Any, name: str, *, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise SmallTrialError(f"{name} must be a whole number, got {value!r}")
     fvalue = float(value)
-    if math.isnan(fvalue) or fvalue != math.floor(fvalue):
+    if not math.isfinite(fvalue) or fvalue != math.floor(fvalue):
         raise SmallTrialError(f"{name} must be a whole number, got {value!r}")
     if fvalue < minimum:
         raise SmallTrialError(f"{name} must be >= {minimum}, got {value!r}")
@@ -96,7 +96,7 @@ def check_counts(values: Any, name: str, *, minimum: int = 0):
         raise SmallTrialError(f"{name} must be whole numbers, got {values!r}") from None
     if np.asarray(values).dtype == bool:
         raise SmallTrialError(f"{name} must be whole numbers, got booleans {values!r}")
-    bad = np.isnan(arr) | (arr != np.floor(arr))
+    bad = ~np.isfinite(arr) | (arr != np.floor(arr))
     if bad.any():
         raise SmallTrialError(f"{name} must be whole numbers, got {_show(arr[bad])}")
     low = arr < minimum

@@ -42,13 +42,15 @@ def test_check_level_and_choice():
 
 def test_check_count():
     assert v.check_count(3.0, "x") == 3
-    for bad in (-1, 2.5, float("nan"), True, "3"):
+    for bad in (-1, 2.5, float("nan"), float("inf"), True, "3"):
         with pytest.raises(st.SmallTrialError, match="x must"):
             v.check_count(bad, "x")
     arr = v.check_counts([1, 2, 3], "n")
     assert arr.tolist() == [1, 2, 3]
     with pytest.raises(st.SmallTrialError, match=r"n must be whole numbers, got 1.5"):
         v.check_counts([1, 1.5], "n")
+    with pytest.raises(st.SmallTrialError, match=r"n must be whole numbers, got inf"):
+        v.check_counts([1, float("inf")], "n")
 
 
 def test_frame_checks_name_column_and_subject():
