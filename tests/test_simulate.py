@@ -191,3 +191,25 @@ def test_power_confidence_interval_is_clopper_pearson():
     assert zero.confidence_interval(0.9)[1] == pytest.approx(1 - 0.05 ** (1 / 4), abs=1e-12)
     with pytest.raises(SmallTrialError, match="level must be in"):
         zero.confidence_interval(1.5)
+
+
+def test_mixed_model_power_equals_paired_t_power():
+    # Two visits, complete balanced data, random intercept: the Kenward-Roger test of the change
+    # is the paired t-test (df = n - 1). Its power is the noncentral-t tail:
+    # delta = 6 / (3 * sqrt(2)) * sqrt(6), df = 5.
+    from scipy.stats import nct, t
+
+    from smalltrial.simulate import mixed_model_power
+
+    res = mixed_model_power(means=[10, 4], n_subjects=6, sd_intercept=2, sd_residual=3,
+                            n_sim=120, seed=4)
+    delta = 6 / (3 * math.sqrt(2)) * math.sqrt(6)
+    crit = t.ppf(0.975, 5)
+    exact_power = nct.sf(crit, 5, delta) + nct.cdf(-crit, 5, delta)
+    assert res.n_failed == 0 and res.n_sim == 120
+    assert abs(res.power - exact_power) < 4 * math.sqrt(exact_power * (1 - exact_power) / 120)
+    lo, hi = res.confidence_interval()
+    assert lo < res.power < hi
+    with pytest.raises(SmallTrialError, match="at must be a post-baseline visit"):
+        mixed_model_power(means=[1, 2], n_subjects=4, sd_intercept=1, sd_residual=1,
+                          at="visit 0", n_sim=1)
