@@ -789,7 +789,8 @@ def adverse_event_table(
     """
     events = dict(events or {"crs": "Cytokine release syndrome", "icans": "ICANS"})
     groups = list(dict.fromkeys(counts["group"].tolist()))
-    sizes = {g: int(counts.loc[counts["group"] == g, "total"].max()) for g in groups}
+    sizes = {g: int((counts.loc[counts["group"] == g, "total"]
+                     + counts.loc[counts["group"] == g, "n_missing"]).max()) for g in groups}
     columns = ["Event"] + [f"{_label(g, group_labels)} (n = {sizes[g]})" for g in groups]
     rows = []
     for var, label in events.items():
@@ -812,6 +813,16 @@ def adverse_event_table(
             rows.append(Row(tuple(cells), indent=1))
     notes = [
         "Each patient counted once, at the worst grade; n (%).",
+    ]
+    for var, label in events.items():
+        sub = counts[counts["variable"] == var]
+        if sub.empty:
+            continue
+        unknown = int(sub.loc[sub["group"] == groups[-1], "n_missing"].max())
+        if unknown:
+            notes.append(f"{label}: {unknown} patient(s) with an event of unknown grade, "
+                         "not counted (percentages of patients with a known worst grade).")
+    notes += [
         f"Grading: {grading}.",
         "ICANS: immune effector cell-associated neurotoxicity syndrome.",
     ]

@@ -255,6 +255,13 @@ def test_adverse_event_table_worst_grade():
     assert t.rows[3].cells == ("Grade 2", "0 (0%)", "1 (50%)", "1 (20%)")
     assert t.rows[5].cells == ("Any grade", "0 (0%)", "1 (50%)", "1 (20%)")
     assert any("ASTCT" in n for n in t.footnotes)
+    assert not any("unknown grade" in n for n in t.footnotes)
+    worst.loc[4, "crs"] = float("nan")  # an event with a missing grade
+    counts = describe(worst, ["crs"], kinds={"crs": "categorical"}, levels={"crs": [0, 1, 2]})
+    t = T.adverse_event_table(counts, events={"crs": "CRS"}, grades=(1, 2))
+    assert t.columns == ("Event", "All (n = 5)")
+    assert t.rows[1].cells == ("Any grade", "3 (75%)")
+    assert "CRS: 1 patient(s) with an event of unknown grade, not counted" in t.footnotes[1]
 
 
 def test_method_labels():
