@@ -326,7 +326,8 @@ class KaplanMeier(Result):
         std_error 0, lower = upper = 1 (as R). Between observed times the values of the last
         time <= t are carried forward. Past the last follow-up time (t > max time) R drops the
         row (``extend=FALSE``) or carries S forward (``extend=TRUE``); here the row is kept with
-        ``n_risk = 0`` and NaN (not estimable).
+        ``n_risk = 0`` and NaN (not estimable), except when the curve has reached 0 (the last
+        time was an event): then S = 0 and std_error 0 are carried forward, CI limits NaN.
 
         Parameters
         ----------
@@ -344,7 +345,13 @@ class KaplanMeier(Result):
         for col in ("survival", "std_error", "lower", "upper"):
             vals = tab[col].to_numpy(float)
             res = np.where(pos >= 0, vals[np.clip(pos, 0, None)], 0.0 if col == "std_error" else 1.0)
-            res = np.where(t > ft[-1], np.nan, res)
+            past = t > ft[-1]
+            if col in ("survival", "std_error") and vals[-1] == 0.0:
+                # the curve reached 0 with an event at the last time: it is known to stay 0
+                # (R summary(extend=TRUE) gives the same); its CI is not estimable
+                res = np.where(past, 0.0, res)
+            else:
+                res = np.where(past, np.nan, res)
             out[col] = res
         return pd.DataFrame(out)
 

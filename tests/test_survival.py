@@ -273,3 +273,20 @@ def test_cumulative_incidence_plain_ci_by_hand():
     est, se, z = 0.31666666666666665, math.sqrt(0.0265980795610425), 1.6448536269514722
     assert (row["lower"], row["upper"]) == pytest.approx((est - z * se, est + z * se), rel=1e-9)
     assert ci.conf_type == "plain" and "clipped" in ci.method_description
+
+
+def test_at_past_the_end_after_the_curve_reached_zero():
+    # all five patients have the event: S = 0 from the last time on, R summary(extend=TRUE)
+    # gives surv 0 there; without the drop to 0 (last time censored) the value is unknown.
+    import pandas as pd
+
+    from smalltrial.survival import kaplan_meier
+
+    events = pd.DataFrame({"t": [67, 95, 109, 130, 151], "e": [1, 1, 1, 1, 1]})
+    at = kaplan_meier(events, time="t", event="e").at([140, 151, 200])
+    assert at["survival"].tolist() == [pytest.approx(0.2), 0.0, 0.0]
+    assert at["n_risk"].tolist() == [1, 1, 0]
+    assert np.isnan(at["lower"].iloc[2]) and np.isnan(at["upper"].iloc[2])
+    censored_last = events.assign(e=[1, 1, 1, 1, 0])
+    at2 = kaplan_meier(censored_last, time="t", event="e").at([200])
+    assert np.isnan(at2["survival"].iloc[0])
