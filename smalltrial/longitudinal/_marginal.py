@@ -391,33 +391,6 @@ def _pd():
     return pd
 
 
-def _between_within_df(X: np.ndarray, groups: np.ndarray, M: int) -> np.ndarray:
-    """Between-within df per column of X: R ``nlme::lme``'s rule for one grouping level
-    (Pinheiro & Bates 2000, sec. 2.4.2; the same rule as ``mixed_model``): a column varying
-    within some subject gets ``N - M - (number of such columns)``, a column constant within
-    every subject ``M - 1 - (number of such columns)``, the intercept the larger of the two."""
-    n, p = X.shape
-    tol = np.sqrt(np.finfo(float).eps)
-
-    def const(x):
-        return bool(np.all(np.abs(x if x[0] == 0 else x / x[0] - 1) < tol))
-
-    intercept = np.array([const(X[:, j]) for j in range(p)])
-    within = np.array([
-        not intercept[j] and any(not const(X[groups == s, j]) for s in range(M))
-        for j in range(p)
-    ])
-    df_between = M - int(np.sum(~within & ~intercept))
-    df_within = n - M - int(np.sum(within))
-    if intercept.any():
-        df_between -= 1
-    else:
-        df_within += 1
-    out = np.where(within, df_within, df_between).astype(float)
-    out[intercept] = max(df_between, df_within)
-    return out
-
-
 def _names_in(code: str) -> set[str]:
     try:
         tree = ast.parse(code, mode="eval")
@@ -713,7 +686,7 @@ def marginal_model(
     if df_method == "kenward-roger":
         vcov = kr.vcov_adj
     A = 2 * np.linalg.inv(hess) if hess_pd else None
-    bw_df = _between_within_df(X, subj_codes, n_subj)
+    bw_df = sdf.between_within_df(X, subj_codes, n_subj)
 
     def df_of(Lrow):
         Lrow = np.asarray(Lrow, float)

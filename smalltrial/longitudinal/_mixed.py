@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,44 +39,17 @@ from smalltrial._validate import (
     describe_rows,
 )
 from smalltrial.longitudinal import _smalldf
+from smalltrial.longitudinal._levels import formula_columns, order_levels
 
 __all__ = ["mixed_model", "MixedModelFit"]
 
 DF_METHODS = ("kenward-roger", "satterthwaite", "residual", "between-within")
 SINGULAR_TOL = 1e-4  # lme4::isSingular default
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 # --------------------------------------------------------------------------------------------
 # data preparation
 # --------------------------------------------------------------------------------------------
-
-
-def _formula_columns(text: str, columns) -> list[str]:
-    """Column names that occur as identifiers (or Q('...') strings) in a formula side."""
-    names = set(_IDENT.findall(text))
-    names |= set(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", text))
-    return [c for c in columns if isinstance(c, str) and c in names]
-
-
-def _order_levels(data, column: str, subject: str):
-    """Level order of a non-numeric column (see :func:`mixed_model`, 'Level order')."""
-    import pandas as pd
-
-    col = data[column]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return list(col.cat.categories)
-    values = col.astype(object)
-    varies = (data.assign(_v=values).groupby(subject, sort=False)["_v"].nunique() > 1).any()
-    if not varies:
-        return sorted(pd.unique(values), key=str)
-    if "day" in data.columns and pd.api.types.is_numeric_dtype(data["day"]) and (
-        not pd.api.types.is_bool_dtype(data["day"])
-    ):
-        med = data.assign(_v=values).groupby("_v", sort=False)["day"].median()
-        first = {v: i for i, v in enumerate(pd.unique(values))}
-        return sorted(med.index, key=lambda v: (med[v], first[v]))
-    return list(pd.unique(values))
 
 
 def _parse_random(random: Any, data) -> str | None:
@@ -130,7 +102,7 @@ def _prepare(formula, data, subject, random, transform) -> _Prepared:
         raise SmallTrialError(f"subject must be a column name, got {subject!r}")
     check_columns(data, [subject])
     slope = _parse_random(random, data)
-    rhs_cols = _formula_columns(rhs, data.columns)
+    rhs_cols = formula_columns(rhs, data.columns)
     used = list(dict.fromkeys([lhs, subject, *rhs_cols] + ([slope] if slope else [])))
     check_no_missing(data, subject, name="data")
     y_all = check_numeric_column(data, lhs, subject=subject)
@@ -170,7 +142,7 @@ def _prepare(formula, data, subject, random, transform) -> _Prepared:
             if pd.api.types.is_bool_dtype(col):
                 levels = [False, True]
             else:
-                levels = _order_levels(source, c, subject)
+                levels = order_levels(source, c, subject)
             d[c] = pd.Categorical(d[c].astype(object) if not isinstance(
                 col.dtype, pd.CategoricalDtype) else d[c], categories=levels)
             empty = [lv for lv in levels if not (d[c] == lv).any()]
@@ -189,7 +161,7 @@ def _prepare(formula, data, subject, random, transform) -> _Prepared:
     design_info = X.design_info
     for factor, info in design_info.factor_infos.items():
         if info.type == "categorical":
-            for c in _formula_columns(factor.code, d.columns):
+            for c in formula_columns(factor.code, d.columns):
                 if c not in categorical and c != subject:
                     categorical[c] = list(info.categories)
     numeric_means = {
@@ -691,7 +663,7 @@ class MixedModelFit(Result):
         cats = s["categorical"]
         cols = list(s["frame"].columns)
         term_cols = {
-            t.name(): {c for f in t.factors for c in _formula_columns(f.code, cols)}
+            t.name(): {c for f in t.factors for c in formula_columns(f.code, cols)}
             for t in info.terms
         }
         cell_X = None
@@ -868,36 +840,6 @@ def _blocks(prep: _Prepared, psi, pairs, beta):
     return _smalldf.make_blocks(Xs, Vs, Gs, rs)
 
 
-def _between_within_df(prep: _Prepared) -> np.ndarray:
-    """nlme::lme's rule (getFixDF) for a single grouping level."""
-    X, g = prep.X, prep.groups
-    n, p = X.shape
-    M = len(prep.subjects)
-
-    def const(x):
-        x = np.asarray(x, float)
-        return bool(np.all(np.abs(x if x[0] == 0 else x / x[0] - 1) < np.sqrt(np.finfo(float).eps)))
-
-    intercept = np.array([const(X[:, j]) for j in range(p)])
-    within = np.zeros(p, bool)
-    for j in range(p):
-        if intercept[j]:
-            continue
-        for s in range(M):
-            if not const(X[g == s, j]):
-                within[j] = True
-                break
-    df_between = M - int(np.sum(~within & ~intercept))
-    df_within = n - M - int(np.sum(within))
-    if intercept.any():
-        df_between -= 1
-    else:
-        df_within += 1
-    out = np.where(within, df_within, df_between).astype(float)
-    out[intercept] = max(df_between, df_within)
-    return out
-
-
 def mixed_model(
     formula: str,
     data,
@@ -1058,7 +1000,7 @@ def mixed_model(
         state["vcov_varpar"] = 2 * (v[:, pos] / w[pos]) @ v[:, pos].T
         state["jac"] = np.einsum("rk,rab->kab", J, jac)
     elif df_method == "between-within":
-        state["bw_df"] = _between_within_df(prep)
+        state["bw_df"] = _smalldf.between_within_df(prep.X, prep.groups, len(prep.subjects))
 
     import pandas as pd
 

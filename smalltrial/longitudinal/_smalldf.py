@@ -27,6 +27,8 @@ Public helpers (private module; stable for use inside smalltrial):
 * :func:`reml_derivatives` -- for V linear in psi: gradient and observed Hessian of the REML
   deviance ``-2 l_R(psi)`` and the Jacobian ``dPhi/dpsi_r``; with :func:`satterthwaite_ddf`
   this gives lmerTest's Satterthwaite df in the psi parametrisation.
+* :func:`between_within_df` -- R ``nlme::lme``'s between-within df per column of X for one
+  grouping level (used by both models' ``df_method="between-within"``).
 
 References: Kenward MG, Roger JH (1997) Biometrics 53:983-997; Halekoh U, Hojsgaard S (2014)
 J Stat Softw 59(9) (pbkrtest); Kuznetsova A, Brockhoff PB, Christensen RHB (2017) J Stat Softw
@@ -59,6 +61,7 @@ __all__ = [
     "kr_ftest",
     "satterthwaite_ddf",
     "reml_derivatives",
+    "between_within_df",
 ]
 
 
@@ -298,3 +301,35 @@ def reml_derivatives(blocks: Blocks, *, reml: bool = True):
     hessian = (hessian + hessian.T) / 2
     jacobian = np.einsum("ab,kbc,cd->kad", Phi, XVGVX, Phi)
     return gradient, hessian, jacobian
+
+
+def between_within_df(X: np.ndarray, groups: np.ndarray, M: int) -> np.ndarray:
+    """Between-within df per column of X: R ``nlme::lme``'s rule (``getFixDF``) for one
+    grouping level (Pinheiro & Bates 2000, sec. 2.4.2).
+
+    ``groups`` holds the subject code (0..M-1) of each row of ``X`` (n x p). A column varying
+    within some subject gets ``n - M - (number of such columns)``, a column constant within
+    every subject ``M - 1 - (number of such columns)``, the intercept (a constant column) the
+    larger of the two. Without an intercept column the two are ``M - (...)`` and
+    ``n - M + 1 - (...)``.
+    """
+    n, p = X.shape
+    tol = np.sqrt(np.finfo(float).eps)
+
+    def const(x):
+        return bool(np.all(np.abs(x if x[0] == 0 else x / x[0] - 1) < tol))
+
+    intercept = np.array([const(X[:, j]) for j in range(p)], dtype=bool)
+    within = np.array([
+        not intercept[j] and any(not const(X[groups == s, j]) for s in range(M))
+        for j in range(p)
+    ], dtype=bool)
+    df_between = M - int(np.sum(~within & ~intercept))
+    df_within = n - M - int(np.sum(within))
+    if intercept.any():
+        df_between -= 1
+    else:
+        df_within += 1
+    out = np.where(within, df_within, df_between).astype(float)
+    out[intercept] = max(df_between, df_within)
+    return out
