@@ -517,6 +517,31 @@ def test_degenerate_outcomes():
     np.testing.assert_allclose(fit.fixed_effects.estimate.iloc[1:], [-1, -3, -4], atol=1e-6)
 
 
+def test_infinite_outcome_names_column_value_and_subject():
+    d = pd.read_csv(HERE / "visits.csv")
+    subj = d.subject.iloc[5]
+    for bad in (np.inf, -np.inf):
+        with pytest.raises(SmallTrialError,
+                           match=rf"column 'sledai' of data must be finite; got {bad!r} "
+                                 rf"\(subject '{subj}'\)"):
+            mixed_model("sledai ~ C(visit)", d.assign(sledai=d.sledai.where(d.index != 5, bad)),
+                        subject="subject")
+    # also under the log transform (+inf passes the > 0 check), and in a row a missing
+    # covariate would drop (as marginal_model: every row's outcome is checked)
+    with pytest.raises(SmallTrialError, match=rf"must be finite; got inf \(subject '{subj}'\)"):
+        mixed_model("sledai ~ C(visit)",
+                    d.assign(sledai=(d.sledai.abs() + 1).where(d.index != 5, np.inf)),
+                    subject="subject", transform="log")
+    with pytest.raises(SmallTrialError, match=rf"must be finite; got inf \(subject '{subj}'\)"):
+        mixed_model("sledai ~ C(visit)",
+                    d.assign(sledai=d.sledai.where(d.index != 5, np.inf),
+                             visit=d.visit.where(d.index != 5, None)),
+                    subject="subject")
+    # a missing (NaN-only) outcome: no complete rows, named by column
+    with pytest.raises(SmallTrialError, match=r"no complete rows in data for columns \['sledai'"):
+        mixed_model("sledai ~ C(visit)", d.assign(sledai=np.nan), subject="subject")
+
+
 def test_bundled_trial_sledai_by_visit():
     # the Trial data model's long measurements: text visits ordered by day, baseline first
     from smalltrial import datasets

@@ -1,4 +1,4 @@
-"""Level order and formula columns shared by the longitudinal models.
+"""Level order, formula columns and the outcome check shared by the longitudinal models.
 
 One rule for every model of this subpackage, so that ``marginal_model`` and ``mixed_model``
 order visits (and index their covariance matrices) the same way:
@@ -15,6 +15,9 @@ order visits (and index their covariance matrices) the same way:
 ['baseline', 'day 28', 'month 3']
 >>> formula_columns("C(visit) + Q('age at infusion') + cohort", ["visit", "age at infusion", "sex"])
 ['visit', 'age at infusion']
+
+An infinite outcome is bad input (:func:`check_finite_outcome`; missing values are allowed:
+the models drop those rows).
 """
 
 from __future__ import annotations
@@ -23,10 +26,15 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from smalltrial._errors import SmallTrialError
+from smalltrial._validate import _show, describe_rows
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["order_levels", "formula_columns"]
+__all__ = ["order_levels", "formula_columns", "check_finite_outcome"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
@@ -56,3 +64,16 @@ def formula_columns(text: str, columns: Iterable[Any]) -> list[str]:
     names = set(_IDENT.findall(text))
     names |= set(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", text))
     return [c for c in columns if isinstance(c, str) and c in names]
+
+
+def check_finite_outcome(data: pd.DataFrame, column: str, values: pd.Series, subject: str) -> None:
+    """Raise SmallTrialError naming ``column``, the infinite values and their subjects.
+
+    ``values`` is ``data[column]`` as float (aligned with ``data``); NaN passes (missing).
+    """
+    infinite = np.isinf(values.to_numpy())
+    if infinite.any():
+        raise SmallTrialError(
+            f"column {column!r} of data must be finite; got {_show(values[infinite].tolist())} "
+            f"({describe_rows(data, infinite, subject)})"
+        )

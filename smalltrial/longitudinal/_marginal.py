@@ -30,7 +30,7 @@ from smalltrial import _validate as v
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
 from smalltrial.longitudinal import _smalldf as sdf
-from smalltrial.longitudinal._levels import formula_columns, order_levels
+from smalltrial.longitudinal._levels import check_finite_outcome, formula_columns, order_levels
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -504,12 +504,7 @@ def marginal_model(
                 f"transform='log' needs column {lhs!r} > 0; got {v._show(yv[bad].tolist())} "
                 f"({v.describe_rows(data, bad, subject)})"
             )
-    infinite = np.isinf(yv.to_numpy())
-    if infinite.any():
-        raise SmallTrialError(
-            f"column {lhs!r} of data must be finite; got {v._show(yv[infinite].tolist())} "
-            f"({v.describe_rows(data, infinite, subject)})"
-        )
+    check_finite_outcome(data, lhs, yv, subject)
     record: list[str] = []
     rhs_cols = formula_columns(rhs, data.columns)
     keep = yv.notna()

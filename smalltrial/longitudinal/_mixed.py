@@ -39,7 +39,7 @@ from smalltrial._validate import (
     describe_rows,
 )
 from smalltrial.longitudinal import _smalldf
-from smalltrial.longitudinal._levels import formula_columns, order_levels
+from smalltrial.longitudinal._levels import check_finite_outcome, formula_columns, order_levels
 
 __all__ = ["mixed_model", "MixedModelFit"]
 
@@ -124,6 +124,7 @@ def _prepare(formula, data, subject, random, transform) -> _Prepared:
                 f"{', '.join(repr(float(v)) for v in d.loc[bad, lhs].head(5))} "
                 f"({describe_rows(d, bad, subject)})"
             )
+    check_finite_outcome(data, lhs, y_all.astype(float), subject)
     # one row per subject and visit: the visit is identified by the model's columns that vary
     # within subjects (and by a 'visit' column when data has one)
     keys = [c for c in dict.fromkeys([*rhs_cols, *([slope] if slope else [])]) if c != subject
@@ -908,7 +909,7 @@ def mixed_model(
     Raises
     ------
     SmallTrialError
-        missing columns, non-numeric outcome, log of values <= 0, duplicated subject/visit
+        missing columns, non-numeric or infinite outcome, log of values <= 0, duplicated subject/visit
         rows, unknown ``df_method``; unidentifiable models: one subject, one observation per
         subject (one visit only), a factor level with no data, a random slope that never
         varies within a subject, aliased fixed effects.
