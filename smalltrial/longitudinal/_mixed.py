@@ -543,6 +543,24 @@ class MixedModelFit(Result):
             Ls.append(Xg[mask].mean(axis=0))
         return by_levels, np.array(Ls)
 
+    def _interval(self, L, response: bool, *, test: bool) -> dict:
+        """Estimate, std_error, df and t-based CI of ``L beta`` (and the two-sided p-value of
+        ``L beta = 0`` with ``test``); with ``response`` back-transformed from the log scale
+        (delta-method std_error; the p-value stays that of the log-scale test)."""
+        from scipy import stats
+
+        est, se, df = self._contrast(L)
+        t = stats.t.ppf(0.5 + self.level / 2, df)
+        lo, hi = est - t * se, est + t * se
+        if test:
+            p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
+        if response:
+            est, se, lo, hi = math.exp(est), math.exp(est) * se, math.exp(lo), math.exp(hi)
+        row = {"estimate": est, "std_error": se, "df": df, "lower": lo, "upper": hi}
+        if test:
+            row["p_value"] = p
+        return row
+
     def _check_scale(self, scale):
         check_choice(scale, "scale", ["link", "response"])
         return scale == "response" and self.transform == "log"
@@ -571,19 +589,11 @@ class MixedModelFit(Result):
         [2.2134, 1.1067]
         """
         import pandas as pd
-        from scipy import stats
 
         response = self._check_scale(scale)
         levels, Ls = self._grid(by)
-        out = []
-        for lv, L in zip(levels, Ls, strict=True):
-            est, se, df = self._contrast(L)
-            t = stats.t.ppf(0.5 + self.level / 2, df)
-            lo, hi = est - t * se, est + t * se
-            if response:
-                est, se, lo, hi = math.exp(est), math.exp(est) * se, math.exp(lo), math.exp(hi)
-            out.append({by: lv, "estimate": est, "std_error": se, "df": df,
-                        "lower": lo, "upper": hi})
+        out = [{by: lv, **self._interval(L, response, test=False)}
+               for lv, L in zip(levels, Ls, strict=True)]
         return pd.DataFrame(out, columns=[by, "estimate", "std_error", "df", "lower", "upper"])
 
     def change_from_baseline(self, by: str, *, baseline: Any = None, scale: str = "link"):
@@ -608,7 +618,6 @@ class MixedModelFit(Result):
         0.5
         """
         import pandas as pd
-        from scipy import stats
 
         response = self._check_scale(scale)
         levels, Ls = self._grid(by)
@@ -622,18 +631,8 @@ class MixedModelFit(Result):
                     f"({', '.join(map(repr, levels))}), got {baseline!r}"
                 )
             b = matches[0]
-        out = []
-        for i, lv in enumerate(levels):
-            if i == b:
-                continue
-            est, se, df = self._contrast(Ls[i] - Ls[b])
-            t = stats.t.ppf(0.5 + self.level / 2, df)
-            lo, hi = est - t * se, est + t * se
-            p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
-            if response:
-                est, se, lo, hi = math.exp(est), math.exp(est) * se, math.exp(lo), math.exp(hi)
-            out.append({by: lv, "estimate": est, "std_error": se, "df": df,
-                        "lower": lo, "upper": hi, "p_value": p})
+        out = [{by: lv, **self._interval(Ls[i] - Ls[b], response, test=True)}
+               for i, lv in enumerate(levels) if i != b]
         return pd.DataFrame(
             out, columns=[by, "estimate", "std_error", "df", "lower", "upper", "p_value"]
         )
@@ -821,7 +820,6 @@ def _psi_derivatives(theta, sigma, dev: _Deviance):
 def _blocks(prep: _Prepared, psi, pairs, beta):
     Xs, Vs, Gs, rs = [], [], [], []
     resid = prep.y - prep.X @ beta
-    q = prep.Z.shape[1]
     for g in range(len(prep.subjects)):
         idx = np.flatnonzero(prep.groups == g)
         Z = prep.Z[idx]
@@ -837,7 +835,6 @@ def _blocks(prep: _Prepared, psi, pairs, beta):
         Vs.append(V)
         Gs.append(G)
         rs.append(resid[idx])
-    del q
     return _smalldf.make_blocks(Xs, Vs, Gs, rs)
 
 
@@ -1013,20 +1010,16 @@ def mixed_model(
         converged=converged, singular=singular, theta=tuple(float(t) for t in theta),
         sigma=sigma, warnings=record, _state=state,
     )
-    from scipy import stats
-
     rows = []
     for j, name in enumerate(prep.names):
         L = np.zeros(p)
         L[j] = 1.0
-        est, se, df = fit._contrast(L)
-        tval = est / se if se > 0 else float("nan")
-        pval = float(2 * stats.t.sf(abs(tval), df))
-        tq = stats.t.ppf(0.5 + level / 2, df)
-        rows.append({"term": name, "estimate": est, "std_error": se, "df": df,
-                     "statistic": tval, "p_value": pval, "lower": est - tq * se,
-                     "upper": est + tq * se})
-    fe = pd.DataFrame(rows).set_index("term")
+        r = fit._interval(L, False, test=True)
+        se = r["std_error"]
+        tval = r["estimate"] / se if se > 0 else float("nan")
+        rows.append({"term": name, **r, "statistic": tval})
+    fe = pd.DataFrame(rows, columns=["term", "estimate", "std_error", "df", "statistic",
+                                     "p_value", "lower", "upper"]).set_index("term")
     fe.index.name = None
     S = sigma2 * (dev.Lambda(theta) @ dev.Lambda(theta).T)
     vc_index = ["intercept"]
