@@ -19,16 +19,6 @@ from smalltrial.figures._common import (
 )
 from smalltrial.figures._style import OKABE_ITO, _drawing, new_figure
 
-EVENTS = (
-    "b_cell_reconstitution",
-    "remission",
-    "relapse",
-    "crs",
-    "icans",
-    "death",
-    "last_contact",
-)
-
 #: how each event is drawn: (legend label, marker, face colour, edge colour, size)
 MARKERS: dict[str, tuple[str, str, str, str, float]] = {
     "remission": ("Remission onset", "v", OKABE_ITO["bluish_green"], "#000000", 4.0),
@@ -77,6 +67,8 @@ def swimmer_lanes(
     (to the end of follow-up if none).
     """
     import pandas as pd
+
+    from smalltrial.trial import EVENTS
 
     check_columns(events, [subject, day, event], "events")
     days = numeric(events, day, subject=subject, name="events")
