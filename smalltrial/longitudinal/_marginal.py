@@ -47,6 +47,19 @@ _LOG2PI = math.log(2 * math.pi)
 # covariance structures: Sigma(phi) for optimisation (unconstrained phi) and the SAS
 # parameters theta with dSigma/dtheta (G) and d2Sigma/dtheta2 (G2, None when linear)
 # --------------------------------------------------------------------------------------------
+def _lag(T: int) -> np.ndarray:
+    """|j - k| for visit positions j, k = 0..T-1."""
+    return np.abs(np.subtract.outer(np.arange(T), np.arange(T)))
+
+
+def _ar1_correlation(rho, T: int):
+    """AR(1): (lag, R = rho^lag, dR/drho), each T x T."""
+    lag = _lag(T)
+    R = rho**lag
+    dR = np.where(lag > 0, lag * rho ** np.maximum(lag - 1, 0), 0.0)
+    return lag, R, dR
+
+
 class _Structure:
     def __init__(self, kind: str, T: int):
         self.kind, self.T = kind, T
@@ -85,9 +98,7 @@ class _Structure:
             return Sigma, dS
         if self.kind == "ar1":
             s2, rho = math.exp(phi[0]), math.tanh(phi[1])
-            lag = np.abs(np.subtract.outer(np.arange(T), np.arange(T)))
-            R = rho**lag
-            dR = np.where(lag > 0, lag * rho ** np.maximum(lag - 1, 0), 0.0)
+            _, R, dR = _ar1_correlation(rho, T)
             return s2 * R, np.stack([s2 * R, s2 * dR * (1 - rho**2)])
         L = np.zeros((T, T))
         idx = self._un_index()
@@ -119,9 +130,7 @@ class _Structure:
             return np.stack([np.ones((T, T)), np.eye(T)]), None
         if self.kind == "ar1":
             s2, rho = theta
-            lag = np.abs(np.subtract.outer(np.arange(T), np.arange(T)))
-            R = rho**lag
-            dR = np.where(lag > 0, lag * rho ** np.maximum(lag - 1, 0), 0.0)
+            lag, R, dR = _ar1_correlation(rho, T)
             d2R = np.where(lag > 1, lag * (lag - 1) * rho ** np.maximum(lag - 2, 0), 0.0)
             G = np.stack([R, s2 * dR])
             G2 = np.zeros((2, 2, T, T))
@@ -776,7 +785,7 @@ def _sigma_theta(st_: _Structure, theta: np.ndarray) -> np.ndarray:
     if st_.kind == "cs":
         return theta[0] * np.ones((T, T)) + theta[1] * np.eye(T)
     if st_.kind == "ar1":
-        lag = np.abs(np.subtract.outer(np.arange(T), np.arange(T)))
+        lag = _lag(T)
         if not (abs(theta[1]) < 1 and theta[0] > 0):
             return np.full((T, T), np.nan)
         return theta[0] * theta[1] ** lag
