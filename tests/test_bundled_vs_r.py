@@ -68,6 +68,37 @@ def test_doris_remission_by_visit(trials, name):
         _close([ci.estimate, ci.lower, ci.upper], [ref["estimate"], ref["lower"], ref["upper"]])
 
 
+@pytest.mark.parametrize("name", TRIALS)
+def test_drug_free_remission_by_visit(trials, name):
+    visits = st.endpoints.derive_visit_endpoints(trials[name])
+    for ref in REF[name]["efficacy"]:
+        at = visits[(visits["visit"] == ref["visit"]) & visits["drug_free_remission"].notna()]
+        assert len(at) == ref["drug_free_evaluable"], ref["visit"]
+        assert int(at["drug_free_remission"].astype(bool).sum()) == ref["drug_free"], ref["visit"]
+
+
+@pytest.mark.parametrize("name", TRIALS)
+def test_bundled_events_agree_with_measurements(trials, name):
+    """The dataset's remission / B-cell events are the days the measurements say (R)."""
+    trial = trials[name]
+    ref = REF[name]["first_remission"]
+    _close(trial.event_days("remission")[ref["subject"]], ref["first_doris_day"])
+    _close(ref["event_day"], ref["first_doris_day"])
+    bc = REF[name]["bcell"]
+    derived = [d if e == 1 else None for d, e in zip(bc["day"], bc["event"], strict=True)]
+    _close(trial.event_days("b_cell_reconstitution")[bc["subject"]], derived)
+    _close(REF[name]["bcell_days"]["event_csv_day"], derived)
+
+
+def test_mackensen_bcell_reappearance_mean_110_sd_32():
+    # DOMAIN.md (verified): B-cell reappearance mean 110 +- 32 days
+    ref = REF["mackensen2022"]["bcell_days"]
+    tte = st.survival.b_cell_reconstitution(st.datasets.load("mackensen2022"), threshold=10)
+    days = tte.loc[tte["event"] == 1, "time"].to_numpy(float)
+    _close([days.mean(), days.std(ddof=1)], [ref["mean_event_day"], ref["sd_event_day"]])
+    assert round(days.mean()) == 110 and round(days.std(ddof=1)) == 32
+
+
 def test_muller_sle_doris_month6_is_8_of_8():
     ref = {r["visit"]: r for r in REF["muller2024"]["efficacy"]}["month 6"]
     assert (ref["x"], ref["n"]) == (8, 8)  # DOMAIN.md: all 8 SLE patients in DORIS remission
@@ -114,6 +145,8 @@ def test_follow_up_and_relapse_rate(trials, name):
     months = trial.follow_up_months()
     _close([months.median(), months.min(), months.max()],
            [ref["median_months"], ref["min_months"], ref["max_months"]])
+    published = {"mackensen2022": (8, 5, 17), "muller2024": (15, 4, 29)}[name]  # DOMAIN.md
+    assert tuple(round(float(x)) for x in (months.median(), months.min(), months.max())) == published
     data = pd.DataFrame({"time": months.to_numpy(float), "event": 0})
     for conf_type in ("log-log", "log"):
         q = st.survival.median_follow_up(data, time="time", event="event", conf_type=conf_type)

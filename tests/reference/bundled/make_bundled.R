@@ -126,13 +126,22 @@ one_trial <- function(name, spec) {
   visits_tab$prednisone <- getv("prednisone_mg", visits_tab$key)
   visits_tab$doris <- visits_tab$clinical == 0 & visits_tab$pga < 0.5 & visits_tab$prednisone <= 5
   out$sledai_items_match_recorded <- isTRUE(all.equal(visits_tab$sledai_items, visits_tab$sledai_recorded))
+  visits_tab$immunosuppressants <- getv("immunosuppressants", visits_tab$key)
+  visits_tab$drug_free <- visits_tab$doris & visits_tab$prednisone == 0 & visits_tab$immunosuppressants == 0
+  # first post-infusion visit in DORIS remission vs the dataset's "remission" events
+  post <- visits_tab[visits_tab$day > 0 & visits_tab$doris %in% TRUE, ]
+  first_doris <- sapply(sle, function(s) { d <- post$day[post$subject == s]; if (length(d)) min(d) else NA })
+  rem_ev <- ev[ev$event == "remission", ]
+  out$first_remission <- list(subject = sle, first_doris_day = unname(first_doris),
+                              event_day = unname(setNames(rem_ev$day, rem_ev$subject)[sle]))
   out$efficacy <- lapply(spec$efficacy, function(v) {
     d <- visits_tab[visits_tab$visit == v & !is.na(visits_tab$doris), ]
     x <- sum(d$doris); n <- nrow(d)
     b <- binom.test(x, n)
     list(visit = v, group = "SLE", x = x, n = n, estimate = x / n,
          lower = b$conf.int[1], upper = b$conf.int[2],
-         subjects_in_remission = sort(d$subject[d$doris]))
+         subjects_in_remission = sort(d$subject[d$doris]),
+         drug_free = sum(d$drug_free, na.rm = TRUE), drug_free_evaluable = sum(!is.na(d$drug_free)))
   })
 
   # ---- B-cell reconstitution ---------------------------------------------------------------
@@ -146,6 +155,10 @@ one_trial <- function(name, spec) {
     else data.frame(subject = s, day = if (nrow(r)) max(r$day) else 0, event = 0)
   }))
   tte$time <- tte$day / month
+  bc_ev <- ev[ev$event == "b_cell_reconstitution", ]
+  out$bcell_days <- list(mean_event_day = mean(tte$day[tte$event == 1]),
+                         sd_event_day = sd(tte$day[tte$event == 1]),
+                         event_csv_day = unname(setNames(bc_ev$day, bc_ev$subject)[subj$subject]))
   out$bcell <- list(subject = tte$subject, day = tte$day, event = tte$event,
                     log_log = km_summary(tte, "log-log"), log = km_summary(tte, "log"))
 
