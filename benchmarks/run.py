@@ -98,6 +98,22 @@ def bench_exact_ci(quick: bool) -> Case:
                 "statsmodels proportion_confint(method='beta')", "<= 1x")
 
 
+def bench_exact_ci_distinct(quick: bool) -> Case:
+    """Every (x, n) pair distinct: no help from computing repeated pairs once."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from smalltrial.rates import proportion_ci
+
+    top = 140 if quick else 1413  # sum of (n + 1) for n <= top: ~10^4 or ~10^6 pairs
+    n = np.concatenate([np.full(k + 1, k) for k in range(1, top + 1)])
+    x = np.concatenate([np.arange(k + 1) for k in range(1, top + 1)])
+    repeat = 1 if quick else 3
+    ours = best_of(lambda: proportion_ci(x, n, method="clopper-pearson"), repeat)
+    base = best_of(lambda: proportion_confint(x, n, alpha=0.05, method="beta"), repeat)
+    return Case(f"Clopper-Pearson CIs, {x.size:,} distinct pairs", ours, base,
+                "statsmodels proportion_confint(method='beta')", "<= 1x")
+
+
 def _kr_data(n_subjects: int, n_visits: int):
     import pandas as pd
 
@@ -160,7 +176,7 @@ def bench_simulate(quick: bool) -> Case:
                 base, "drawing the same number of binomials with scipy.stats", "(reported)")
 
 
-CASES = [bench_import, bench_run, bench_exact_ci, bench_kr, bench_simon, bench_simulate]
+CASES = [bench_import, bench_run, bench_exact_ci, bench_exact_ci_distinct, bench_kr, bench_simon, bench_simulate]
 
 
 def machine() -> str:
