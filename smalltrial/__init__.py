@@ -28,6 +28,7 @@ _SUBMODULES = (
     "datasets",
     "trial",
     "simulate",
+    "summaries",
     "spec",
     "pipeline",
     "cli",

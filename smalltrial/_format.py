@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["fmt_num", "fmt_pct", "fmt_ci", "fmt_pvalue", "fmt_n_pct", "NR", "NE"]
+__all__ = ["round_half_up", "fmt_num", "fmt_pct", "fmt_ci", "fmt_pvalue", "fmt_n_pct", "NR", "NE"]
 
 NR = "NR"  #: not reached
 NE = "NE"  #: not estimable
@@ -24,11 +24,26 @@ def _isnan(x: Any) -> bool:
         return False
 
 
+def round_half_up(x: float, digits: int) -> float:
+    """Round half away from zero (SAS ``ROUND``, the usual convention in clinical reports).
+
+    The value is first rounded to 10 significant decimal places, so float noise around an exact
+    tie (0.25000000000000355 or 0.249999999999996 for 0.25) cannot decide the printed digit.
+    """
+    from decimal import ROUND_HALF_UP, Decimal
+
+    clean = Decimal(repr(float(f"{float(x):.10g}")))
+    return float(clean.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
 def fmt_num(x: Any, digits: int = 1, *, na: str = NR) -> str:
-    """Fixed-point number with ``digits`` decimals; NaN/None as ``na``; no '-0.0'."""
+    """Fixed-point number with ``digits`` decimals (half away from zero); NaN/None as ``na``;
+    never '-0.0'."""
     if _isnan(x):
         return na
-    value = round(float(x), digits)
+    if math.isinf(float(x)):
+        return "∞" if float(x) > 0 else "-∞"
+    value = round_half_up(float(x), digits)
     if value == 0:
         value = 0.0
     return f"{value:.{digits}f}"
@@ -63,4 +78,4 @@ def fmt_pvalue(p: Any, *, digits: int = 3, threshold: float = 0.001) -> str:
     p = float(p)
     if p < threshold:
         return f"<{threshold:g}"
-    return f"{p:.{digits}f}"
+    return f"{round_half_up(p, digits):.{digits}f}"

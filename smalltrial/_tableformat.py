@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smalltrial._format import DASH, NE, NR, _isnan, fmt_ci, fmt_num, fmt_pct
+from smalltrial._format import DASH, NE, NR, _isnan, fmt_ci, fmt_num, fmt_pct, round_half_up
 
 __all__ = [
     "fmt_median_range",
@@ -50,7 +50,7 @@ def fmt_mean_sd(mean: Any, sd: Any, digits: int = 1) -> str:
 
 def _ci(lower: Any, upper: Any, digits: int, na: str) -> str:
     # a negative limit makes "-7.9–-2.5" unreadable: journals write "-7.9 to -2.5"
-    negative = any(not _isnan(v) and round(float(v), digits) < 0 for v in (lower, upper))
+    negative = any(not _isnan(v) and round_half_up(float(v), digits) < 0 for v in (lower, upper))
     return fmt_ci(lower, upper, digits, na=na, sep=" to " if negative else DASH)
 
 

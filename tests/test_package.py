@@ -76,4 +76,6 @@ def test_formatting():
     assert fmt_pct(0.4781762) == "47.8"
     assert fmt_ci(0.478, float("nan")) == "0.5\u2013NR"
     assert fmt_pvalue(0.0004) == "<0.001"
-    assert fmt_pvalue(0.0625) == "0.062"
+    assert fmt_pvalue(0.0625) == "0.063"  # half away from zero (SAS ROUND)
+    assert fmt_num(0.25000000000000355) == fmt_num(0.249999999999996) == "0.3"
+    assert fmt_num(-0.25) == "-0.3" and fmt_num(2.675, 2) == "2.68"
