@@ -172,7 +172,8 @@ class ItemSpec:
         out = {"name": self.name, "file": self.file}
         if self.title is not None:
             out["title"] = self.title
-        out.update(self.options)
+        # TOML has no null: an option left at None is an option not given
+        out.update({k: v for k, v in self.options.items() if v is not None})
         return out
 
 

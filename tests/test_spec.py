@@ -142,3 +142,13 @@ def test_template_documents_every_table_and_figure():
     raw = tomllib.loads((REPO / "analyses" / "template.toml").read_text())
     assert {t["name"] for t in raw["tables"]} == set(TABLE_OPTIONS)
     assert {f["name"] for f in raw["figures"]} == set(FIGURE_OPTIONS)
+
+
+@pytest.mark.parametrize("name", ["mackensen2022", "muller2024"])
+def test_the_spec_recorded_in_the_manifest_can_be_run_again(name):
+    from smalltrial.spec import load_spec, parse_spec
+
+    recorded = load_spec(name).to_dict()
+    again = parse_spec(recorded)
+    assert again.to_dict() == recorded
+    assert [t.name for t in again.tables] == [t.name for t in load_spec(name).tables]
