@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-parser per command)."""
     from smalltrial import __version__
 
-    parser = _Parser(prog="smalltrial", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="smalltrial", description="smalltrial: analyse small single-arm clinical trials and write them up.")
     parser.add_argument("--version", action="version", version=f"smalltrial {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
