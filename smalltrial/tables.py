@@ -720,6 +720,7 @@ def time_to_event_table(
     rows = []
     extra_notes = []
     cumulative_any = False
+    zero_width_any = False
     for e in entries:
         med = _get(e, "median")
         cells = [str(_get(e, "label")), str(int(_get(e, "n"))), str(int(_get(e, "events")))]
@@ -741,6 +742,11 @@ def time_to_event_table(
                 est, lo, hi = 1 - h["survival"], 1 - h["upper"], 1 - h["lower"]
             else:
                 est, lo, hi = h["survival"], h["lower"], h["upper"]
+            if lo == hi:
+                # no event yet: Greenwood's SE is 0 and the interval has no width; R prints
+                # 1 (1, 1) before the first time but NA after a censoring -- show NE for both
+                lo = hi = float("nan")
+                zero_width_any = True
             cells.append(fmt_pct_ci(est, lo, hi, digits))
         if has_rate:
             rate = _get(e, "rate")
@@ -758,6 +764,9 @@ def time_to_event_table(
     if cumulative_any:
         notes.append("Landmark columns for event endpoints show the cumulative event probability "
                      "(1 \u2212 Kaplan\u2013Meier survival).")
+    if zero_width_any:
+        notes.append("NE: not estimable; before the first event the Kaplan\u2013Meier standard "
+                     "error is 0 and no confidence interval can be given.")
     if has_rate:
         notes.append("Event rates: events per patient-year of follow-up with exact Poisson CI "
                      "(Garwood); with no events the upper limit bounds the rate.")

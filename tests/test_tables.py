@@ -240,6 +240,19 @@ def test_time_to_event_table_nr_and_landmarks():
     assert "8.0 (5.0\u2013NR) months" in notes and "exact Poisson" in notes
 
 
+def test_time_to_event_zero_width_interval_prints_ne():
+    # no relapse: S = 1 with SE 0; R gives limits (1, 1) before the first time and NA after a
+    # censoring. Both print as "0 (NE)" with a footnote, never as a "0-0" interval.
+    at = pd.DataFrame({"time": [3.0, 6.0], "survival": [1.0, 1.0], "std_error": [0.0, 0.0],
+                       "lower": [1.0, NAN], "upper": [1.0, NAN]})
+    entries = [{"label": "Relapse", "n": 5, "events": 0,
+                "median": {"estimate": NAN, "lower": NAN, "upper": NAN}, "landmarks": at,
+                "cumulative": True}]
+    t = T.time_to_event_table(entries, landmarks=[3, 6], conf_type="log-log")
+    assert t.rows[0].cells == ("Relapse", "5", "0", "NR", "0 (NE)", "0 (NE)")
+    assert any("before the first event" in n for n in t.footnotes)
+
+
 def test_adverse_event_table_worst_grade():
     worst = pd.DataFrame({"crs": [1, 1, 0, 2, 0], "icans": [0, 0, 0, 1, 0],
                           "cohort": ["SLE", "SLE", "SLE", "IIM", "IIM"]})
