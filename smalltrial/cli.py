@@ -14,6 +14,7 @@ Bad input exits with status 2 and one readable line on stderr, never a traceback
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +22,7 @@ from smalltrial._errors import SmallTrialError
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,6 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         print("smalltrial: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: still one line, unless debugging
+        if os.environ.get("SMALLTRIAL_DEBUG"):
+            raise
+        message = str(exc).replace("\n", " ")
+        print(f"smalltrial: internal error ({type(exc).__name__}): {message} "
+              "(set SMALLTRIAL_DEBUG=1 for the traceback; please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -79,3 +79,19 @@ def test_formatting():
     assert fmt_pvalue(0.0625) == "0.063"  # half away from zero (SAS ROUND)
     assert fmt_num(0.25000000000000355) == fmt_num(0.249999999999996) == "0.3"
     assert fmt_num(-0.25) == "-0.3" and fmt_num(2.675, 2) == "2.68"
+
+
+def test_cli_reports_an_internal_error_in_one_line(monkeypatch, capsys):
+    from smalltrial import cli
+
+    def boom(args):
+        raise RuntimeError("unexpected\nstate")
+
+    monkeypatch.setattr(cli, "_cmd_datasets", boom)
+    monkeypatch.delenv("SMALLTRIAL_DEBUG", raising=False)
+    assert cli.main(["datasets"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error (RuntimeError): unexpected state" in err
+    monkeypatch.setenv("SMALLTRIAL_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        cli.main(["datasets"])
