@@ -36,3 +36,22 @@ def test_readme_links_and_images_exist():
         if "://" in target:
             continue
         assert (ROOT / target).exists(), target
+
+
+def test_readme_notebook_example_runs():
+    import warnings
+
+    import smalltrial as st
+
+    text = _readme()
+    start = text.index("```python\n") + len("```python\n")
+    code = text[start : text.index("```", start)]
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", st.SmallTrialWarning)
+        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102
+    ci = st.rates.proportion_ci(int(namespace["month3"]["doris"].sum()), len(namespace["month3"]))
+    # Clopper-Pearson lower limit for 5/5 is 0.025 ** (1 / 5) in closed form
+    assert (ci.x, ci.n) == (5, 5) and abs(ci.lower - 0.025 ** (1 / 5)) < 1e-12
+    cfb = namespace["fit"].change_from_baseline("visit")
+    assert len(cfb) >= 1 and set(cfb.columns) >= {"estimate", "df", "p_value"}
