@@ -7,13 +7,16 @@ per level of categorical variables. Tables only format what :func:`describe` ret
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_columns, check_frame
+from smalltrial._validate import check_columns, check_frame, check_no_missing
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["describe", "CONTINUOUS_COLUMNS"]
 
@@ -39,7 +42,7 @@ def _continuous(values) -> dict[str, float]:
 
 
 def describe(
-    data,
+    data: pd.DataFrame,
     variables: str | Sequence[str],
     *,
     by: str | None = None,
@@ -47,7 +50,7 @@ def describe(
     kinds: dict[str, str] | None = None,
     levels: dict[str, Sequence[Any]] | None = None,
     group_order: Sequence[Any] | None = None,
-):
+) -> pd.DataFrame:
     """Describe variables of a tidy DataFrame, optionally by group.
 
     Parameters
@@ -91,12 +94,31 @@ def describe(
     import pandas as pd
 
     check_frame(data, "data")
-    variables = [variables] if isinstance(variables, str) else list(variables)
+    if isinstance(variables, str):
+        variables = [variables]
+    elif isinstance(variables, Iterable):
+        variables = list(variables)
+    else:
+        raise SmallTrialError(f"variables must be a column name or a list of them, got {variables!r}")
     if not variables:
         raise SmallTrialError("variables must name at least one column, got []")
+    for var in variables:
+        if not isinstance(var, str):
+            raise SmallTrialError(f"variables must be column names, got {var!r}")
+    if by is not None and not isinstance(by, str):
+        raise SmallTrialError(f"by must be a column name, got {by!r}")
+    if not isinstance(overall, (bool, np.bool_)):
+        raise SmallTrialError(f"overall must be True or False, got {overall!r}")
     check_columns(data, variables + ([by] if by else []), "data")
+    if by is not None:
+        check_no_missing(data, by, name="data")
     kinds = dict(kinds or {})
     levels = dict(levels or {})
+    for arg, mapping in (("kinds", kinds), ("levels", levels)):
+        unknown = [k for k in mapping if k not in variables]
+        if unknown:
+            raise SmallTrialError(f"{arg} names {', '.join(map(repr, unknown))}, not among "
+                                  f"variables {variables!r}")
     for var, kind in kinds.items():
         if kind not in ("continuous", "categorical"):
             raise SmallTrialError(
@@ -134,6 +156,13 @@ def describe(
                              **_continuous(sub[var]), "count": np.nan, "total": np.nan})
         else:
             var_levels = list(levels.get(var) or [])
+            if var_levels:
+                present_all = col.dropna()
+                outside = present_all[~present_all.isin(var_levels)]
+                if not outside.empty:
+                    shown = ", ".join(map(repr, list(dict.fromkeys(outside.tolist()))[:5]))
+                    raise SmallTrialError(f"column {var!r} of data has values not in "
+                                          f"levels[{var!r}]: {shown}")
             if not var_levels:
                 if isinstance(col.dtype, pd.CategoricalDtype):
                     var_levels = list(col.cat.categories)

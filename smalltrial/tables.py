@@ -35,6 +35,7 @@ from smalltrial._tableformat import (
     fmt_pct_ci,
     fmt_prop_ci,
 )
+from smalltrial._validate import check_choice, check_count, check_level
 
 __all__ = [
     "Row",
@@ -82,13 +83,55 @@ _DF_METHODS = {
 
 
 def ci_method_label(method: str) -> str:
-    """Footnote name of a proportion CI method (e.g. 'exact Clopper–Pearson')."""
-    return _CI_METHODS.get(str(method), str(method))
+    """Footnote name of a proportion CI method (e.g. 'exact Clopper–Pearson').
+
+    Parameters
+    ----------
+    method : str
+        One of ``smalltrial.rates.METHODS``.
+
+    >>> ci_method_label("clopper-pearson")
+    'exact Clopper–Pearson'
+    """
+    return _CI_METHODS[check_choice(method, "method", tuple(_CI_METHODS))]
 
 
 def km_conf_type_label(conf_type: str) -> str:
-    """Footnote description of a Kaplan-Meier CI transformation."""
-    return _KM_CONF.get(str(conf_type), str(conf_type))
+    """Footnote description of a Kaplan-Meier CI transformation.
+
+    Parameters
+    ----------
+    conf_type : str
+        One of ``smalltrial.survival.CONF_TYPES`` (``"log-log"``, ``"log"``, ``"plain"``); the
+        description says which of R (survfit default ``"log"``) and SAS (LIFETEST default
+        ``"log-log"``) uses it.
+
+    >>> km_conf_type_label("plain")
+    'untransformed (plain) CI, clipped to [0, 1]'
+    """
+    return _KM_CONF[check_choice(conf_type, "conf_type", tuple(_KM_CONF))]
+
+
+def _check_digits(value: Any, name: str = "digits") -> int:
+    """Decimals: a whole number in 0..10."""
+    digits = check_count(value, name)
+    if digits > 10:
+        raise SmallTrialError(f"{name} must be a whole number in 0..10, got {value!r}")
+    return digits
+
+
+def _check_result_frame(data: Any, name: str, columns: Sequence[str], *,
+                        allow_empty: bool = False) -> None:
+    """``data`` must be a DataFrame (non-empty unless ``allow_empty``) with ``columns``."""
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise SmallTrialError(f"{name} must be a DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise SmallTrialError(f"{name} has no column {', '.join(map(repr, missing))}")
+    if not allow_empty and data.empty:
+        raise SmallTrialError(f"{name} is empty (no rows)")
 
 
 def _level_pct(level: float) -> str:
@@ -478,6 +521,12 @@ def baseline_table(
         raise SmallTrialError(
             f"continuous must be one of {', '.join(map(repr, formats))}; got {continuous!r}"
         )
+    _check_result_frame(summary, "summary", ("variable", "kind", "group", "level", "n",
+                                             "n_missing", "count", "total"))
+    if isinstance(digits, Mapping):
+        digits = {k: _check_digits(v, f"digits[{k!r}]") for k, v in digits.items()}
+    else:
+        digits = _check_digits(digits)
     groups = list(dict.fromkeys(summary["group"].tolist()))
     sizes = {g: int((summary.loc[summary["group"] == g, "n"] + summary.loc[summary["group"] == g, "n_missing"]).max())
              for g in groups}
@@ -555,14 +604,12 @@ def efficacy_table(
     ``smalltrial.rates.proportion_ci`` results collected per visit and cohort). The CI method and
     level go in a footnote (one per distinct method).
     """
-    import pandas as pd
-
-    need = [row, column, "x", "n", "lower", "upper", "method", "level"]
-    if not isinstance(results, pd.DataFrame):
-        raise SmallTrialError(f"results must be a DataFrame, got {type(results).__name__}")
-    missing = [c for c in need if c not in results.columns]
-    if missing:
-        raise SmallTrialError(f"results has no column {', '.join(map(repr, missing))}")
+    for arg, value in (("row", row), ("column", column)):
+        if not isinstance(value, str):
+            raise SmallTrialError(f"{arg} must be a column name, got {value!r}")
+    _check_result_frame(results, "results", (row, column, "x", "n", "lower", "upper", "method",
+                                             "level"))
+    digits = _check_digits(digits)
     rows_v = list(row_order) if row_order is not None else list(dict.fromkeys(results[row]))
     cols_v = list(column_order) if column_order is not None else list(dict.fromkeys(results[column]))
     columns = [row.replace("_", " ").capitalize()] + [_label(c, column_labels) for c in cols_v]
@@ -632,9 +679,20 @@ def longitudinal_table(
     """
     if scale not in ("identity", "log"):
         raise SmallTrialError(f"scale must be 'identity' or 'log'; got {scale!r}")
-    model_digits = digits if model_digits is None else model_digits
+    if not isinstance(by, str):
+        raise SmallTrialError(f"by must be a column name, got {by!r}")
+    _check_result_frame(observed, "observed", ("group", "n", "median", "minimum", "maximum"))
+    if means is not None:
+        _check_result_frame(means, "means", (by, "estimate", "lower", "upper"), allow_empty=True)
+    if change is not None:
+        _check_result_frame(change, "change", (by, "estimate", "lower", "upper", "p_value"),
+                            allow_empty=True)
+    digits = _check_digits(digits)
+    model_digits = digits if model_digits is None else _check_digits(model_digits, "model_digits")
     if change_digits is None:
         change_digits = 2 if scale == "log" else model_digits
+    else:
+        change_digits = _check_digits(change_digits, "change_digits")
     groups = list(order) if order is not None else list(
         g for g in dict.fromkeys(observed["group"].tolist()) if g != "All"
     )
@@ -711,7 +769,24 @@ def time_to_event_table(
     ``rate`` (``EventRate``: ``rate, lower, upper``, per patient-year), optional ``note``.
     ``follow_up``: a ``Quantile`` from ``median_follow_up`` (reverse Kaplan-Meier), a footnote.
     """
+    if isinstance(entries, (str, bytes, Mapping)) or not isinstance(entries, Sequence):
+        raise SmallTrialError(
+            f"entries must be a sequence of endpoint mappings, got {type(entries).__name__}")
+    if not entries:
+        raise SmallTrialError("entries is empty: give at least one endpoint")
+    for i, e in enumerate(entries):
+        absent = [k for k in ("label", "n", "events", "median") if _get(e, k) is None]
+        if absent:
+            raise SmallTrialError(f"entries[{i}] has no {', '.join(map(repr, absent))}")
+    conf_type = check_choice(conf_type, "conf_type", tuple(_KM_CONF))
+    level = check_level(level)
+    digits = _check_digits(digits)
+    if isinstance(landmarks, (str, bytes)) or not isinstance(landmarks, Iterable):
+        raise SmallTrialError(f"landmarks must be a sequence of times, got {landmarks!r}")
     landmarks = list(landmarks)
+    for t in landmarks:
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not (0 <= t < math.inf):
+            raise SmallTrialError(f"landmarks must be finite times >= 0, got {t!r}")
     columns = ["Endpoint", "Patients", "Events", f"Median, {time_unit} ({_level_pct(level)} CI)"]
     columns += [f"At {fmt_num(t, 0)} {time_unit}, % ({_level_pct(level)} CI)" for t in landmarks]
     has_rate = any(_get(e, "rate") is not None for e in entries)
@@ -796,6 +871,14 @@ def adverse_event_table(
     variable holds one patient's worst grade (0 = none). Rows: "Any grade" (grade >= 1) and one
     row per grade in ``grades``; columns: the groups of ``counts``.
     """
+    _check_result_frame(counts, "counts", ("variable", "group", "level", "count", "total",
+                                           "n_missing"))
+    if isinstance(grades, (str, bytes)) or not isinstance(grades, Iterable):
+        raise SmallTrialError(f"grades must be a sequence of grades 1..5, got {grades!r}")
+    grades = list(grades)
+    for grade in grades:
+        if check_count(grade, "grades") not in (1, 2, 3, 4, 5):
+            raise SmallTrialError(f"grades must be grades 1..5, got {grade!r}")
     events = dict(events or {"crs": "Cytokine release syndrome", "icans": "ICANS"})
     groups = list(dict.fromkeys(counts["group"].tolist()))
     sizes = {g: int((counts.loc[counts["group"] == g, "total"]

@@ -281,3 +281,73 @@ def test_method_labels():
     assert T.ci_method_label("clopper-pearson") == "exact Clopper\u2013Pearson"
     assert T.ci_method_label("wilson-cc") == "Wilson score with continuity correction"
     assert "SAS LIFETEST" in T.km_conf_type_label("log-log")
+
+
+# ------------------------------------------------------------------------ bad input of builders
+def test_builders_reject_bad_input_naming_argument():
+    summary = describe(pd.DataFrame({"age": [18.0, 20.0, 24.0]}), "age")
+    with pytest.raises(SmallTrialError, match=r"summary must be a DataFrame, got list"):
+        T.baseline_table([1, 2])
+    with pytest.raises(SmallTrialError, match=r"summary is empty"):
+        T.baseline_table(summary.iloc[:0])
+    with pytest.raises(SmallTrialError, match=r"summary has no column 'variable'"):
+        T.baseline_table(summary.drop(columns="variable"))
+    with pytest.raises(SmallTrialError, match=r"digits must be >= 0, got -1"):
+        T.baseline_table(summary, digits=-1)
+    with pytest.raises(SmallTrialError, match=r"digits\['age'\] must be a whole number, got 1.5"):
+        T.baseline_table(summary, digits={"age": 1.5})
+    with pytest.raises(SmallTrialError, match=r"results must be a DataFrame, got int"):
+        T.efficacy_table(3)
+    with pytest.raises(SmallTrialError, match=r"row must be a column name, got 1"):
+        T.efficacy_table(pd.DataFrame(), row=1)
+    with pytest.raises(SmallTrialError, match=r"observed must be a DataFrame, got int"):
+        T.longitudinal_table(3)
+    with pytest.raises(SmallTrialError, match=r"observed has no column 'group'"):
+        T.longitudinal_table(pd.DataFrame({"n": [1]}))
+    with pytest.raises(SmallTrialError, match=r"counts has no column 'variable'"):
+        T.adverse_event_table(pd.DataFrame())
+
+
+def test_time_to_event_table_rejects_bad_input():
+    entry = {"label": "PFS", "n": 5, "events": 0,
+             "median": {"estimate": NAN, "lower": NAN, "upper": NAN}}
+    assert T.time_to_event_table([entry]).rows[0].cells[:4] == ("PFS", "5", "0", "NR")
+    with pytest.raises(SmallTrialError, match=r"entries must be a sequence .* got int"):
+        T.time_to_event_table(3)
+    with pytest.raises(SmallTrialError, match=r"entries is empty"):
+        T.time_to_event_table([])
+    with pytest.raises(SmallTrialError, match=r"entries\[0\] has no 'label', 'n'"):
+        T.time_to_event_table([{"events": 1}])
+    with pytest.raises(SmallTrialError, match=r"conf_type must be one of .*; got 'foo'"):
+        T.time_to_event_table([entry], conf_type="foo")
+    with pytest.raises(SmallTrialError, match=r"level must be in \(0, 1\), got 2"):
+        T.time_to_event_table([entry], level=2)
+    with pytest.raises(SmallTrialError, match=r"landmarks must be finite times >= 0, got -1"):
+        T.time_to_event_table([entry], landmarks=[-1])
+
+
+def test_label_helpers_reject_unknown_choices():
+    assert T.ci_method_label("wilson") == "Wilson score"
+    with pytest.raises(SmallTrialError, match=r"method must be one of .*; got 'foo'"):
+        T.ci_method_label("foo")
+    with pytest.raises(SmallTrialError, match=r"conf_type must be one of .*; got 'logit'"):
+        T.km_conf_type_label("logit")
+
+
+def test_describe_rejects_bad_input_naming_argument():
+    df = pd.DataFrame({"age": [30.0, 40.0, 50.0], "sex": ["F", "M", "F"], "g": ["a", "b", "a"]})
+    with pytest.raises(SmallTrialError, match=r"variables must be a column name .* got 3"):
+        describe(df, 3)
+    with pytest.raises(SmallTrialError, match=r"variables must be column names, got 3"):
+        describe(df, ["age", 3])
+    with pytest.raises(SmallTrialError, match=r"column 'g' of data has 1 missing value\(s\) \(row 1\)"):
+        describe(df.assign(g=["a", None, "b"]), "age", by="g")
+    with pytest.raises(SmallTrialError, match=r"kinds names 'weight', not among variables"):
+        describe(df, "age", kinds={"weight": "continuous"})
+    with pytest.raises(SmallTrialError, match=r"column 'sex' of data has values not in levels\['sex'\]: 'M'"):
+        describe(df, "sex", levels={"sex": ["F"]})
+    with pytest.raises(SmallTrialError, match=r"overall must be True or False, got 'yes'"):
+        describe(df, "age", by="g", overall="yes")
+    # levels may add zero-count levels
+    out = describe(df, "sex", levels={"sex": ["F", "M", "X"]})
+    assert out["count"].tolist() == [2, 1, 0]
