@@ -11,13 +11,16 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
 from smalltrial._validate import check_choice, check_count, check_level
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CRITERIA",
@@ -64,11 +67,23 @@ class SimonDesign(Result):
     weight_low: float
     weight_high: float
 
-    def operating_characteristics(self, p: Any):
-        """Rejection probability, PET and expected N at response rates ``p`` (DataFrame)."""
+    def operating_characteristics(self, p: Any) -> pd.DataFrame:
+        """Rejection probability, PET and expected N at response rates ``p`` (DataFrame).
+
+        >>> d = simon_two_stage(0.1, 0.3)
+        >>> d.operating_characteristics([0.1]).round(4).to_dict("records")
+        [{'p': 0.1, 'reject': 0.0471, 'pet': 0.7361, 'expected_n': 15.0141}]
+        """
         import pandas as pd
 
-        ps = np.atleast_1d(np.asarray(p, dtype=float))
+        if isinstance(p, (str, bytes)):
+            raise SmallTrialError(f"p must be probabilities in [0, 1], got {p!r}")
+        try:
+            ps = np.atleast_1d(np.asarray(p, dtype=float)).ravel()
+        except (TypeError, ValueError):
+            raise SmallTrialError(f"p must be probabilities in [0, 1], got {p!r}") from None
+        if ps.size == 0:
+            raise SmallTrialError("p must be probabilities in [0, 1], got an empty sequence")
         if not np.all((ps >= 0) & (ps <= 1)):
             raise SmallTrialError(f"p must be in [0, 1], got {ps[~((ps >= 0) & (ps <= 1))][:5].tolist()}")
         rej = np.array([_reject_prob(self.r1, self.n1, self.r, self.n, q) for q in ps])
@@ -332,7 +347,7 @@ def simon_two_stage(
 
 def admissible_designs(
     p0: float, p1: float, *, alpha: float = 0.05, power: float = 0.80, nmax: int = 100
-):
+) -> pd.DataFrame:
     """All admissible two-stage designs (Jung et al. 2004) with their weight ranges (DataFrame).
 
     Parameters as :func:`simon_two_stage`. Columns: r1, n1, r, n, expected_n0, pet0,
@@ -486,6 +501,10 @@ def two_stage_inference(
     if x > no:
         raise SmallTrialError(f"x must be <= n_observed; got x={x}, n_observed={no}")
     stage = 1 if no == n1o else 2
+    if x1 is not None:
+        x1 = check_count(x1, "x1")
+        if stage == 1 and x1 != x:
+            raise SmallTrialError(f"x1={x1} must equal x={x} when the trial stopped after stage 1")
     record: list[str] = []
     if stage == 1 and x > r1:
         raise SmallTrialError(

@@ -17,13 +17,16 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
 from smalltrial._validate import check_choice, check_count, check_counts, check_level
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "METHODS",
@@ -420,7 +423,7 @@ class ProportionCI(Result):
         """``(lower, upper)``, as scipy's ``BinomTestResult.proportion_ci``."""
         return self.lower, self.upper
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per proportion: x, n, estimate, lower, upper, level, method, alternative."""
         import pandas as pd
 
@@ -483,6 +486,8 @@ def proportion_ci(
     if method == "exact":
         method = "clopper-pearson"
     xa, na, scalar = _counts(x, n)
+    if xa.size == 0:
+        raise SmallTrialError("x and n are empty: give at least one count")
     unique = None if scalar else _dedupe(xa, na)
     if unique is None:
         lower, upper = _interval(xa, na, level, method, alternative)
@@ -760,12 +765,21 @@ def coverage(
     level: float = 0.95,
     p: Any = None,
     alternative: str = "two-sided",
-):
+) -> pd.DataFrame:
     """Exact coverage probability of an interval method for n patients, as a function of p.
 
-    coverage(p) = sum over x = 0..n of P(X = x | n, p) [lower(x) <= p <= upper(x)]: no
-    simulation (Brown, Cai & DasGupta 2001). ``p`` defaults to the 1000 points i/1001,
-    i = 1..1000. Returns a DataFrame with columns ``p`` and ``coverage``.
+    Parameters
+    ----------
+    n : int
+        Number of patients (>= 1).
+    method, level, alternative : as :func:`proportion_ci`.
+    p : float or array of float, optional
+        True response rates in [0, 1] at which to evaluate; default the 1000 points i/1001,
+        i = 1..1000.
+
+    Method: coverage(p) = sum over x = 0..n of P(X = x | n, p) [lower(x) <= p <= upper(x)],
+    exact, no simulation (Brown, Cai & DasGupta, Stat Sci 2001;16:101). Returns a DataFrame
+    with columns ``p`` and ``coverage``.
 
     Examples
     --------
@@ -843,13 +857,13 @@ def _binary_response(data, response: str):
 
 
 def summarize(
-    data,
+    data: pd.DataFrame,
     *,
     response: str,
     cohort: str | None = None,
     level: float = 0.95,
     method: str = "clopper-pearson",
-):
+) -> pd.DataFrame:
     """Response rate with confidence interval per cohort and overall, from a responder column.
 
     Parameters

@@ -197,3 +197,19 @@ def test_design_repr_and_frame():
     assert "SimonDesign(r1=0, n1=9, r=2, n=17" in repr(d)
     frame = d.to_frame()
     assert frame.loc[0, "n"] == 17 and math.isclose(frame.loc[0, "expected_n0"], d.expected_n0)
+
+
+def test_operating_characteristics_and_x1_bad_input():
+    d = simon_two_stage(0.1, 0.3)  # 1/10, 5/29
+    oc = d.operating_characteristics([0.1, 0.3])
+    assert oc["expected_n"].tolist() == pytest.approx([10 + (1 - 0.9**10 - 10 * 0.1 * 0.9**9) * 19,
+                                                       10 + (1 - 0.7**10 - 10 * 0.3 * 0.7**9) * 19])
+    with pytest.raises(SmallTrialError, match=r"p must be probabilities in \[0, 1\], got 'a'"):
+        d.operating_characteristics("a")
+    with pytest.raises(SmallTrialError, match=r"p must be probabilities in \[0, 1\], got an empty"):
+        d.operating_characteristics([])
+    with pytest.raises(SmallTrialError, match=r"x1 must be a whole number, got nan"):
+        two_stage_inference(1, d, x1=float("nan"))
+    with pytest.raises(SmallTrialError, match=r"x1=0 must equal x=1 when the trial stopped"):
+        two_stage_inference(1, d, x1=0)
+    assert two_stage_inference(1, d, x1=1).stage == 1

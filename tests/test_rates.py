@@ -379,3 +379,11 @@ def test_no_warnings_on_ordinary_input():
         warnings.simplefilter("error")
         for method in ALL_METHODS:
             proportion_ci(np.arange(11), 10, method=method)
+
+
+def test_proportion_ci_rejects_empty_counts():
+    with pytest.raises(SmallTrialError, match=r"x and n are empty"):
+        proportion_ci([], [])
+    # a length-one n broadcasts against x
+    ci = proportion_ci([0, 5], [5])
+    assert ci.n.tolist() == [5, 5] and ci.upper[1] == 1.0
