@@ -30,11 +30,15 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smalltrial._errors import SmallTrialError
 from smalltrial._results import Result
+from smalltrial._validate import check_choice
 from smalltrial.spec import BUNDLED_ANALYSES, ItemSpec, Spec, load_spec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["run", "RunResult", "update_repo_figures", "repo_figure_files", "renderer_fingerprint",
            "REPO_FIGURE_FORMATS"]
@@ -77,7 +81,7 @@ class RunResult(Result):
                 f"figures={len(self.figures)} files, skipped={list(self.skipped)}, "
                 f"warnings={len(self.warnings)})")
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per output file: ``path, sha256``."""
         import pandas as pd
 
@@ -727,6 +731,8 @@ def _progress_printer(progress: Any) -> Callable[[int, int, str], None]:
         return progress
     if progress is None:
         progress = sys.stderr.isatty()
+    if not isinstance(progress, (bool, int)):
+        raise SmallTrialError(f"progress must be True, False, None or a callable, got {progress!r}")
     if not progress:
         return lambda i, n, label: None
 
@@ -844,10 +850,12 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     ['report.md', 'tables/efficacy.csv', 'tables/efficacy.docx']
     """
     spec = load_spec(spec_or_path)
+    if out is not None and not isinstance(out, (str, os.PathLike)):
+        raise SmallTrialError(f"out must be a folder path, got {type(out).__name__} {out!r}")
     out_path = Path(out if out is not None else spec.output)
     out_path = Path(os.path.abspath(out_path))
-    _prepare_out(out_path)
     show = _progress_printer(progress)
+    _prepare_out(out_path)
 
     steps: list[tuple[str, Callable[[], None]]] = []
     state: dict[str, Any] = {}
@@ -954,7 +962,21 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
 # --------------------------------------------------------------------------------------------
 def repo_figure_files(result: RunResult) -> dict[str, bytes]:
     """What ``figures/<analysis>/`` holds for a run: its PNG and PDF figures and ``tables.md``
-    (every table in Markdown, for the README), file name -> bytes."""
+    (every table in Markdown, for the README), file name -> bytes.
+
+    Parameters
+    ----------
+    result : RunResult
+        The result of :func:`run`.
+
+    >>> import tempfile
+    >>> spec = {"data": {"dataset": "mackensen2022"}, "tables": [{"name": "efficacy"}]}
+    >>> files = repo_figure_files(run(spec, out=tempfile.mkdtemp() + "/out", progress=False))
+    >>> sorted(files), files["tables.md"].decode().splitlines()[0]
+    (['tables.md'], '**Table 2. DORIS remission by visit**')
+    """
+    if not isinstance(result, RunResult):
+        raise SmallTrialError(f"result must be a RunResult from run(), got {type(result).__name__}")
     files: dict[str, bytes] = {}
     for rel in result.figures:
         if Path(rel).suffix.lstrip(".") in REPO_FIGURE_FORMATS:
@@ -965,7 +987,11 @@ def repo_figure_files(result: RunResult) -> dict[str, bytes]:
 
 
 def renderer_fingerprint() -> dict[str, str]:
-    """The software that decides the bytes of a figure: matplotlib, FreeType and the font."""
+    """The software that decides the bytes of a figure: matplotlib, FreeType and the font.
+
+    >>> sorted(renderer_fingerprint())
+    ['font', 'freetype', 'matplotlib']
+    """
     import matplotlib
     from matplotlib import ft2font
 
@@ -982,7 +1008,25 @@ def update_repo_figures(dest: str | os.PathLike[str], *, analyses: tuple[str, ..
     Also writes ``dest/<analysis>/tables.md`` and ``dest/renderer.json`` (the matplotlib,
     FreeType and font that rendered the figures: byte-identical figures need the same ones).
     Files no longer produced are removed, so ``dest`` mirrors the current analyses exactly.
+
+    Parameters
+    ----------
+    dest : path
+        The figures folder (the repository's ``figures/``).
+    analyses : tuple of str
+        Bundled analyses to run (default all of ``smalltrial.spec.BUNDLED_ANALYSES``).
+
+    Returns the paths written. Command line: ``python -m smalltrial.pipeline
+    --update-repo-figures``.
+
+    >>> import tempfile  # the run renders every figure (seconds), so it is not run here
+    >>> paths = update_repo_figures(tempfile.mkdtemp(), analyses=("mackensen2022",))  # doctest: +SKIP
     """
+    if isinstance(analyses, str) or not isinstance(analyses, (tuple, list)) or not analyses:
+        raise SmallTrialError(f"analyses must be a tuple of bundled analysis names "
+                              f"({', '.join(map(repr, BUNDLED_ANALYSES))}), got {analyses!r}")
+    for name in analyses:
+        check_choice(name, "analyses", BUNDLED_ANALYSES)
     dest = Path(dest)
     written = []
     with tempfile.TemporaryDirectory() as work:

@@ -36,6 +36,7 @@ starts with ``spec:`` and names the key, e.g.
 from __future__ import annotations
 
 import copy
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -169,6 +170,7 @@ class ItemSpec:
     key: str  # e.g. "tables[2]", used in error messages
 
     def to_dict(self) -> dict[str, Any]:
+        """The item as a TOML table (options left at None are not written)."""
         out = {"name": self.name, "file": self.file}
         if self.title is not None:
             out["title"] = self.title
@@ -312,7 +314,29 @@ def _parse_items(kind: str, entries: list, schemas: Mapping[str, Mapping[str, _O
 
 def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
                source: str | None = None) -> Spec:
-    """Validate a spec given as a dict (parsed TOML); relative data paths resolve against ``base_dir``."""
+    """Validate a spec given as a dict (parsed TOML) and fill in the defaults.
+
+    Parameters
+    ----------
+    raw : mapping
+        The spec: top-level keys ``data`` (required), ``title``, ``output``, ``seed``,
+        ``style``, ``endpoints``, ``tables``, ``figures`` (see ``analyses/template.toml``).
+    base_dir : path, optional
+        Folder against which a relative ``data.path`` resolves (default the current one).
+    source : str, optional
+        File name the spec came from, recorded on the :class:`Spec`.
+
+    Unknown keys, wrong types and unknown choices raise :class:`smalltrial.SmallTrialError`
+    starting with ``spec:`` and naming the key.
+
+    >>> spec = parse_spec({"data": {"dataset": "muller2024"}})
+    >>> spec.dataset, spec.title, spec.tables
+    ('muller2024', 'Analysis', ())
+    >>> parse_spec({"data": {"dataset": "muller2024"}, "seed": "x"})
+    Traceback (most recent call last):
+    ...
+    smalltrial._errors.SmallTrialError: spec: seed: ...
+    """
     if not isinstance(raw, Mapping):
         raise SmallTrialError(f"spec must be a table (dict), got {type(raw).__name__}")
     top = _check_options("", raw, _TOP)
@@ -369,7 +393,16 @@ def _check_style(style: str) -> None:
 
 
 def bundled_spec_path(name: str = DEFAULT_ANALYSIS) -> Path:
-    """Path of a bundled analysis spec (``mackensen2022`` or ``muller2024``)."""
+    """Path of a bundled analysis spec.
+
+    Parameters
+    ----------
+    name : str
+        ``"mackensen2022"`` (default) or ``"muller2024"``.
+
+    >>> bundled_spec_path("muller2024").name
+    'muller2024.toml'
+    """
     if name not in BUNDLED_ANALYSES:
         raise SmallTrialError(
             f"name must be one of {', '.join(map(repr, BUNDLED_ANALYSES))}; got {name!r}"
@@ -379,6 +412,12 @@ def bundled_spec_path(name: str = DEFAULT_ANALYSIS) -> Path:
 
 def load_spec(spec: str | Path | Mapping[str, Any] | Spec | None = None) -> Spec:
     """Read and validate a spec: a path to a TOML file, a dict, a :class:`Spec`, or None.
+
+    Parameters
+    ----------
+    spec : path, str, dict, Spec or None
+        A TOML file, a bundled analysis name, a spec dict (see :func:`parse_spec`), a parsed
+        :class:`Spec` (returned as is) or None.
 
     ``None`` gives the bundled ``mackensen2022`` analysis; a bundled analysis name
     (``"muller2024"``) gives that bundled spec.
@@ -399,6 +438,10 @@ def load_spec(spec: str | Path | Mapping[str, Any] | Spec | None = None) -> Spec
         return parse_spec(spec, base_dir=Path.cwd(), source=None)
     if isinstance(spec, str) and spec in BUNDLED_ANALYSES and not Path(spec).exists():
         spec = bundled_spec_path(spec)
+    if not isinstance(spec, (str, os.PathLike)):
+        raise SmallTrialError(
+            "spec: expected a path to a TOML file, a bundled analysis name, a dict or a Spec; "
+            f"got {type(spec).__name__} {spec!r}")
     path = Path(spec)
     if not path.is_file():
         raise SmallTrialError(f"spec: no such file {str(spec)!r}")

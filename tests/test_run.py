@@ -407,3 +407,20 @@ def test_adam_folder_gives_the_same_tables(runs, tmp_path):
     bundled = runs["muller2024"].tables
     assert result.tables["adverse_events"] == bundled["adverse_events"]
     assert result.tables["time_to_event"] == bundled["time_to_event"]
+
+
+def test_bad_arguments_name_the_argument(tmp_path):
+    with pytest.raises(SmallTrialError, match=r"spec: expected a path .* got int 3"):
+        pipeline.run(3, out=tmp_path / "o")
+    with pytest.raises(SmallTrialError, match=r"out must be a folder path, got int 3"):
+        pipeline.run("mackensen2022", out=3)
+    with pytest.raises(SmallTrialError, match=r"progress must be True, False, None or a callable, got 'x'"):
+        pipeline.run("mackensen2022", out=tmp_path / "o", progress="x")
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(SmallTrialError, match=r"result must be a RunResult from run\(\), got int"):
+        pipeline.repo_figure_files(3)
+    with pytest.raises(SmallTrialError, match=r"analyses must be a tuple .* got 'muller2024'"):
+        pipeline.update_repo_figures(tmp_path / "f", analyses="muller2024")
+    with pytest.raises(SmallTrialError, match=r"analyses must be one of .*; got 'foo'"):
+        pipeline.update_repo_figures(tmp_path / "f", analyses=("foo",))
+    assert not (tmp_path / "f").exists()
