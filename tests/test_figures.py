@@ -730,3 +730,47 @@ def test_swimmer_lanes_invariants_property():
                 previous_end = stop
 
     check()
+
+
+def test_bad_arguments_name_the_argument():
+    lab = pd.DataFrame({"subject": ["a", "a", "b", "b"], "day": [0, 10, 0, 10],
+                        "value": [1.0, 2.0, 3.0, 4.0], "parameter": ["x"] * 4})
+    wf = pd.DataFrame({"subject": ["a", "b"], "change": [-50.0, 20.0]})
+    fo = pd.DataFrame({"cohort": ["A"], "estimate": [0.5], "lower": [0.1], "upper": [0.9]})
+    with pytest.raises(SmallTrialError, match=r"ax must be a matplotlib Axes, got int 3"):
+        F.trajectories(lab, ax=3)
+    with pytest.raises(SmallTrialError, match=r"scale must be one of 'link', 'response'; got 'log'"):
+        F.trajectories(lab, scale="log")
+    with pytest.raises(SmallTrialError, match=r"log must be True or False, got 'yes'"):
+        F.trajectories(lab, log="yes")
+    with pytest.raises(SmallTrialError, match=r"threshold must be a finite number, got 'a'"):
+        F.waterfall(wf, threshold="a")
+    with pytest.raises(SmallTrialError, match=r"threshold must be a finite number, got nan"):
+        F.bcell_kinetics(lab, parameter="x", blq=None, threshold=float("nan"))
+    with pytest.raises(SmallTrialError, match=r"peak must be True or False, got 'yes'"):
+        F.cart_expansion(lab, parameter="x", blq=None, peak="yes")
+    with pytest.raises(SmallTrialError, match=r"reference must be a finite number, got 'a'"):
+        F.forest(fo, reference="a")
+    with pytest.raises(SmallTrialError, match=r"events must be a pandas DataFrame, got int"):
+        F.swimmer_lanes(3)
+    with pytest.raises(SmallTrialError, match=r"nrows must be >= 1, got 0"):
+        F.new_figure(nrows=0)
+    with pytest.raises(SmallTrialError, match=r"ncols must be a whole number, got 1.5"):
+        F.new_figure(ncols=1.5)
+    with pytest.raises(SmallTrialError, match=r"fig must be a matplotlib Figure, got int"):
+        F.render(3, "png")
+    with pytest.raises(SmallTrialError, match=r"font must be a font family name, got 3"):
+        F.style_params("default", font=3)
+    with pytest.raises(SmallTrialError, match=r"responders must be a whole number, got nan"):
+        F.rate_text(float("nan"), 5, 0.5, 0.1, 0.9)
+    with pytest.raises(SmallTrialError, match=r"responders must be <= n; got responders=6, n=5"):
+        F.rate_text(6, 5, 0.5, 0.1, 0.9)
+    assert F.rate_text(None, None, 0.5, 0.1, 0.9) == f"50.0% (10.0{DASH}90.0)"
+
+
+def test_reference_lines_reject_non_numbers():
+    assert F.reference_lines_for(None, "c3", {"LLN": 0.9}) == [(0.9, "LLN")]
+    with pytest.raises(SmallTrialError, match=r"reference_lines\['x'\] must be a finite number, got 'a'"):
+        F.reference_lines_for(None, "c3", {"x": "a"})
+    with pytest.raises(SmallTrialError, match=r"reference_lines must be 'auto', a dict, .* got \['a'\]"):
+        F.reference_lines_for(None, "c3", ["a"])

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from smalltrial._errors import SmallTrialError
 from smalltrial._format import DASH, fmt_pct
 from smalltrial._validate import check_columns, check_frame, check_unique_rows
-from smalltrial.figures._common import GREY, color_map, numeric, sorted_levels
+from smalltrial.figures._common import GREY, color_map, numeric, optional_number, sorted_levels
 from smalltrial.figures._style import OKABE_ITO, _drawing, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 def waterfall(
@@ -25,7 +28,7 @@ def waterfall(
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
-):
+) -> Axes:
     """Waterfall plot: one bar per patient, change from baseline sorted from largest to smallest.
 
     Parameters
@@ -50,6 +53,7 @@ def waterfall(
     check_frame(data, "data")
     check_columns(data, [subject, change] + ([hue] if hue else []), "data")
     check_unique_rows(data, [subject], name="data")
+    threshold = optional_number(threshold, "threshold")
     values = numeric(data, change, subject=subject, name="data")
     if not np.all(np.isfinite(values)):
         raise SmallTrialError(f"column {change!r} of data must be finite; got {values.tolist()}")
@@ -106,8 +110,30 @@ def waterfall(
 
 
 def rate_text(responders: Any, n: Any, estimate: float, lower: float, upper: float) -> str:
-    """'5/5, 100% (47.8–100)': counts, percentage and the CI in percent (NaN: 'NE')."""
+    """'5/5, 100% (47.8–100)': counts, percentage and the CI in percent (NaN: 'NE').
+
+    Parameters
+    ----------
+    responders, n : int or None
+        Responders and patients (None: the counts are left out).
+    estimate, lower, upper : float
+        Proportion and confidence limits in [0, 1]; a NaN estimate prints as NE.
+
+    >>> rate_text(5, 5, 1.0, 0.4781762498950186, 1.0)
+    '5/5, 100% (47.8–100)'
+    >>> rate_text(0, 0, float("nan"), float("nan"), float("nan"))
+    '0/0, NE'
+    """
     import math
+
+    from smalltrial._validate import check_count
+
+    if responders is not None:
+        responders = check_count(responders, "responders")
+    if n is not None:
+        n = check_count(n, "n")
+    if responders is not None and n is not None and responders > n:
+        raise SmallTrialError(f"responders must be <= n; got responders={responders}, n={n}")
 
     if not (isinstance(estimate, (int, float)) and math.isfinite(estimate)):
         return "NE" if responders is None or n is None else f"{int(responders)}/{int(n)}, NE"
@@ -134,7 +160,7 @@ def forest(
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
-):
+) -> Axes:
     """Forest plot of proportions (e.g. remission per cohort or per published trial).
 
     Parameters
@@ -163,6 +189,7 @@ def forest(
     >>> ax = figures.forest(df)
     """
     check_frame(data, "data")
+    reference = optional_number(reference, "reference")
     if n is None and "n" in data.columns:
         n = "n"
     if responders is None and "responders" in data.columns:

@@ -77,6 +77,24 @@ def parameter_info(data: Any, parameter: str | None) -> dict[str, Any]:
     return {k: v for k, v in rows.iloc[0].to_dict().items()}
 
 
+def optional_number(value: Any, name: str) -> float | None:
+    """None, or ``value`` as a finite float; anything else raises naming ``name``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or (
+        not math.isfinite(float(value))
+    ):
+        raise SmallTrialError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """``value`` as a bool; only True/False (numpy bools included) are accepted."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise SmallTrialError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def finite(value: Any) -> bool:
     try:
         return value is not None and math.isfinite(float(value))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,6 +11,9 @@ from smalltrial._errors import SmallTrialError
 from smalltrial._validate import check_columns
 from smalltrial.figures._common import finite
 from smalltrial.figures._style import PALETTE, _drawing, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 _TABLE_COLUMNS = ("time", "n_risk", "n_event", "n_censored", "survival", "lower", "upper")
 
@@ -92,7 +95,7 @@ def km_plot(
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
-):
+) -> Axes:
     """Kaplan-Meier curves with censor ticks, CI band, median line and number at risk.
 
     Parameters

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,9 +14,11 @@ from smalltrial.figures._common import (
     GREY,
     LOG_PARAMETERS,
     PARAMETER_LABELS,
+    check_flag,
     finite,
     is_trial,
     numeric,
+    optional_number,
     parameter_info,
     select_parameter,
     sorted_levels,
@@ -24,6 +26,10 @@ from smalltrial.figures._common import (
     trial_frame,
 )
 from smalltrial.figures._style import OKABE_ITO, _drawing, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _MEANS_STATS = ("estimate", "std_error", "df", "lower", "upper", "p_value")
 
@@ -92,17 +98,35 @@ def _x_scale(x: str, unit: str) -> float:
     return 1.0 if unit == "days" else 1.0 / DAYS_PER_MONTH
 
 
-def reference_lines_for(data: Any, parameter: str | None, spec: Any = "auto"):
+def reference_lines_for(data: Any, parameter: str | None,
+                        spec: Any = "auto") -> list[tuple[float, str]]:
     """The reference lines drawn for a parameter: list of (value, label).
 
-    ``"auto"``: UPCR 0.5 g/g (complete renal response) for ``upcr``, and the lab's lower and
-    upper limits from the trial's ``parameters`` table. A dict label -> value or a list of
-    values draws those; None or False draws none.
+    Parameters
+    ----------
+    data : DataFrame or Trial
+        A Trial's ``parameters`` table supplies the lab's normal limits.
+    parameter : str or None
+        Laboratory parameter (e.g. ``"upcr"``).
+    spec : "auto", dict, list of float, None or False
+        ``"auto"``: UPCR 0.5 g/g (complete renal response) for ``upcr``, and the lab's lower
+        and upper limits from the trial's ``parameters`` table. A dict label -> value or a list
+        of values draws those; None or False draws none.
+
+    >>> reference_lines_for(None, "upcr")
+    [(0.5, '0.5 g/g')]
+    >>> reference_lines_for(None, "c3", {"LLN": 0.9})
+    [(0.9, 'LLN')]
     """
     if spec is None or spec is False:
         return []
     if isinstance(spec, Mapping):
-        return [(float(v), str(k)) for k, v in spec.items()]
+        out = []
+        for k, v in spec.items():
+            if isinstance(v, bool) or not finite(v):
+                raise SmallTrialError(f"reference_lines[{k!r}] must be a finite number, got {v!r}")
+            out.append((float(v), str(k)))
+        return out
     if isinstance(spec, str):
         check_choice(spec, "reference_lines", ["auto"])
         lines = []
@@ -117,7 +141,11 @@ def reference_lines_for(data: Any, parameter: str | None, spec: Any = "auto"):
         for value, label in lines:
             seen.setdefault(value, label)
         return list(seen.items())
-    values = np.asarray(spec, dtype=float).ravel()
+    try:
+        values = np.asarray(spec, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise SmallTrialError(f"reference_lines must be 'auto', a dict, finite numbers or None; "
+                              f"got {spec!r}") from None
     if not np.all(np.isfinite(values)):
         raise SmallTrialError(f"reference_lines must be finite numbers, got {spec!r}")
     return [(float(v), "") for v in values]
@@ -199,7 +227,7 @@ def trajectories(
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
-):
+) -> Axes:
     """Individual patient trajectories (spaghetti plot), optionally with model-based means.
 
     Parameters
@@ -236,8 +264,11 @@ def trajectories(
     check_columns(frame, [x, y, subject], "data")
     xs = numeric(frame, x, subject=subject)
     ys = numeric(frame, y, subject=subject, missing=True)
+    scale = check_choice(scale, "scale", ("link", "response"))
+    legend = check_flag(legend, "legend")
     if log is None:
         log = parameter in LOG_PARAMETERS
+    log = check_flag(log, "log")
     if model is not None and means is None:
         if not hasattr(model, "marginal_means"):
             raise SmallTrialError(
@@ -315,7 +346,7 @@ def lab_panel(
     style: str | None = None,
     columns: float = 2,
     height_mm: float | None = None,
-):
+) -> Figure:
     """Multi-panel figure of lab trajectories, one :func:`trajectories` panel per parameter.
 
     Parameters
@@ -414,6 +445,9 @@ def _kinetics(
     scale_x = _x_scale(x, unit)
     frame = _frame(data, parameter)
     check_columns(frame, [x, y, subject], "data")
+    threshold = optional_number(threshold, "threshold")
+    peak = check_flag(peak, "peak")
+    log = check_flag(log, "log")
     xs = numeric(frame, x, subject=subject)
     values = numeric(frame, y, subject=subject)
     flagged = (
@@ -570,7 +604,7 @@ def bcell_kinetics(
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
-):
+) -> Axes:
     """CD19+ B cells per uL over time on a log axis, values below the LLOQ drawn as such.
 
     Parameters
@@ -626,7 +660,7 @@ def cart_expansion(
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
-):
+) -> Axes:
     """CAR-T expansion curves (% of CD3+ T cells) per patient, with each patient's peak.
 
     Same conventions as :func:`bcell_kinetics` (BLQ values at the LLOQ as open markers);

@@ -16,10 +16,13 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_choice
+from smalltrial._validate import check_choice, check_count
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "FONT_CANDIDATES",
@@ -89,6 +92,7 @@ class JournalStyle:
     aspect: float = 0.75  # default height / width
 
     def width_mm(self, columns: float = 1) -> float:
+        """Figure width in mm for ``columns`` (1, 1.5 or 2 journal columns, as the style has)."""
         if columns not in self.widths_mm:
             raise SmallTrialError(
                 f"columns must be one of {sorted(self.widths_mm)} for style {self.name!r}; "
@@ -155,6 +159,8 @@ def style_params(name: str = "default", *, font: str | None = None) -> dict[str,
     from cycler import cycler
 
     st = _get_style(name)
+    if font is not None and (not isinstance(font, str) or not font.strip()):
+        raise SmallTrialError(f"font must be a font family name, got {font!r}")
     family = font if font is not None else resolve_font()
     width = st.width_mm(1) / MM_PER_INCH
     small = st.small_font_size
@@ -267,7 +273,12 @@ def use_style(name: str | None = "default", *, font: str | None = None) -> Journ
 
 
 def active_style() -> tuple[str, str | None] | None:
-    """The (style, font) set by the innermost :func:`style` / :func:`use_style`, or None."""
+    """The (style, font) set by the innermost :func:`style` / :func:`use_style`, or None.
+
+    >>> with style("nature"):
+    ...     active_style()[0]
+    'nature'
+    """
     return _ACTIVE.get()
 
 
@@ -323,6 +334,11 @@ def _drawing(style_name: str | None, ax: Any = None) -> Iterator[tuple[str, str 
 
     With ``ax`` given and no style requested or active, the caller's rcParams are left alone.
     """
+    if ax is not None:
+        from matplotlib.axes import Axes
+
+        if not isinstance(ax, Axes):
+            raise SmallTrialError(f"ax must be a matplotlib Axes, got {type(ax).__name__} {ax!r}")
     if ax is not None and style_name is None and _ACTIVE.get() is None:
         yield None
         return
@@ -340,10 +356,18 @@ def new_figure(
     nrows: int = 1,
     ncols: int = 1,
     **subplot_kw: Any,
-):
+) -> tuple[Figure, Any]:
     """A new Figure (Agg canvas, constrained layout) in a journal style, and its Axes.
 
-    Returns ``(fig, ax)`` with ``ax`` an Axes (or an array of Axes when nrows*ncols > 1).
+    Parameters
+    ----------
+    style : str, optional
+        A name in :data:`STYLES`; default the active style (else ``"default"``).
+    columns, height_mm, aspect : as :func:`figure_size`.
+    nrows, ncols : int
+        Grid of Axes (>= 1 each); ``subplot_kw`` goes to ``Figure.subplots``.
+
+    The figure is not registered with pyplot (no global state, nothing to close). Returns ``(fig, ax)`` with ``ax`` an Axes (or an array of Axes when nrows*ncols > 1).
     The style is remembered on the figure so :func:`save` renders it the same way later.
 
     Example
@@ -355,6 +379,8 @@ def new_figure(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    nrows = check_count(nrows, "nrows", minimum=1)
+    ncols = check_count(ncols, "ncols", minimum=1)
     name, font = _resolve(style)
     with _style_context(name, font=font):
         fig = Figure(
@@ -404,6 +430,10 @@ def render(fig: Any, fmt: str, *, dpi: int | None = None) -> bytes:
     >>> figures.render(fig, "pdf")[:5]
     b'%PDF-'
     """
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise SmallTrialError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     check_choice(fmt, "formats", _FORMATS)
     remembered = getattr(fig, "_smalltrial_style", None)
     name, font = remembered if remembered is not None else _resolve(None)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_choice, check_columns
+from smalltrial._validate import check_choice, check_columns, check_frame
 from smalltrial.figures._common import (
     DAYS_PER_MONTH,
     LIGHT_GREY,
@@ -18,6 +18,10 @@ from smalltrial.figures._common import (
     trial_frame,
 )
 from smalltrial.figures._style import OKABE_ITO, _drawing, new_figure
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 #: how each event is drawn: (legend label, marker, face colour, edge colour, size)
 MARKERS: dict[str, tuple[str, str, str, str, float]] = {
@@ -52,7 +56,7 @@ class Lane:
 
 
 def swimmer_lanes(
-    events,
+    events: pd.DataFrame,
     *,
     subject: str = "subject",
     day: str = "day",
@@ -65,11 +69,29 @@ def swimmer_lanes(
     subject is required). B-cell aplasia runs from day 0 to the first B-cell reconstitution
     (to the end of follow-up if none). A remission runs from its onset to the next relapse
     (to the end of follow-up if none).
+
+    Parameters
+    ----------
+    events : DataFrame
+        Tidy events, one row per event (``smalltrial.Trial.events``).
+    subject, day, event, grade : str
+        Column names (``grade`` optional: toxicity grade of CRS/ICANS events).
+
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"subject": ["P1", "P1", "P1", "P2"], "day": [90, 10, 300, 200],
+    ...                    "event": ["remission", "crs", "last_contact", "last_contact"],
+    ...                    "grade": [None, 1, None, None]})
+    >>> lanes = swimmer_lanes(ev)
+    >>> [(lane.subject, lane.end, lane.remissions) for lane in lanes]
+    [('P1', 300.0, [(90.0, 300.0)]), ('P2', 200.0, [])]
+    >>> lanes[0].events["crs"]
+    [(10.0, 1.0)]
     """
     import pandas as pd
 
     from smalltrial.trial import EVENTS
 
+    check_frame(events, "events")
     check_columns(events, [subject, day, event], "events")
     days = numeric(events, day, subject=subject, name="events")
     kinds = events[event].astype(str).to_numpy()
@@ -171,7 +193,7 @@ def swimmer(
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
-):
+) -> Axes:
     """Swimmer plot of follow-up after CAR-T infusion, one lane per patient.
 
     Parameters
