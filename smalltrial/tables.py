@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smalltrial._errors import SmallTrialError
 from smalltrial._format import DASH, NE, NR, fmt_num, fmt_pvalue
@@ -36,6 +36,9 @@ from smalltrial._tableformat import (
     fmt_prop_ci,
 )
 from smalltrial._validate import check_choice, check_count, check_level
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Row",
@@ -152,6 +155,7 @@ class Row:
 
     @property
     def label(self) -> str:
+        """The first cell (the row label), '' for an empty row."""
         return self.cells[0] if self.cells else ""
 
 
@@ -201,7 +205,7 @@ class Table:
     def __str__(self) -> str:
         return self.to_markdown()
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """The formatted cells as a DataFrame (labels indented with two spaces per level)."""
         import pandas as pd
 
@@ -493,7 +497,7 @@ def _label(value: Any, labels: Mapping[Any, str] | None) -> str:
 
 
 def baseline_table(
-    summary,
+    summary: pd.DataFrame,
     *,
     title: str = "Table 1. Baseline characteristics",
     continuous: str = "median-range",
@@ -509,6 +513,20 @@ def baseline_table(
     ``"median-range"``, ``"median-iqr"``, ``"mean-sd"``); categorical ones as n (%) per level.
     One column per group in ``summary`` (``All`` last), headed ``"<group> (n = N)"`` where N is
     the largest ``n + n_missing`` in the group.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`smalltrial.summaries.describe` output.
+    continuous : str
+        ``"median-range"`` (default), ``"median-iqr"`` (quartiles as R ``quantile(type = 7)``,
+        SAS PROC MEANS default QNTLDEF=5 differs) or ``"mean-sd"``.
+    digits : int or mapping
+        Decimals (0..10), for all variables or per variable (default 1).
+    labels, level_labels, group_labels : mapping, optional
+        Display names of variables, of levels per variable, and of groups.
+    title, name : str
+        Table title and file stem.
 
     >>> import pandas as pd
     >>> from smalltrial.summaries import describe
@@ -583,7 +601,7 @@ def baseline_table(
 
 
 def efficacy_table(
-    results,
+    results: pd.DataFrame,
     *,
     row: str = "visit",
     column: str = "group",
@@ -603,6 +621,29 @@ def efficacy_table(
     ``n``, ``lower``, ``upper``, ``method`` and ``level`` (e.g. the fields of
     ``smalltrial.rates.proportion_ci`` results collected per visit and cohort). The CI method and
     level go in a footnote (one per distinct method).
+
+    Parameters
+    ----------
+    results : DataFrame
+        One row per cell, with the columns above.
+    row, column : str
+        Columns giving the table's rows (default ``"visit"``) and columns (``"group"``).
+    outcome, definition : str
+        Outcome name in the header footnote, and an optional footnote defining it.
+    row_order, column_order, row_labels, column_labels : optional
+        Order (and selection) and display names of rows and columns; a missing cell is '–'.
+    digits : int
+        Decimals of the percentages and limits (0..10).
+    title, name : str
+        Table title and file stem.
+
+    >>> import pandas as pd
+    >>> res = pd.DataFrame({"visit": ["Month 3"], "group": ["SLE"], "x": [5], "n": [5],
+    ...                     "lower": [0.4782], "upper": [1.0], "method": ["clopper-pearson"],
+    ...                     "level": [0.95]})
+    >>> t = efficacy_table(res)
+    >>> t.rows[0].cells, t.footnotes[-1]
+    (('Month 3', '5/5 (100%) [47.8–100]'), '95% CI: exact Clopper–Pearson.')
     """
     for arg, value in (("row", row), ("column", column)):
         if not isinstance(value, str):
@@ -633,10 +674,10 @@ def efficacy_table(
 
 
 def longitudinal_table(
-    observed,
+    observed: pd.DataFrame,
     *,
-    means=None,
-    change=None,
+    means: pd.DataFrame | None = None,
+    change: pd.DataFrame | None = None,
     by: str = "visit",
     title: str = "Longitudinal summary",
     outcome: str = "Outcome",
@@ -676,6 +717,17 @@ def longitudinal_table(
     digits, model_digits, change_digits : int
         Decimals of the observed values, the model means (default ``digits``) and the changes
         (default ``model_digits``; 2 for ratios on the log scale).
+
+    Builds text only: every number comes from the inputs (Kenward-Roger or Satterthwaite
+    inference as in R lmerTest / SAS PROC MIXED DDFM=KR, named in a footnote via
+    ``df_method``).
+
+    >>> import pandas as pd
+    >>> obs = pd.DataFrame({"group": ["baseline", "month 3"], "n": [5, 5],
+    ...                     "median": [16.0, 0.0], "minimum": [12.0, 0.0], "maximum": [20.0, 2.0]})
+    >>> t = longitudinal_table(obs, outcome="SLEDAI-2K")
+    >>> t.columns, t.rows[1].cells
+    (('Visit', 'n', 'Median (range)'), ('month 3', '5', '0.0 (0.0–2.0)'))
     """
     if scale not in ("identity", "log"):
         raise SmallTrialError(f"scale must be 'identity' or 'log'; got {scale!r}")
@@ -768,6 +820,30 @@ def time_to_event_table(
     as 1 - survival, the cumulative event probability, when ``cumulative=True``), optional
     ``rate`` (``EventRate``: ``rate, lower, upper``, per patient-year), optional ``note``.
     ``follow_up``: a ``Quantile`` from ``median_follow_up`` (reverse Kaplan-Meier), a footnote.
+
+    Parameters
+    ----------
+    entries : sequence of mappings
+        The endpoints, as above (non-empty).
+    landmarks : sequence of float
+        Landmark times (>= 0, in ``time_unit``) shown as columns.
+    conf_type : str
+        The Kaplan-Meier CI transformation used (``"log-log"``, as SAS LIFETEST; R survfit's
+        default is ``"log"``), named in a footnote.
+    level : float
+        Confidence level of the intervals, in (0, 1).
+    digits : int
+        Decimals (0..10).
+    time_unit, title, name : str
+        Unit in the headers, table title and file stem.
+
+    The median CI follows R ``quantile.survfit`` (Brookmeyer & Crowley 1982).
+
+    >>> nan = float("nan")
+    >>> t = time_to_event_table([{"label": "Relapse", "n": 5, "events": 0,
+    ...                           "median": {"estimate": nan, "lower": nan, "upper": nan}}])
+    >>> t.columns, t.rows[0].cells
+    (('Endpoint', 'Patients', 'Events', 'Median, months (95% CI)'), ('Relapse', '5', '0', 'NR'))
     """
     if isinstance(entries, (str, bytes, Mapping)) or not isinstance(entries, Sequence):
         raise SmallTrialError(
@@ -856,7 +932,7 @@ def time_to_event_table(
 
 
 def adverse_event_table(
-    counts,
+    counts: pd.DataFrame,
     *,
     events: Mapping[str, str] | None = None,
     grades: Sequence[int] = (1, 2, 3, 4, 5),
@@ -870,6 +946,27 @@ def adverse_event_table(
     ``counts``: ``describe(worst, list(events), by=..., kind categorical)`` output where each
     variable holds one patient's worst grade (0 = none). Rows: "Any grade" (grade >= 1) and one
     row per grade in ``grades``; columns: the groups of ``counts``.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        As above (columns ``variable, group, level, count, total, n_missing``).
+    events : mapping, optional
+        Variable -> row heading (default CRS and ICANS).
+    grades : sequence of int
+        Grades shown (each in 1..5).
+    grading, title, name : str
+        Grading system footnote, table title and file stem.
+
+    >>> import pandas as pd
+    >>> from smalltrial.summaries import describe
+    >>> worst = pd.DataFrame({"crs": [1, 1, 0, 1, 0], "icans": [0, 0, 0, 0, 0]})
+    >>> grades = {v: [0, 1, 2, 3, 4, 5] for v in worst}
+    >>> counts = describe(worst, ["crs", "icans"], kinds=dict.fromkeys(worst, "categorical"),
+    ...                   levels=grades)
+    >>> t = adverse_event_table(counts)
+    >>> t.columns, t.rows[1].cells
+    (('Event', 'All (n = 5)'), ('Any grade', '3 (60%)'))
     """
     _check_result_frame(counts, "counts", ("variable", "group", "level", "count", "total",
                                            "n_missing"))

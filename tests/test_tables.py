@@ -351,3 +351,14 @@ def test_describe_rejects_bad_input_naming_argument():
     # levels may add zero-count levels
     out = describe(df, "sex", levels={"sex": ["F", "M", "X"]})
     assert out["count"].tolist() == [2, 1, 0]
+
+
+def test_count_formats_reject_impossible_counts():
+    with pytest.raises(SmallTrialError, match=r"x must be <= n; got x=6, n=5"):
+        tf.fmt_prop_ci(6, 5, 0.5, 1.0)
+    with pytest.raises(SmallTrialError, match=r"x must be a whole number, got nan"):
+        tf.fmt_prop_ci(NAN, 5, 0.5, 1.0)
+    with pytest.raises(SmallTrialError, match=r"n must be <= total; got n=6, total=5"):
+        tf.fmt_count_pct(6, 5)
+    with pytest.raises(SmallTrialError, match=r"total must be >= 0, got -1"):
+        tf.fmt_count_pct(1, -1)
