@@ -472,6 +472,10 @@ def proportion_ci(
         (the acceptability function of a one-sided test is its exact tail), as R exactci.
         One-sided score intervals use z = qnorm(level), as R ``prop.test``.
 
+    R is followed throughout. SAS PROC FREQ ``BINOMIAL(CL=...)`` offers the same families
+    (EXACT, MIDP, BLAKER, WILSON, JEFFREYS, AGRESTICOULL, WALD) but prints Wald and exact
+    limits by default; here the default is exact Clopper-Pearson.
+
     Examples
     --------
     >>> ci = proportion_ci(12, 15)
@@ -572,7 +576,9 @@ def binomial_test(x: int, n: int, p0: float, *, alternative: str = "greater") ->
     rule: the outcomes with probability <= P(X = x) (1 + 1e-7)). ``mid_pvalue`` subtracts half the
     probability of the observed outcome from the one-sided p-value (Lancaster 1961); the
     two-sided mid-p value is twice the smaller one-sided one (capped at 1), consistent with the
-    ``mid-p`` interval of :func:`proportion_ci`.
+    ``mid-p`` interval of :func:`proportion_ci`. R is followed where it differs from SAS:
+    PROC FREQ ``EXACT BINOMIAL`` reports twice the one-sided p-value as its two-sided one,
+    which can differ from R's (one-sided p-values agree).
 
     Examples
     --------

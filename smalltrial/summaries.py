@@ -81,7 +81,8 @@ def describe(
         ``count`` is the number of units at the level and ``total`` the number with a value.
 
     Method: sample mean, SD with denominator n - 1 (NaN for n = 1), quartiles as R
-    ``quantile(type = 7)``; missing values are left out and counted in ``n_missing``.
+    ``quantile(type = 7)`` (R is followed; SAS PROC MEANS' default QNTLDEF=5 can give other
+    quartiles for small n); missing values are left out and counted in ``n_missing``.
 
     Examples
     --------
