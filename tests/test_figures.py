@@ -774,3 +774,22 @@ def test_reference_lines_reject_non_numbers():
         F.reference_lines_for(None, "c3", {"x": "a"})
     with pytest.raises(SmallTrialError, match=r"reference_lines must be 'auto', a dict, .* got \['a'\]"):
         F.reference_lines_for(None, "c3", ["a"])
+
+
+def test_flags_colors_times_and_means_are_checked():
+    from smalltrial import survival
+
+    km = survival.kaplan_meier(pd.DataFrame({"t": [1.0, 2.0, 3.0], "e": [1, 0, 1]}),
+                               time="t", event="e")
+    with pytest.raises(SmallTrialError, match=r"times must be finite numbers >= 0, got 'a'"):
+        F.km_plot(km, times="a")
+    with pytest.raises(SmallTrialError, match=r"colors must be a non-empty list of colours, got 3"):
+        F.km_plot(km, colors=3)
+    with pytest.raises(SmallTrialError, match=r"at_risk must be True or False, got 'no'"):
+        F.km_plot(km, at_risk="no")
+    fo = pd.DataFrame({"cohort": ["A"], "estimate": [0.5], "lower": [0.1], "upper": [0.9]})
+    with pytest.raises(SmallTrialError, match=r"percent must be True or False, got 'x'"):
+        F.forest(fo, percent="x")
+    lab = pd.DataFrame({"subject": ["a"], "day": [0], "value": [1.0]})
+    with pytest.raises(SmallTrialError, match=r"means must be a DataFrame of marginal means, got int"):
+        F.trajectories(lab, means=3)

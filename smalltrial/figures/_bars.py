@@ -9,7 +9,14 @@ import numpy as np
 from smalltrial._errors import SmallTrialError
 from smalltrial._format import DASH, fmt_pct
 from smalltrial._validate import check_columns, check_frame, check_unique_rows
-from smalltrial.figures._common import GREY, color_map, numeric, optional_number, sorted_levels
+from smalltrial.figures._common import (
+    GREY,
+    check_flag,
+    color_map,
+    numeric,
+    optional_number,
+    sorted_levels,
+)
 from smalltrial.figures._style import OKABE_ITO, _drawing, new_figure
 
 if TYPE_CHECKING:
@@ -190,6 +197,8 @@ def forest(
     """
     check_frame(data, "data")
     reference = optional_number(reference, "reference")
+    check_flag(percent, "percent")
+    check_flag(text, "text")
     if n is None and "n" in data.columns:
         n = "n"
     if responders is None and "responders" in data.columns:

@@ -136,8 +136,15 @@ def km_plot(
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
     from smalltrial._validate import check_choice
+    from smalltrial.figures._common import check_flag
 
     check_choice(fun, "fun", ["survival", "event"])
+    for arg, value in (("ci", ci), ("censor_ticks", censor_ticks), ("at_risk", at_risk),
+                       ("cumulative_events", cumulative_events), ("median_line", median_line)):
+        check_flag(value, arg)
+    if colors is not None and (isinstance(colors, str) or not hasattr(colors, "__iter__")
+                               or len(list(colors)) == 0):
+        raise SmallTrialError(f"colors must be a non-empty list of colours, got {colors!r}")
     flip = fun == "event"
     if ylabel is None:
         ylabel = "Cumulative incidence" if flip else "Probability"
@@ -150,7 +157,10 @@ def km_plot(
     if times is None:
         tick_times = _default_times(xmax)
     else:
-        tick_times = np.asarray(times, dtype=float)
+        try:
+            tick_times = np.asarray(times, dtype=float)
+        except (TypeError, ValueError):
+            raise SmallTrialError(f"times must be finite numbers >= 0, got {times!r}") from None
         if tick_times.ndim != 1 or not np.all(np.isfinite(tick_times)) or np.any(tick_times < 0):
             raise SmallTrialError(f"times must be finite numbers >= 0, got {times!r}")
 

@@ -171,6 +171,9 @@ def _means_xy(means, frame, x: str, by: str | None, scale: float):
     """x positions of marginal means: numeric `by` values, or the median day of each level."""
     import pandas as pd
 
+    if not isinstance(means, pd.DataFrame):
+        raise SmallTrialError(f"means must be a DataFrame of marginal means, got "
+                              f"{type(means).__name__}")
     check_columns(means, ["estimate", "lower", "upper"], "means")
     if by is None:
         by = x if x in means.columns else next(
@@ -366,6 +369,9 @@ def lab_panel(
     >>> [ax.get_yscale() for ax in fig.axes]
     ['linear', 'log']
     """
+    check_flag(panel_labels, "panel_labels")
+    if isinstance(parameters, str):
+        parameters = [parameters]
     params = list(parameters)
     if not params:
         raise SmallTrialError("parameters must name at least one parameter; got none")

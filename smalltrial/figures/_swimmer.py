@@ -12,6 +12,7 @@ from smalltrial._validate import check_choice, check_columns, check_frame
 from smalltrial.figures._common import (
     DAYS_PER_MONTH,
     LIGHT_GREY,
+    check_flag,
     is_trial,
     numeric,
     sorted_levels,
@@ -223,6 +224,7 @@ def swimmer(
     >>> ax = figures.swimmer(ev)
     """
     check_choice(unit, "unit", ["days", "months"])
+    check_flag(legend, "legend")
     frame = trial_frame(data, "events", "data") if is_trial(data) else trial_frame(data, "", "data")
     lanes = swimmer_lanes(frame, subject=subject, day=day, event=event, grade=grade)
     labels = {lane.subject: str(lane.subject) for lane in lanes}
