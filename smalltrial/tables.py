@@ -153,6 +153,14 @@ class Row:
     indent: int = 0
     section: bool = False
 
+    def __post_init__(self) -> None:
+        if isinstance(self.cells, (str, bytes)) or not isinstance(self.cells, Iterable):
+            raise SmallTrialError(f"cells must be a sequence of strings, got {self.cells!r}")
+        object.__setattr__(self, "cells", tuple(str(c) for c in self.cells))
+        object.__setattr__(self, "indent", check_count(self.indent, "indent"))
+        if not isinstance(self.section, bool):
+            raise SmallTrialError(f"section must be True or False, got {self.section!r}")
+
     @property
     def label(self) -> str:
         """The first cell (the row label), '' for an empty row."""
@@ -185,8 +193,15 @@ class Table:
     _meta: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        for arg in ("title", "name"):
+            if not isinstance(getattr(self, arg), str):
+                raise SmallTrialError(f"{arg} must be a string, got {getattr(self, arg)!r}")
+        for arg in ("columns", "rows", "footnotes"):
+            value = getattr(self, arg)
+            if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+                raise SmallTrialError(f"{arg} must be a sequence, got {value!r}")
         object.__setattr__(self, "columns", tuple(str(c) for c in self.columns))
-        rows = tuple(r if isinstance(r, Row) else Row(tuple(r)) for r in self.rows)
+        rows = tuple(r if isinstance(r, Row) else Row(r) for r in self.rows)
         object.__setattr__(self, "rows", rows)
         object.__setattr__(self, "footnotes", tuple(self.footnotes))
         ncol = len(self.columns)
@@ -317,6 +332,10 @@ class Table:
         a fixed timestamp, so the same table always gives the same file. Returns the bytes and
         writes them to ``path`` when given.
         """
+        if not isinstance(font, str) or not font.strip():
+            raise SmallTrialError(f"font must be a font name, got {font!r}")
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or not (0 < size < 100):
+            raise SmallTrialError(f"size must be a font size in points in (0, 100), got {size!r}")
         data = _docx_bytes(self, font=font, size=size)
         if path is not None:
             Path(path).write_bytes(data)

@@ -362,3 +362,19 @@ def test_count_formats_reject_impossible_counts():
         tf.fmt_count_pct(6, 5)
     with pytest.raises(SmallTrialError, match=r"total must be >= 0, got -1"):
         tf.fmt_count_pct(1, -1)
+
+
+def test_table_model_rejects_bad_input():
+    with pytest.raises(SmallTrialError, match=r"title must be a string, got 3"):
+        T.Table(3, ("a",), ())
+    with pytest.raises(SmallTrialError, match=r"columns must be a sequence, got 'ab'"):
+        T.Table("t", "ab", ())
+    with pytest.raises(SmallTrialError, match=r"cells must be a sequence of strings, got 3"):
+        T.Table("t", ("a",), (3,))
+    with pytest.raises(SmallTrialError, match=r"indent must be >= 0, got -1"):
+        T.Row(("a",), indent=-1)
+    t = T.Table("t", ("a",), (T.Row(("x",)),))
+    with pytest.raises(SmallTrialError, match=r"font must be a font name, got 3"):
+        t.to_docx(font=3)
+    with pytest.raises(SmallTrialError, match=r"size must be a font size in points in \(0, 100\), got nan"):
+        t.to_docx(size=NAN)
