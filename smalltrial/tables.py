@@ -18,6 +18,7 @@ import csv
 import html
 import io
 import math
+import os
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -342,14 +343,21 @@ class Table:
         return data
 
     def save(self, stem: str | Path, formats: Iterable[str] = EXPORT_FORMATS) -> list[Path]:
-        """Write ``stem.<fmt>`` for every format; returns the paths written."""
+        """Write ``stem.<fmt>`` for every format (a name or a list of them); returns the paths.
+
+        Every format is checked before anything is written.
+        """
+        if not isinstance(stem, (str, os.PathLike)):
+            raise SmallTrialError(f"stem must be a path, got {type(stem).__name__} {stem!r}")
         stem = Path(stem)
-        written = []
+        formats = [formats] if isinstance(formats, str) else list(formats)
         for fmt in formats:
             if fmt not in EXPORT_FORMATS:
                 raise SmallTrialError(
                     f"format must be one of {', '.join(map(repr, EXPORT_FORMATS))}; got {fmt!r}"
                 )
+        written = []
+        for fmt in formats:
             path = stem.with_name(f"{stem.name}.{fmt}")
             if fmt == "docx":
                 self.to_docx(path)

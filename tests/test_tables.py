@@ -378,3 +378,13 @@ def test_table_model_rejects_bad_input():
         t.to_docx(font=3)
     with pytest.raises(SmallTrialError, match=r"size must be a font size in points in \(0, 100\), got nan"):
         t.to_docx(size=NAN)
+
+
+def test_save_checks_every_format_before_writing(tmp_path):
+    t = T.Table("t", ("a",), (T.Row(("x",)),))
+    with pytest.raises(SmallTrialError, match=r"format must be one of .*; got 'pdf'"):
+        t.save(tmp_path / "t", formats=["md", "pdf"])
+    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in t.save(tmp_path / "t", formats="md")] == ["t.md"]
+    with pytest.raises(SmallTrialError, match=r"stem must be a path, got int 3"):
+        t.save(3)
