@@ -793,3 +793,18 @@ def test_flags_colors_times_and_means_are_checked():
     lab = pd.DataFrame({"subject": ["a"], "day": [0], "value": [1.0]})
     with pytest.raises(SmallTrialError, match=r"means must be a DataFrame of marginal means, got int"):
         F.trajectories(lab, means=3)
+
+
+def test_km_last_step_band_and_axis_when_the_curve_reaches_zero():
+    # all five have the event (B-cell days of mackensen2022): S = 0.2 on [130, 151) with
+    # log-log limits (0.0084, 0.5819) (R survfit); S = 0 at 151 has no limits. The band must
+    # still cover [130, 151), and the axis must end on a tick at or past 151.
+    from smalltrial.survival import kaplan_meier
+
+    data = pd.DataFrame({"t": [67, 95, 109, 130, 151], "e": [1, 1, 1, 1, 1]})
+    ax = F.km_plot(kaplan_meier(data, time="t", event="e"), at_risk=False)
+    path = one(ax, "km-ci-0").get_paths()[0]
+    assert path.contains_point((140, 0.3)) and path.contains_point((140, 0.02))
+    assert not path.contains_point((140, 0.6)) and not path.contains_point((160, 0.1))
+    ticks = ax.get_xticks()
+    assert ticks[-1] >= 151 and ticks[-2] < 151 and ax.get_xlim()[1] == ticks[-1]

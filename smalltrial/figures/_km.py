@@ -75,7 +75,11 @@ def _default_times(xmax: float) -> np.ndarray:
 
     locator = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 3, 5, 6, 10])
     ticks = locator.tick_values(0.0, xmax)
-    return ticks[(ticks >= 0) & (ticks <= xmax * (1 + 1e-9))]
+    ticks = ticks[ticks >= 0]
+    # end on the first tick at or past the last time, so the last step of the curve is drawn
+    # inside the axes rather than on its edge
+    beyond = np.flatnonzero(ticks >= xmax * (1 - 1e-9))
+    return ticks[: beyond[0] + 1] if beyond.size else ticks
 
 
 def km_plot(
@@ -183,8 +187,12 @@ def km_plot(
                 if flip:
                     lo, hi = 1.0 - hi, 1.0 - lo
                 ok = np.isfinite(lo) & np.isfinite(hi)
+                lo, hi = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+                # explicit steps (each interval [t_i, t_i+1) at the limits of t_i), so a limit
+                # that is undefined at the next time (S = 0 there) does not erase this step
+                xs = np.column_stack([x[:-1], x[1:]]).ravel()
                 band = ax.fill_between(
-                    x, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), step="post",
+                    xs, np.repeat(lo[:-1], 2), np.repeat(hi[:-1], 2),
                     color=color, alpha=0.18, linewidth=0, gid=f"km-ci-{i}",
                 )
                 band.set_label(None)
