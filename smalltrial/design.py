@@ -68,34 +68,16 @@ class SimonDesign(Result):
     weight_high: float
 
     def operating_characteristics(self, p: Any) -> pd.DataFrame:
-        """Rejection probability, PET and expected N at response rates ``p`` (DataFrame).
+        """Rejection probability, PET and expected N at response rates ``p`` (DataFrame), exactly,
+        by :func:`smalltrial.simulate.exact_operating_characteristics`.
 
         >>> d = simon_two_stage(0.1, 0.3)
         >>> d.operating_characteristics([0.1]).round(4).to_dict("records")
         [{'p': 0.1, 'reject': 0.0471, 'pet': 0.7361, 'expected_n': 15.0141}]
         """
-        import pandas as pd
+        from smalltrial.simulate import exact_operating_characteristics
 
-        if isinstance(p, (str, bytes)):
-            raise SmallTrialError(f"p must be probabilities in [0, 1], got {p!r}")
-        try:
-            ps = np.atleast_1d(np.asarray(p, dtype=float)).ravel()
-        except (TypeError, ValueError):
-            raise SmallTrialError(f"p must be probabilities in [0, 1], got {p!r}") from None
-        if ps.size == 0:
-            raise SmallTrialError("p must be probabilities in [0, 1], got an empty sequence")
-        if not np.all((ps >= 0) & (ps <= 1)):
-            raise SmallTrialError(f"p must be in [0, 1], got {ps[~((ps >= 0) & (ps <= 1))][:5].tolist()}")
-        rej = np.array([_reject_prob(self.r1, self.n1, self.r, self.n, q) for q in ps])
-        pet = np.array([_pet(self.r1, self.n1, q) for q in ps])
-        return pd.DataFrame({"p": ps, "reject": rej, "pet": pet,
-                             "expected_n": self.n1 + (1 - pet) * (self.n - self.n1)})
-
-
-def _pet(r1: int, n1: int, p: float) -> float:
-    from scipy.stats import binom
-
-    return float(binom.cdf(r1, n1, p))
+        return exact_operating_characteristics(self, p)
 
 
 def _reject_prob(r1: int, n1: int, r: int, n: int, p: float) -> float:

@@ -200,9 +200,17 @@ def as_multistage(design: Any) -> MultiStageDesign:
 
 
 def _check_ps(p: Any) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(p, dtype=float))
+    """True response rates: a number or a flat sequence of numbers in [0, 1]."""
+    if isinstance(p, (str, bytes)):
+        raise SmallTrialError(f"p must be probabilities in [0, 1], got {p!r}")
+    try:
+        arr = np.atleast_1d(np.asarray(p, dtype=float))
+    except (TypeError, ValueError):
+        raise SmallTrialError(f"p must be probabilities in [0, 1], got {p!r}") from None
+    if arr.size == 0:
+        raise SmallTrialError("p must be probabilities in [0, 1], got an empty sequence")
     bad = ~((arr >= 0) & (arr <= 1))
-    if arr.ndim != 1 or arr.size == 0 or bad.any():
+    if arr.ndim != 1 or bad.any():
         raise SmallTrialError(f"p must be probabilities in [0, 1], got {p!r}")
     return arr
 
