@@ -16,6 +16,7 @@ import numpy as np
 from smalltrial import _validate as v
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
+from smalltrial.longitudinal._levels import check_finite_outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -249,13 +250,7 @@ def paired_change(
     if baseline == at:
         raise SmallTrialError(f"baseline and at must differ, both are {at!r}")
     frame = pd.DataFrame({"subject": data[subject], "time": times, "y": values.astype(float)})
-    infinite = np.isinf(frame["y"].to_numpy())
-    if infinite.any():
-        raise SmallTrialError(
-            f"column {outcome!r} of data must be finite; got "
-            f"{', '.join(map(repr, frame['y'][infinite].tolist()[:5]))} "
-            f"({v.describe_rows(data, infinite, subject)})"
-        )
+    check_finite_outcome(data, outcome, frame["y"], subject)
     subjects = list(dict.fromkeys(frame["subject"].tolist()))
     base = frame.loc[frame["time"] == baseline].set_index("subject")["y"]
     post = frame.loc[frame["time"] == at].set_index("subject")["y"]
