@@ -53,8 +53,8 @@ __all__ = [
     "parse_spec",
     "bundled_spec_path",
     "BUNDLED_ANALYSES",
-    "TABLE_OPTIONS",
-    "FIGURE_OPTIONS",
+    "TABLE_OPTIONS",  # noqa: F822 (module __getattr__: read from the builder registry)
+    "FIGURE_OPTIONS",  # noqa: F822
     "ENDPOINT_OPTIONS",
     "CI_METHODS",
     "DF_METHODS",
@@ -68,12 +68,20 @@ CI_METHODS = ("clopper-pearson", "exact", "mid-p", "blaker", "wilson", "wilson-c
               "agresti-coull", "wald")
 DF_METHODS = ("kenward-roger", "satterthwaite", "residual", "between-within")
 CONF_TYPES = ("log-log", "log", "plain")
-TIME_TO_EVENT_ENDPOINTS = ("b_cell_reconstitution", "relapse", "remission", "death")
 FIGURE_FORMATS = ("png", "pdf", "svg")
 
 # An option is (type, default, choices). Types: str, int, number, bool, list[str],
 # list[number], list[table]. default None = optional without default; REQUIRED = must be given.
-REQUIRED = object()
+# The options of each table and figure are registered with its builder
+# (smalltrial.builders.registry); TABLE_OPTIONS and FIGURE_OPTIONS are read from there.
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
 _Opt = tuple[str, Any, tuple | None]
 
 ENDPOINT_OPTIONS: dict[str, _Opt] = {
@@ -92,59 +100,7 @@ _COMMON_ITEM: dict[str, _Opt] = {
     "title": ("str", None, None),
 }
 
-TABLE_OPTIONS: dict[str, dict[str, _Opt]] = {
-    "baseline": {
-        "variables": ("list[str]", ["age", "sex", "sledai2k"], None),
-        "continuous": ("str", "median-range", ("median-range", "median-iqr", "mean-sd")),
-    },
-    "efficacy": {
-        "visits": ("list[str]", None, None),
-        "outcome": ("str", "remission", ("remission",)),
-    },
-    "longitudinal": {
-        "parameter": ("str", REQUIRED, None),
-        "transform": ("str", "none", ("none", "log")),
-        "df_method": ("str", "kenward-roger", DF_METHODS),
-        "visits": ("list[str]", None, None),
-        "test_at": ("str", None, None),
-    },
-    "time_to_event": {
-        "endpoints": ("list[str]", ["b_cell_reconstitution", "relapse"], TIME_TO_EVENT_ENDPOINTS),
-    },
-    "adverse_events": {
-        "events": ("list[str]", ["crs", "icans"], ("crs", "icans")),
-    },
-}
-
-FIGURE_OPTIONS: dict[str, dict[str, _Opt]] = {
-    "swimmer": {},
-    "trajectories": {
-        "parameter": ("str", "sledai2k", None),
-        "log": ("bool", None, None),
-    },
-    "bcell_kinetics": {},
-    "km_plot": {
-        "endpoint": ("str", "b_cell_reconstitution", TIME_TO_EVENT_ENDPOINTS),
-    },
-    "waterfall": {
-        "parameter": ("str", "sledai2k", None),
-        "visit": ("str", "month 3", None),
-        "change": ("str", "percent", ("percent", "absolute")),
-        "threshold": ("number", None, None),
-    },
-    "forest": {
-        "visit": ("str", "month 3", None),
-        "label": ("str", "This trial", None),
-        "external": ("list[table]", [], None),
-    },
-}
 _FIGURE_COMMON: dict[str, _Opt] = {"formats": ("list[str]", ["png", "pdf"], FIGURE_FORMATS)}
-_EXTERNAL_OPTIONS: dict[str, _Opt] = {
-    "label": ("str", REQUIRED, None),
-    "x": ("int", REQUIRED, None),
-    "n": ("int", REQUIRED, None),
-}
-
 _TOP: dict[str, _Opt] = {
     "title": ("str", "Analysis", None),
     "seed": ("int", 0, None),
@@ -273,7 +229,21 @@ def _check_options(prefix: str, given: Mapping[str, Any], schema: Mapping[str, _
     return out
 
 
-def _parse_items(kind: str, entries: list, schemas: Mapping[str, Mapping[str, _Opt]]) -> tuple[ItemSpec, ...]:
+def _registry():
+    from smalltrial.builders import registry
+
+    return registry
+
+
+def __getattr__(name: str) -> Any:
+    # the per-item option schemas live with the builders (loaded on first use)
+    if name in ("TABLE_OPTIONS", "FIGURE_OPTIONS"):
+        builders = _registry().TABLES if name == "TABLE_OPTIONS" else _registry().FIGURES
+        return {n: dict(b.options) for n, b in sorted(builders.items())}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _parse_items(kind: str, entries: list, builders: Mapping[str, Any]) -> tuple[ItemSpec, ...]:
     items = []
     stems: dict[str, str] = {}
     label = "table" if kind == "tables" else "figure"
@@ -284,23 +254,15 @@ def _parse_items(kind: str, entries: list, schemas: Mapping[str, Mapping[str, _O
             raise _fail(f"{key}.name", "missing (required)")
         if not isinstance(name, str):
             raise _fail(f"{key}.name", f"must be a string, got {_typename(name)} {name!r}")
-        if name not in schemas:
-            raise _fail(f"{key}.name", f"unknown {label} {name!r}; valid: {', '.join(map(repr, sorted(schemas)))}")
-        schema = {**_COMMON_ITEM, **(_FIGURE_COMMON if kind == "figures" else {}), **schemas[name]}
+        if name not in builders:
+            raise _fail(f"{key}.name", f"unknown {label} {name!r}; valid: {', '.join(map(repr, sorted(builders)))}")
+        builder = builders[name]
+        schema = {**_COMMON_ITEM, **(_FIGURE_COMMON if kind == "figures" else {}), **builder.options}
         opts = _check_options(key, entry, schema)
-        if name == "forest":
-            opts["external"] = [
-                _check_options(f"{key}.external[{j}]", ext, _EXTERNAL_OPTIONS)
-                for j, ext in enumerate(opts["external"])
-            ]
-            for j, ext in enumerate(opts["external"]):
-                if not 0 <= ext["x"] <= ext["n"] or ext["n"] < 1:
-                    raise _fail(f"{key}.external[{j}]", f"need 0 <= x <= n and n >= 1, got x={ext['x']}, n={ext['n']}")
+        if builder.check is not None:
+            opts = builder.check(key, opts)
         opts.pop("name")
-        stem = opts.pop("file") or "_".join(
-            [name] + ([opts["parameter"]] if name == "longitudinal" else [])
-            + ([opts["endpoint"]] if name == "km_plot" else [])
-        )
+        stem = opts.pop("file") or builder.default_stem(opts)
         if not stem or any(ch in stem for ch in "/\\") or stem.startswith("."):
             raise _fail(f"{key}.file", f"must be a plain file name without folders, got {stem!r}")
         if stem in stems:
@@ -371,8 +333,8 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
     for i, t in enumerate(endpoints["landmarks"]):
         if t <= 0:
             raise _fail(f"endpoints.landmarks[{i}]", f"must be > 0, got {t!r}")
-    tables = _parse_items("tables", top["tables"], TABLE_OPTIONS)
-    figures = _parse_items("figures", top["figures"], FIGURE_OPTIONS)
+    tables = _parse_items("tables", top["tables"], _registry().TABLES)
+    figures = _parse_items("figures", top["figures"], _registry().FIGURES)
     style = top["style"]
     _check_style(style)
     return Spec(

@@ -1,0 +1,42 @@
+"""The tables and figures of ``smalltrial run``: a registry of builders, one module per family.
+
+Each builder registers itself by name with the spec options it accepts
+(:func:`~smalltrial.builders.registry.register_table`,
+:func:`~smalltrial.builders.registry.register_figure`); :mod:`smalltrial.spec` validates the
+``[[tables]]``/``[[figures]]`` entries against those options and :func:`smalltrial.pipeline.run`
+looks builders up by name, so a new table or figure joins by adding one module here.
+
+Families: :mod:`~smalltrial.builders.baseline` (Table 1), :mod:`~smalltrial.builders.efficacy`
+(response by visit, forest plot), :mod:`~smalltrial.builders.longitudinal` (a parameter over
+time, trajectories, waterfall), :mod:`~smalltrial.builders.time_to_event` (time-to-event table,
+Kaplan-Meier plot), :mod:`~smalltrial.builders.safety` (adverse events),
+:mod:`~smalltrial.builders.course` (swimmer, B-cell kinetics). Importing this package loads
+only the standard library.
+
+>>> from smalltrial import builders
+>>> sorted(builders.FIGURES)
+['bcell_kinetics', 'forest', 'km_plot', 'swimmer', 'trajectories', 'waterfall']
+"""
+
+from __future__ import annotations
+
+from smalltrial.builders import (  # noqa: F401  (importing a family registers its builders)
+    baseline,
+    course,
+    efficacy,
+    longitudinal,
+    safety,
+    time_to_event,
+)
+from smalltrial.builders.context import Analysis, Skip, attr, module
+from smalltrial.builders.registry import (
+    FIGURES,
+    REQUIRED,
+    TABLES,
+    Builder,
+    register_figure,
+    register_table,
+)
+
+__all__ = ["TABLES", "FIGURES", "Builder", "register_table", "register_figure", "REQUIRED",
+           "Analysis", "Skip", "attr", "module"]

@@ -1,0 +1,129 @@
+"""A parameter over time: the longitudinal table (observed values and mixed model), trajectories
+and the waterfall plot.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from smalltrial._errors import SmallTrialError
+from smalltrial.builders.context import attr
+from smalltrial.builders.course import _hue, _needs
+from smalltrial.builders.labels import (
+    _auto_digits,
+    _parameter_labels,
+    _parameter_short,
+    _parameter_unit,
+    _visit_labels,
+)
+from smalltrial.builders.registry import register_figure, register_table
+from smalltrial.spec import DF_METHODS, REQUIRED
+
+if TYPE_CHECKING:
+    from smalltrial.builders.context import Analysis
+    from smalltrial.spec import ItemSpec
+
+
+@register_table("longitudinal", options={
+    "parameter": ("str", REQUIRED, None),
+    "transform": ("str", "none", ("none", "log")),
+    "df_method": ("str", "kenward-roger", DF_METHODS),
+    "visits": ("list[str]", None, None),
+    "test_at": ("str", None, None),
+}, title="<parameter> by visit", stem=("parameter",))
+def _table_longitudinal(ctx: Analysis, item: ItemSpec):
+    from smalltrial import summaries, tables
+
+    opts = item.options
+    parameter, transform, df_method = opts["parameter"], opts["transform"], opts["df_method"]
+    visits = tuple(opts["visits"]) if opts["visits"] else None
+    order = ctx.model_visits(parameter, visits, item.key)
+    data = ctx.model_frame(parameter, visits, item.key)
+    observed = summaries.describe(data, "value", by="visit", overall=False, group_order=order)
+    fit = ctx.mixed_fit(parameter, transform, df_method, visits, item.key)
+    scale = "response" if transform == "log" else "link"
+    means = fit.marginal_means("visit", scale=scale)
+    change = fit.change_from_baseline("visit", scale=scale)
+    change = change[change["visit"] != order[0]]
+    change_test = None
+    if opts["test_at"]:
+        paired_change = attr("longitudinal", "paired_change")
+        at = opts["test_at"]
+        if at not in order:
+            raise SmallTrialError(f"spec: {item.key}.test_at: visit {at!r} not among {order}")
+        pc = ctx.once(("paired", parameter, order[0], at), lambda: paired_change(
+            data, "value", subject="subject", time="visit", baseline=order[0], at=at))
+        change_test = {"at": at, "n": pc.n, "median_change": pc.median_change, "pvalue": pc.pvalue}
+    label = _parameter_short(ctx.trial, parameter)
+    digits = _auto_digits(data["value"], observed, "median-range")
+    model = (f"Model: {'log ' if transform == 'log' else ''}{parameter} ~ visit (categorical, "
+             f"reference {order[0]}) + random intercept per patient; REML.")
+    return tables.longitudinal_table(
+        observed, means=means, change=change, by="visit", order=order,
+        labels=_visit_labels(order), unit=_parameter_unit(ctx.trial, parameter),
+        digits=digits, model_digits=max(digits, 1),
+        title=item.title or f"{label} by visit", outcome=label,
+        scale="log" if transform == "log" else "identity", df_method=df_method, model=model,
+        change_test=change_test, name=item.file,
+    )
+
+
+@register_figure("trajectories", options={
+    "parameter": ("str", "sledai2k", None),
+    "log": ("bool", None, None),
+})
+def _fig_trajectories(ctx: Analysis, item: ItemSpec):
+    fn = _needs("trajectories")
+    parameter = item.options["parameter"]
+    rows = ctx.long(parameter, f"{item.key}.parameter")
+    means = None
+    # the model means of a longitudinal table of the same parameter: the same fit, reused
+    for table in ctx.spec.tables:
+        if table.name == "longitudinal" and table.options["parameter"] == parameter:
+            o = table.options
+            visits = tuple(o["visits"]) if o["visits"] else None
+            fit = ctx.mixed_fit(parameter, o["transform"], o["df_method"], visits, table.key)
+            means = fit.marginal_means("visit", scale="response" if o["transform"] == "log" else "link")
+            break
+    ax = fn(rows, parameter=None, means=means, log=item.options["log"], hue=_hue(ctx),
+            unit="months", ylabel=_parameter_labels(ctx.trial).get(parameter, parameter),
+            style=ctx.spec.style)
+    return ax.figure
+
+
+@register_figure("waterfall", options={
+    "parameter": ("str", "sledai2k", None),
+    "visit": ("str", "month 3", None),
+    "change": ("str", "percent", ("percent", "absolute")),
+    "threshold": ("number", None, None),
+})
+def _fig_waterfall(ctx: Analysis, item: ItemSpec):
+    fn = _needs("waterfall")
+    opts = item.options
+    parameter, visit = opts["parameter"], opts["visit"]
+    key = f"{item.key}.parameter"
+    rows = ctx.long(parameter, key)
+    if visit not in set(rows["visit"]):
+        present = [v for v in ctx.visit_order() if v in set(rows["visit"])]
+        raise SmallTrialError(f"spec: {item.key}.visit: no {parameter!r} values at visit {visit!r}; "
+                              f"visits: {', '.join(map(repr, present))}")
+    base = rows[rows["day"] <= 0].groupby("subject")["value"].last()
+    at = rows[rows["visit"] == visit].groupby("subject")["value"].first()
+    frame = ctx.trial.subjects[["subject", ctx.by]].copy()
+    frame["baseline"] = frame["subject"].map(base)
+    frame["at"] = frame["subject"].map(at)
+    frame = frame.dropna(subset=["baseline", "at"])
+    if opts["change"] == "percent":
+        frame = frame[frame["baseline"] != 0]
+        frame["change"] = 100.0 * (frame["at"] - frame["baseline"]) / frame["baseline"]
+        ylabel = f"{_parameter_short(ctx.trial, parameter)}: change to {visit}, %"
+    else:
+        frame["change"] = frame["at"] - frame["baseline"]
+        ylabel = f"{_parameter_short(ctx.trial, parameter)}: change to {visit}"
+    if frame.empty:
+        raise SmallTrialError(f"spec: {item.key}: no patient with {parameter!r} at baseline and {visit!r}")
+    groups = frame[ctx.by].nunique()
+    ax = fn(frame.reset_index(drop=True), subject="subject", change="change",
+            threshold=opts["threshold"], hue=ctx.by if groups > 1 else None, ylabel=ylabel,
+            style=ctx.spec.style)
+    return ax.figure
