@@ -61,7 +61,7 @@ def test_validate_reports_every_problem_at_once():
     events = pd.concat([good.events, pd.DataFrame({
         "subject": ["A", "B", "C", "C", "Q", "A"],
         "day": [-2, 160, 5, 20, 30, 3],
-        "event": ["relapse", "relapse", "flare", "last_contact", "remission", "crs"],
+        "event": ["relapse", "relapse", "Flare up", "last_contact", "remission", "crs"],
         "grade": [np.nan, np.nan, np.nan, np.nan, np.nan, 7.0],
     })], ignore_index=True)
     broken = Trial(subjects, measurements, events, name="broken")
@@ -71,7 +71,8 @@ def test_validate_reports_every_problem_at_once():
         "subjects: column 'sex' must be 'F' or 'M'; got 'X' (subject 'B')",
         "subjects: column 'age' must be finite and >= 0; got -4.0 (subject 'C')",
         "events: column 'day' must be finite and >= 0 (events happen on or after the infusion, day 0); got -2.0 (subject 'A')",
-        "events: column 'event' has unknown event name(s) 'flare' (subject 'C')",
+        "events: column 'event' has invalid event name(s) 'Flare up' (subject 'C'); an event "
+        "name is lower-case letters, digits and '_', starting with a letter",
         "events: column 'grade' must be a whole number 1-5 (or empty); got 7.0 (subject 'A')",
         "events: column 'subject' has id(s) not in subjects: 'Q'",
         "events: more than one 'last_contact' event for subject 'C'",
@@ -338,8 +339,9 @@ def test_accessors():
                                                                100 / 30.4375])
     rem = trial.event_days("remission")
     assert rem["A"] == 90 and rem["B"] == 60 and math.isnan(rem["C"])
-    with pytest.raises(st.SmallTrialError, match="event must be one of"):
+    with pytest.raises(st.SmallTrialError, match="event 'flare' occurs nowhere in the trial"):
         trial.event_days("flare")
+    assert trial.event_days("progression").isna().all()  # a known name: no one had it
     assert trial.visits() == ["baseline", "day 0", "month 1", "month 3"]
     sub = trial.subset(cohort="SLE")
     assert sub.subjects["subject"].tolist() == ["A", "B"]
