@@ -42,6 +42,7 @@ This module is loaded lazily (``smalltrial.trial`` or ``smalltrial.Trial``), so 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -926,7 +927,11 @@ def _validate_trial(trial: Trial) -> list[str]:
             none = [s for s in ids if counts.get(s, 0) == 0]
             many = [s for s in ids if counts.get(s, 0) > 1]
             if none:
-                out.append(_problem("events", f"no 'last_contact' event for subject {_show(none)}"))
+                near = difflib.get_close_matches(
+                    "last_contact", [e for e in set(ev["event"].dropna().astype(str))
+                                     if e != "last_contact"], n=3, cutoff=0.8)
+                hint = f"; events has {_show(sorted(near))}: a misspelling?" if near else ""
+                out.append(_problem("events", f"no 'last_contact' event for subject {_show(none)}{hint}"))
             if many:
                 out.append(_problem("events", f"more than one 'last_contact' event for subject {_show(many)}"))
             if day is not None:
