@@ -48,6 +48,7 @@ def _days(frame: pd.DataFrame, mask: pd.Series, table: str) -> pd.Series:
     if bad.any():
         i = bad[bad].index[0]
         raw = rows.at[i, "day"]
+        raw = raw.item() if hasattr(raw, "item") else raw
         what = f"event {rows.at[i, 'event']!r} " if "event" in rows.columns else ""
         raise SmallTrialError(
             f"column 'day' of {table} must be a finite number; got {raw!r} on row {i} "
