@@ -1188,6 +1188,9 @@ def _normalise(subjects: pd.DataFrame, measurements: pd.DataFrame, events: pd.Da
         measurements["blq"] = _to_bool(measurements["blq"], strict=True)
     if "grade" in events.columns and pd.api.types.is_numeric_dtype(events["grade"]):
         events["grade"] = events["grade"].astype(float)
+    value = measurements.get("value")
+    if value is not None and pd.api.types.is_numeric_dtype(value) and not pd.api.types.is_bool_dtype(value):
+        measurements["value"] = value.astype(float)  # Excel stores 16.0 as 16
     return subjects, measurements, events, parameters
 
 

@@ -106,3 +106,22 @@ def test_subprocess_entry_point(bad_folder, good_folder, tmp_path):
     res = run("validate", str(tmp_path / "nowhere"))
     assert res.returncode == 2 and len(res.stderr.splitlines()) == 1
     assert "Traceback" not in res.stderr
+
+
+def test_validate_accepts_other_event_names(good_folder, capsys):
+    """Issue #12: infection, neutropenia and progression were 'unknown event name(s)'."""
+    events = pd.read_csv(good_folder / "events.csv")
+    extra = pd.DataFrame({"subject": ["MK01", "MK02", "MK03"], "day": [20, 30, 40],
+                          "event": ["infection", "neutropenia", "progression"],
+                          "grade": [2.0, 4.0, None]})
+    pd.concat([events, extra]).to_csv(good_folder / "events.csv", index=False)
+    assert main(["validate", str(good_folder)]) == 0
+    assert capsys.readouterr().out.endswith("OK (5 subjects, 1558 measurements, 21 events)\n")
+
+
+@pytest.mark.parametrize("version", [5, 8])
+def test_validate_adam_xpt(version, capsys):
+    """The R-written ADaM slice (PFS/OS ADTTE, ADLB with ANL01FL, ADAE, ADRS) validates."""
+    folder = ROOT / "tests" / "reference" / "adam" / f"xpt_v{version}"
+    assert main(["validate", str(folder)]) == 0
+    assert "OK (6 subjects" in capsys.readouterr().out
