@@ -363,6 +363,12 @@ class Trial:
         if "event" in self.events.columns:
             counts = self.events["event"].value_counts().sort_index()
             lines.append("  events:       " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        ae = self.adverse_events
+        if isinstance(ae, pd.DataFrame) and len(ae):
+            lines.append(f"  adverse events: {len(ae)} rows")
+        tte = self.time_to_event_data
+        if isinstance(tte, pd.DataFrame) and len(tte) and "endpoint" in tte.columns:
+            lines.append("  endpoints:    " + ", ".join(dict.fromkeys(tte["endpoint"].astype(str))))
         return "\n".join(lines)
 
     # -- accessors -----------------------------------------------------------------------------
@@ -689,6 +695,8 @@ class Trial:
                 adae["AENDY"] = study_day(ae["end_day"], to="ady")
             if "serious" in ae.columns:
                 adae["AESER"] = ae["serious"].map({True: "Y", False: "N"})
+            if "related" in ae.columns:
+                adae["AREL"] = ae["related"].map({True: "RELATED", False: "NOT RELATED"})
             if "severity" in ae.columns:
                 adae["AESEV"] = ae["severity"]
             adae.to_csv(folder / "adae.csv", index=False, lineterminator="\n")
@@ -1416,6 +1424,14 @@ def _adam_measurements(frame: pd.DataFrame, table: str, infusion: dict) -> pd.Da
     out["_label"] = frame["PARAM"] if "PARAM" in frame.columns else out["parameter"]
     out["_lo"] = frame["ANRLO"] if "ANRLO" in frame.columns else np.nan
     out["_hi"] = frame["ANRHI"] if "ANRHI" in frame.columns else np.nan
+    # a record copied to a second visit on the same day with the same result (e.g. "End of
+    # Treatment" repeating the last scheduled visit) is one measurement: keep the first visit
+    # (by AVISITN where present); differing results on one day are left for validate to report
+    if "AVISITN" in frame.columns:
+        out = out.assign(_n=pd.to_numeric(frame["AVISITN"], errors="coerce").to_numpy())
+        out = out.sort_values("_n", kind="stable", na_position="last").drop(columns="_n")
+    key = ["subject", "day", "parameter", "value"] + (["value_text"] if "value_text" in out else [])
+    out = out[~out.fillna({"value": -np.inf}).duplicated(key)].sort_index(kind="stable")
     return out.reset_index(drop=True)
 
 
@@ -1478,7 +1494,8 @@ def read_adam(path: str | Path) -> Trial:
       Required: USUBJID, SEX, AGE.
     * ADLB (optional): the ADaM analysis records only: ``ANL01FL == "Y"`` where that flag
       exists, else records with a blank ``DTYPE`` (so several records per visit are not
-      duplicates). ``PARAMCD`` (lower-cased) -> parameter, ``AVAL`` -> value, ``AVALC`` ->
+      duplicates); a record repeated on another visit of the same day with the same result
+      (an "End of Treatment" copy) is kept once, at its first visit (by ``AVISITN``). ``PARAMCD`` (lower-cased) -> parameter, ``AVAL`` -> value, ``AVALC`` ->
       value_text, ``ADY`` (else ``ADT``) -> day, ``AVISIT`` -> visit (``"day <d>"`` where
       missing), ``AVALU`` -> unit, ``BLQFL == "Y"`` -> blq; ``PARAM``, ``ANRLO``, ``ANRHI`` ->
       ``parameters``.
@@ -1635,6 +1652,7 @@ def read_adam(path: str | Path) -> Trial:
     events = pd.DataFrame(events_rows, columns=list(EVENT_COLUMNS))
     if len(events):
         order = {e: i for i, e in enumerate(EVENTS)}
+        order["last_contact"] = len(EVENTS) + 1  # other names before the last contact of a day
         events = events.assign(_o=events["event"].map(order).fillna(len(EVENTS)))
         events = events.sort_values(["subject", "day", "_o"], kind="stable").drop(columns="_o")
         events = events.reset_index(drop=True)

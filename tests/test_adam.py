@@ -180,3 +180,42 @@ def test_adam_study_day_zero_names_table_and_column(tmp_path):
                   "ATOXGR": [1], "ASTDY": [0]}).to_csv(tmp_path / "adae.csv", index=False)
     with pytest.raises(st.SmallTrialError, match="ADAE: column 'ASTDY' contains 0"):
         read_adam(tmp_path)
+
+
+def _adsl(folder: Path, lstalvdt: str = "2024-04-10") -> None:
+    pd.DataFrame({"USUBJID": ["S1"], "SEX": ["F"], "AGE": [40], "ARM": ["CAR-T"],
+                  "TRTSDT": ["2024-01-10"], "LSTALVDT": [lstalvdt]}).to_csv(
+        folder / "adsl.csv", index=False)
+
+
+def test_adlb_dtype_and_end_of_treatment_copies(tmp_path):
+    _adsl(tmp_path)
+    pd.DataFrame({
+        "USUBJID": "S1", "PARAMCD": "ALB", "AVAL": [40.0, 38.0, 39.0, 38.0, 38.0],
+        "ADY": [-2, 29, 29, 57, 57],
+        "AVISIT": ["BASELINE", "WEEK 4", "WEEK 4", "END OF TREATMENT", "WEEK 8"],
+        "AVISITN": [0, 4, 4, 99, 8], "DTYPE": [None, None, "AVERAGE", None, None],
+    }).to_csv(tmp_path / "adlb.csv", index=False)
+    trial = read_adam(tmp_path)
+    m = trial.measurements
+    # the DTYPE AVERAGE record is derived (dropped); END OF TREATMENT repeats WEEK 8 (kept once,
+    # at WEEK 8, the lower AVISITN)
+    assert m[["day", "visit", "value"]].values.tolist() == [[-2, "BASELINE", 40.0],
+                                                            [28, "WEEK 4", 38.0],
+                                                            [56, "WEEK 8", 38.0]]
+    assert trial.subjects["cohort"].tolist() == ["CAR-T"]   # ARM when there is no COHORT
+    assert trial.validate() == []
+
+
+def test_last_contact_never_before_an_adtte_event(tmp_path):
+    _adsl(tmp_path, lstalvdt="2024-03-01")          # 51 days after TRTSDT
+    pd.DataFrame({"USUBJID": ["S1", "S1"], "PARAMCD": ["PFS", "OS"], "AVAL": [61, 90],
+                  "CNSR": [0, 1], "STARTDT": "2024-01-10",
+                  "ADT": ["2024-03-10", "2024-04-08"]}).to_csv(tmp_path / "adtte.csv", index=False)
+    trial = read_adam(tmp_path)
+    ev = trial.events
+    # the PFS event (ADT - TRTSDT = 60) is after LSTALVDT (51): last contact moves to day 60
+    assert ev[["event", "day"]].values.tolist() == [["pfs", 60.0], ["last_contact", 60.0]]
+    assert trial.validate() == []
+    assert sv.time_to_event(trial, "pfs").to_dict("list") == {"subject": ["S1"], "time": [61.0],
+                                                              "event": [1]}
