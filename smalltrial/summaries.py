@@ -18,7 +18,7 @@ from smalltrial._validate import check_columns, check_frame, check_no_missing
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["describe", "CONTINUOUS_COLUMNS"]
+__all__ = ["describe", "CONTINUOUS_COLUMNS", "adverse_events", "AE_EVENT_TERMS"]
 
 #: columns of :func:`describe` output
 CONTINUOUS_COLUMNS = ("n", "n_missing", "mean", "sd", "median", "q1", "q3", "minimum", "maximum")
@@ -179,3 +179,184 @@ def describe(
                                  "count": int((present == level).sum()), "total": total})
     columns = ["variable", "kind", "group", "level", *CONTINUOUS_COLUMNS, "count", "total"]
     return pd.DataFrame(rows, columns=columns)
+
+
+# ----------------------------------------------------------------------------- adverse events
+#: how :func:`adverse_events` names the CRS/ICANS events of ``Trial.events`` (term, SOC)
+AE_EVENT_TERMS: dict[str, tuple[str, str]] = {
+    "crs": ("Cytokine release syndrome", "Immune system disorders"),
+    "icans": ("Immune effector cell-associated neurotoxicity syndrome", "Nervous system disorders"),
+}
+_GRADES = (1, 2, 3, 4, 5)
+
+
+def _ae_rows(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Check an adverse-event table; one line naming column, row and value on bad input."""
+    import pandas as pd
+
+    from smalltrial.trial import plain_frame
+
+    check_frame(frame, name)
+    frame = plain_frame(frame)
+    check_columns(frame, ["subject", "term", "soc", "grade"], name)
+    for col in ("subject", "term", "soc"):
+        bad = frame[col].isna() | frame[col].astype(str).str.strip().eq("")
+        if bad.any():
+            i = bad[bad].index[0]
+            raise SmallTrialError(
+                f"column {col!r} of {name} is missing on row {i} (subject "
+                f"{frame.at[i, 'subject']!r}, value {frame.at[i, col]!r}): every adverse event "
+                "needs a subject, term and soc"
+            )
+    grade = pd.to_numeric(frame["grade"], errors="coerce")
+    bad = ~grade.isin([1.0, 2.0, 3.0, 4.0, 5.0]) | pd.api.types.is_bool_dtype(frame["grade"])
+    if bad.any():
+        i = bad[bad].index[0]
+        raise SmallTrialError(
+            f"column 'grade' of {name} must be a whole number 1-5 (CTCAE grade); got "
+            f"{frame.at[i, 'grade']!r} on row {i} (subject {frame.at[i, 'subject']!r})"
+        )
+    return pd.DataFrame({"subject": frame["subject"].to_numpy(),
+                         "term": frame["term"].astype(str).to_numpy(),
+                         "soc": frame["soc"].astype(str).to_numpy(),
+                         "grade": grade.astype(int).to_numpy()})
+
+
+def adverse_events(
+    trial_or_frame: Any,
+    *,
+    by: str | None = None,
+    min_grade: int | None = None,
+    include_events: Sequence[str] = ("crs", "icans"),
+) -> pd.DataFrame:
+    """Patients with adverse events: any, by system organ class and by preferred term.
+
+    Parameters
+    ----------
+    trial_or_frame : a ``Trial`` (its ``adverse_events``; N = every patient in ``subjects``) or
+        an adverse-event DataFrame ``subject, term, soc, grade`` (N = the patients in it).
+    by : a column of the trial's ``subjects`` (of the frame when a frame is given), e.g.
+        ``"cohort"``: one block of rows per group, N = all patients of the group.
+    min_grade : keep adverse events of this grade or worse (1-5), e.g. 3 for grade >= 3.
+    include_events : events of ``Trial.events`` (with a grade) that count as adverse events:
+        by default CRS and ICANS, named as in :data:`AE_EVENT_TERMS` ("Cytokine release
+        syndrome" in "Immune system disorders"; "Immune effector cell-associated neurotoxicity
+        syndrome" in "Nervous system disorders"). They are added only when ``adverse_events``
+        does not already hold that term (for any patient), so a trial that records CRS as an
+        adverse event is not counted twice. ``()`` turns this off.
+
+    Returns
+    -------
+    DataFrame ``[<by>,] level, soc, term, n, N, percent, grade_1, ..., grade_5``: ``level``
+    ``"overall"`` (one row: any adverse event; ``soc`` and ``term`` empty), ``"soc"`` (per
+    system organ class; ``term`` empty) or ``"term"`` (per preferred term, after its class).
+    ``n`` counts patients (not events) with at least one such event, ``N`` the patients of the
+    group (also those without events), ``percent = 100 n / N``; ``grade_g`` counts the patients
+    whose worst grade in that row is g (they add up to n). Classes and terms are ordered by the
+    number of patients in the whole trial (descending), then alphabetically; every group lists
+    the same rows (zero counts included).
+
+    Method: patient-level incidence counts as in the usual safety tables (ICH E3 12.2; FDA
+    standard safety tables): a patient with several events of one term counts once, at the
+    worst grade.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"subject": ["a", "a", "b"], "term": ["Fever", "Fever", "Rash"],
+    ...                    "soc": ["General", "General", "Skin"], "grade": [1, 3, 2], "day": [1, 5, 9]})
+    >>> out = adverse_events(ae)
+    >>> out[["level", "term", "n", "N", "grade_3"]].values.tolist()
+    [['overall', '', 2, 2, 1], ['soc', '', 1, 2, 1], ['term', 'Fever', 1, 2, 1], ['soc', '', 1, 2, 0], ['term', 'Rash', 1, 2, 0]]
+    """
+    import pandas as pd
+
+    from smalltrial.trial import plain_frame
+
+    if min_grade is not None:
+        if isinstance(min_grade, bool) or min_grade not in _GRADES:
+            raise SmallTrialError(f"min_grade must be a whole number 1-5; got {min_grade!r}")
+    if by is not None and not isinstance(by, str):
+        raise SmallTrialError(f"by must be a column name, got {by!r}")
+    if isinstance(include_events, str):
+        include_events = (include_events,)
+    unknown = [e for e in include_events if e not in AE_EVENT_TERMS]
+    if unknown:
+        raise SmallTrialError(f"include_events: {', '.join(map(repr, unknown))} not among "
+                              f"{', '.join(map(repr, AE_EVENT_TERMS))}")
+
+    ae_table = getattr(trial_or_frame, "adverse_events", None)
+    subjects = getattr(trial_or_frame, "subjects", None)
+    if isinstance(ae_table, pd.DataFrame) and isinstance(subjects, pd.DataFrame):
+        rows = _ae_rows(ae_table, "adverse_events")
+        events = plain_frame(getattr(trial_or_frame, "events", None))
+        if include_events and isinstance(events, pd.DataFrame) and len(events):
+            check_columns(events, ["subject", "event", "grade"], "events")
+            have = set(rows["term"].str.casefold())
+            extra = []
+            for ev in include_events:
+                term, soc = AE_EVENT_TERMS[ev]
+                if term.casefold() in have:
+                    continue
+                hit = events[events["event"] == ev]
+                if len(hit):
+                    extra.append(pd.DataFrame({"subject": hit["subject"], "term": term,
+                                               "soc": soc, "grade": hit["grade"]}))
+            if extra:
+                rows = pd.concat([rows, _ae_rows(pd.concat(extra, ignore_index=True), "events")],
+                                 ignore_index=True)
+        people = plain_frame(subjects)
+        check_columns(people, ["subject"] + ([by] if by else []), "subjects")
+    else:
+        check_frame(trial_or_frame, "trial_or_frame")
+        frame = plain_frame(trial_or_frame)
+        rows = _ae_rows(frame, "adverse events")
+        if by is not None:
+            check_columns(frame, [by], "adverse events")
+            rows[by] = frame[by].to_numpy()
+        people = rows.drop_duplicates("subject")[["subject"] + ([by] if by else [])]
+    if by is not None:
+        check_no_missing(people, by, subject="subject", name="subjects")
+        rows = rows.drop(columns=[by], errors="ignore").merge(people[["subject", by]], on="subject")
+    if min_grade is not None:
+        rows = rows[rows["grade"] >= min_grade]
+
+    # row order: by patients in the whole trial, then alphabetically
+    soc_n = rows.groupby("soc")["subject"].nunique()
+    term_n = rows.groupby(["soc", "term"])["subject"].nunique()
+    socs = sorted(soc_n.index, key=lambda s: (-soc_n[s], s))
+    layout: list[tuple[str, str, str]] = [("overall", "", "")]
+    for soc in socs:
+        layout.append(("soc", soc, ""))
+        terms = term_n.loc[soc]
+        layout += [("term", soc, t) for t in sorted(terms.index, key=lambda t: (-terms[t], t))]
+
+    groups = [(None, people)] if by is None else [
+        (g, people[people[by] == g]) for g in dict.fromkeys(people[by].tolist())]
+    out = []
+    for g, members in groups:
+        ids = set(members["subject"])
+        sub = rows[rows["subject"].isin(ids)]
+        big_n = len(ids)
+        worst_any = sub.groupby("subject")["grade"].max()
+        worst_soc = sub.groupby(["soc", "subject"])["grade"].max()
+        worst_term = sub.groupby(["soc", "term", "subject"])["grade"].max()
+        for level, soc, term in layout:
+            if level == "overall":
+                worst = worst_any
+            elif level == "soc":
+                worst = worst_soc.loc[soc] if soc in worst_soc.index.get_level_values(0) else worst_soc.iloc[:0]
+            else:
+                key = (soc, term)
+                idx = worst_term.index.droplevel(2)
+                worst = worst_term[idx.isin([key])]
+            n = int(len(worst))
+            rec = {} if by is None else {by: g}
+            rec.update(level=level, soc=soc, term=term, n=n, N=big_n,
+                       percent=100.0 * n / big_n if big_n else float("nan"))
+            for grade in _GRADES:
+                rec[f"grade_{grade}"] = int((worst == grade).sum())
+            out.append(rec)
+    columns = ([by] if by else []) + ["level", "soc", "term", "n", "N", "percent"] + [
+        f"grade_{g}" for g in _GRADES]
+    return pd.DataFrame(out, columns=columns)

@@ -25,7 +25,7 @@ def good_folder(tmp_path):
 def bad_folder(tmp_path):
     folder = st.datasets.load("mackensen2022").to_folder(tmp_path / "bad")
     events = pd.read_csv(folder / "events.csv")
-    events.loc[0, "event"] = "flare"
+    events.loc[0, "event"] = "Flare"  # any lower-case name is valid, "Flare" is not
     events.loc[1, "day"] = -3
     events = events[~((events["subject"] == "MK02") & (events["event"] == "last_contact"))]
     events.to_csv(folder / "events.csv", index=False)
@@ -63,8 +63,9 @@ def test_validate_bad_folder(bad_folder, capsys):
     assert err[1:] == [
         "  - events: column 'day' must be finite and >= 0 (events happen on or after the infusion, day 0); "
         "got -3.0 (subject 'MK01')",
-        "  - events: column 'event' has unknown event name(s) 'flare' (subject 'MK01'); "
-        "valid: b_cell_reconstitution, remission, relapse, crs, icans, death, last_contact",
+        "  - events: column 'event' has invalid event name(s) 'Flare' (subject 'MK01'); an event "
+        "name is lower-case letters, digits and '_', starting with a letter (e.g. "
+        "b_cell_reconstitution, remission, relapse, progression)",
         "  - events: no 'last_contact' event for subject 'MK02'",
         "  - measurements: column 'subject' has id(s) not in subjects: 'XX99'",
     ]
@@ -105,3 +106,22 @@ def test_subprocess_entry_point(bad_folder, good_folder, tmp_path):
     res = run("validate", str(tmp_path / "nowhere"))
     assert res.returncode == 2 and len(res.stderr.splitlines()) == 1
     assert "Traceback" not in res.stderr
+
+
+def test_validate_accepts_other_event_names(good_folder, capsys):
+    """Issue #12: infection, neutropenia and progression were 'unknown event name(s)'."""
+    events = pd.read_csv(good_folder / "events.csv")
+    extra = pd.DataFrame({"subject": ["MK01", "MK02", "MK03"], "day": [20, 30, 40],
+                          "event": ["infection", "neutropenia", "progression"],
+                          "grade": [2.0, 4.0, None]})
+    pd.concat([events, extra]).to_csv(good_folder / "events.csv", index=False)
+    assert main(["validate", str(good_folder)]) == 0
+    assert capsys.readouterr().out.endswith("OK (5 subjects, 1558 measurements, 21 events)\n")
+
+
+@pytest.mark.parametrize("version", [5, 8])
+def test_validate_adam_xpt(version, capsys):
+    """The R-written ADaM slice (PFS/OS ADTTE, ADLB with ANL01FL, ADAE, ADRS) validates."""
+    folder = ROOT / "tests" / "reference" / "adam" / f"xpt_v{version}"
+    assert main(["validate", str(folder)]) == 0
+    assert "OK (6 subjects" in capsys.readouterr().out

@@ -61,7 +61,7 @@ def test_validate_reports_every_problem_at_once():
     events = pd.concat([good.events, pd.DataFrame({
         "subject": ["A", "B", "C", "C", "Q", "A"],
         "day": [-2, 160, 5, 20, 30, 3],
-        "event": ["relapse", "relapse", "flare", "last_contact", "remission", "crs"],
+        "event": ["relapse", "relapse", "Flare up", "last_contact", "remission", "crs"],
         "grade": [np.nan, np.nan, np.nan, np.nan, np.nan, 7.0],
     })], ignore_index=True)
     broken = Trial(subjects, measurements, events, name="broken")
@@ -71,7 +71,8 @@ def test_validate_reports_every_problem_at_once():
         "subjects: column 'sex' must be 'F' or 'M'; got 'X' (subject 'B')",
         "subjects: column 'age' must be finite and >= 0; got -4.0 (subject 'C')",
         "events: column 'day' must be finite and >= 0 (events happen on or after the infusion, day 0); got -2.0 (subject 'A')",
-        "events: column 'event' has unknown event name(s) 'flare' (subject 'C')",
+        "events: column 'event' has invalid event name(s) 'Flare up' (subject 'C'); an event "
+        "name is lower-case letters, digits and '_', starting with a letter",
         "events: column 'grade' must be a whole number 1-5 (or empty); got 7.0 (subject 'A')",
         "events: column 'subject' has id(s) not in subjects: 'Q'",
         "events: more than one 'last_contact' event for subject 'C'",
@@ -338,8 +339,9 @@ def test_accessors():
                                                                100 / 30.4375])
     rem = trial.event_days("remission")
     assert rem["A"] == 90 and rem["B"] == 60 and math.isnan(rem["C"])
-    with pytest.raises(st.SmallTrialError, match="event must be one of"):
+    with pytest.raises(st.SmallTrialError, match="event 'flare' occurs nowhere in the trial"):
         trial.event_days("flare")
+    assert trial.event_days("progression").isna().all()  # a known name: no one had it
     assert trial.visits() == ["baseline", "day 0", "month 1", "month 3"]
     sub = trial.subset(cohort="SLE")
     assert sub.subjects["subject"].tolist() == ["A", "B"]
@@ -439,3 +441,125 @@ def test_trial_examples_values():
     assert round(float(trial.follow_up_months().median())) == 8
     muller = st.datasets.load("muller2024")
     assert (muller.subset(cohort="SLE").n_subjects, muller.subset(cohort=["IIM", "SSc"]).n_subjects) == (8, 7)
+
+
+# ----------------------------------------------------------------------------- issue #12 / #13
+def test_open_event_vocabulary():
+    trial = small_trial()
+    events = pd.concat([trial.events, pd.DataFrame({
+        "subject": ["A", "B", "C"], "day": [30, 40, 50],
+        "event": ["infection", "neutropenia", "progression"], "grade": [2.0, 3.0, np.nan]})],
+        ignore_index=True)
+    opened = Trial(trial.subjects, trial.measurements, events)
+    assert opened.validate() == []
+    days = opened.event_days("infection")
+    assert days["A"] == 30.0 and days[["B", "C"]].isna().all()
+    assert opened.event_days("neutropenia")["B"] == 40.0
+
+
+def _convert_dtypes(trial: Trial, how: str) -> Trial:
+    def conv(frame):
+        out = frame.copy()
+        for col in out.columns:
+            s = out[col]
+            if how == "category":
+                out[col] = s.astype("category")
+            elif how == "nullable":
+                if pd.api.types.is_bool_dtype(s):
+                    out[col] = s.astype("boolean")
+                elif pd.api.types.is_integer_dtype(s):
+                    out[col] = s.astype("Int64")
+                elif pd.api.types.is_float_dtype(s):
+                    out[col] = s.astype("Float64")
+                else:
+                    out[col] = s.astype("string")
+            else:
+                out[col] = s.astype(object)
+        return out
+    return Trial(conv(trial.subjects), conv(trial.measurements), conv(trial.events),
+                 conv(trial.parameters), trial.description, name=trial.name)
+
+
+@pytest.mark.parametrize("how", ["category", "nullable", "object"])
+def test_dtypes_give_the_same_results_as_plain(how):
+    """Issue #13: categorical, nullable (Int64, Float64, boolean, string) and object columns."""
+    from smalltrial import survival as sv
+
+    plain = st.datasets.load("mackensen2022")
+    other = _convert_dtypes(plain, how)
+    assert other.validate() == []
+    for table in ("subjects", "measurements", "events", "parameters"):
+        got, want = getattr(other, table), getattr(plain, table)
+        assert got["subject" if "subject" in got else "parameter"].tolist() == \
+            want["subject" if "subject" in want else "parameter"].tolist()
+    for endpoint in ("relapse", "remission"):
+        pd.testing.assert_frame_equal(sv.time_to_event(other, endpoint),
+                                      sv.time_to_event(plain, endpoint))
+    pd.testing.assert_frame_equal(sv.b_cell_reconstitution(other), sv.b_cell_reconstitution(plain))
+    assert other.follow_up_days().equals(plain.follow_up_days())
+    assert other.visits() == plain.visits()
+    np.testing.assert_array_equal(other.parameter("sledai2k").to_numpy(float),
+                                  plain.parameter("sledai2k").to_numpy(float))
+
+
+def test_visit_spellings_that_differ_in_case_or_spaces_are_an_error():
+    trial = small_trial()
+    meas = trial.measurements.copy()
+    meas.loc[3, "visit"] = "Baseline"     # B
+    meas.loc[5, "visit"] = "baseline "    # C
+    problems = Trial(trial.subjects, meas, trial.events).validate(raise_on_error=False)
+    assert problems == [
+        "measurements: column 'visit' spells one visit in more than one way (labels differ only "
+        "in case or spaces): 'baseline' (subject 'A') and 'Baseline' (subject 'B') and "
+        "'baseline ' (subject 'C'); use one spelling"
+    ]
+
+
+def test_value_text_allows_a_missing_value():
+    trial = small_trial()
+    meas = pd.concat([trial.measurements, pd.DataFrame({
+        "subject": ["A"], "day": [28], "visit": ["month 1"], "parameter": ["bor"],
+        "value": [np.nan], "unit": [np.nan], "blq": [False]})], ignore_index=True)
+    assert any("column 'value' has 1 missing value(s) (subject 'A')" in p
+               for p in Trial(trial.subjects, meas, trial.events).validate(raise_on_error=False))
+    meas["value_text"] = [np.nan] * (len(meas) - 1) + ["CR"]
+    assert Trial(trial.subjects, meas, trial.events).validate() == []
+
+
+def test_european_csv_is_recognised(tmp_path):
+    trial = st.datasets.load("mackensen2022")
+    folder = trial.to_folder(tmp_path / "eu")
+    for table in ("subjects", "measurements", "events", "parameters"):
+        frame = pd.read_csv(folder / f"{table}.csv", dtype={"subject": str})
+        frame.to_csv(folder / f"{table}.csv", sep=";", decimal=",", index=False)
+    assert "0,5" in (folder / "parameters.csv").read_text()   # upcr's upper limit, decimal comma
+    back = read_trial(folder)
+    pd.testing.assert_frame_equal(back.measurements, trial.measurements)
+    pd.testing.assert_frame_equal(back.parameters, trial.parameters)
+    assert back.validate() == []
+
+
+def test_ambiguous_or_non_utf8_csv_is_refused(tmp_path):
+    for table in ("measurements", "events"):
+        (tmp_path / f"{table}.csv").write_text("subject\nA\n")
+    (tmp_path / "subjects.csv").write_text("subject;cohort,sex\nA;SLE,F\n")
+    with pytest.raises(st.SmallTrialError, match="as many ';' as ',' so the separator is ambiguous"):
+        read_trial(tmp_path)
+    (tmp_path / "subjects.csv").write_bytes("subject;cohort\nJosé;SLE\n".encode("latin-1"))
+    with pytest.raises(st.SmallTrialError, match="is not UTF-8 text; save it as 'CSV UTF-8'"):
+        read_trial(tmp_path)
+
+
+def test_xlsx_folder(tmp_path):
+    trial = small_trial()
+    folder = tmp_path / "x"
+    folder.mkdir()
+    for table in ("subjects", "measurements", "events"):
+        getattr(trial, table).to_excel(folder / f"{table}.xlsx", index=False)
+    back = read_trial(folder)
+    pd.testing.assert_frame_equal(back.measurements, trial.measurements)
+    assert back.events["day"].tolist() == trial.events["day"].tolist()
+    assert back.validate() == []
+    (folder / "subjects.xlsx").write_bytes(b"not a zip file")
+    with pytest.raises(st.SmallTrialError, match="cannot read .*subjects.xlsx"):
+        read_trial(folder)
