@@ -211,7 +211,7 @@ class ResponseRule:
         [True, False, False]
         """
         m = _measurements(trial)
-        frame, subjects, not_assessable, messages = _evaluate(self, m, trial, self.name)
+        frame, subjects, not_assessable, messages = _evaluate(self, m, trial, "")
         frame = _sorted(frame)
         out = pd.DataFrame(
             {
@@ -538,7 +538,8 @@ def _evaluate(rule: ResponseRule, m: pd.DataFrame, trial: Any, path: str):
         frame["met"] = frame["met"].astype(float)
     elif rule.kind in ("all", "any"):
         parts = [
-            _evaluate(r, m, trial, f"{path}.{rule.kind}[{i}]") for i, r in enumerate(rule.rules)
+            _evaluate(r, m, trial, f"{path}{'.' if path else ''}{rule.kind}[{i}]")
+            for i, r in enumerate(rule.rules)
         ]
         frame = _combine([p[0] for p in parts], rule.kind)
         populations = [p[1] for p in parts if p[1] is not None]
@@ -546,7 +547,8 @@ def _evaluate(rule: ResponseRule, m: pd.DataFrame, trial: Any, path: str):
         not_assessable = [s for p in parts for s in p[2]]
         messages = [msg for p in parts for msg in p[3]]
     else:
-        frame, not_assessable, messages = _leaf(rule, m, path)
+        where = f"response rule {rule.name!r}" + (f" ({path})" if path else "")
+        frame, not_assessable, messages = _leaf(rule, m, where)
         subjects = _population(trial, m)
     if rule.confirm_days is not None:
         frame = _confirm(_sorted(frame), rule.confirm_days)
@@ -558,7 +560,7 @@ def _leaf(rule: ResponseRule, m: pd.DataFrame, path: str):
     if rows.empty:
         present = sorted(dict.fromkeys(m["parameter"].dropna().map(str)))
         raise SmallTrialError(
-            f"response rule {path}: parameter {rule.parameter!r} is not in the measurements; "
+            f"{path}: parameter {rule.parameter!r} is not in the measurements; "
             f"parameters present: {_show(present, limit=12)}"
         )
     dup = rows.duplicated(_KEY, keep=False)
@@ -577,7 +579,7 @@ def _leaf(rule: ResponseRule, m: pd.DataFrame, path: str):
         values = _numbers(rows, rule.parameter)
         if np.isnan(values).all() and "value_text" in rows.columns:
             raise SmallTrialError(
-                f"response rule {path}: parameter {rule.parameter!r} has no numeric values "
+                f"{path}: parameter {rule.parameter!r} has no numeric values "
                 f"(only value_text, e.g. {_show(rows['value_text'].dropna().unique()[:3])}); "
                 "use 'in': [...] for categories"
             )
@@ -595,7 +597,7 @@ def _leaf(rule: ResponseRule, m: pd.DataFrame, path: str):
             if no_base:
                 not_assessable += no_base
                 messages.append(
-                    f"response rule {path}: no baseline value of {rule.parameter!r} (on or before "
+                    f"{path}: no baseline value of {rule.parameter!r} (on or before "
                     f"day 0) for subject {_show(no_base)}: not assessable at any visit"
                 )
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -604,7 +606,7 @@ def _leaf(rule: ResponseRule, m: pd.DataFrame, path: str):
                     if zero:
                         not_assessable += zero
                         messages.append(
-                            f"response rule {path}: baseline of {rule.parameter!r} is 0 for "
+                            f"{path}: baseline of {rule.parameter!r} is 0 for "
                             f"subject {_show(zero)}: percent change undefined, not assessable"
                         )
                     baseline = np.where(baseline == 0, np.nan, baseline)
