@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import _show, check_columns, describe_rows
+from smalltrial._validate import _show, check_columns, check_frame, describe_rows
 from smalltrial.endpoints.engine import (
     _as_float,
     _as_text,
@@ -34,6 +34,7 @@ from smalltrial.endpoints.engine import (
     _numeric,
     _Shape,
     _where,
+    check_option,
 )
 
 __all__ = [
@@ -341,14 +342,14 @@ def worst_toxicity_grade(events: Any, event: str = "crs") -> pd.DataFrame:
     >>> worst_toxicity_grade(ev).to_dict("list")
     {'subject': ['a', 'b'], 'worst_grade': [2.0, 0.0]}
     """
-    if event not in ("crs", "icans"):
-        raise SmallTrialError(f"event must be one of 'crs', 'icans'; got {event!r}")
+    check_option(event, "event", ("crs", "icans"))
     data = events
     events = getattr(data, "events", data)
     if not isinstance(events, pd.DataFrame):
         raise SmallTrialError(
             f"events must be an events DataFrame or a Trial, got {type(data).__name__}"
         )
+    check_frame(events, "events")
     check_columns(events, ("subject", "event", "grade"), "events")
     subjects = list(dict.fromkeys(events["subject"]))
     table = getattr(data, "subjects", None)

@@ -49,6 +49,9 @@ from smalltrial.endpoints.engine import (
     _numeric,
     _Shape,
     _shape_of,
+    check_flag,
+    check_number,
+    check_option,
 )
 from smalltrial.endpoints.rules import register_rule
 
@@ -190,6 +193,7 @@ def sledai2k(items: pd.DataFrame, *, clinical: bool = False) -> pd.Series:
     (10.0, 8.0)
     """
     check_frame(items, "items")
+    clinical = check_flag(clinical, "clinical")
     keys = _CLINICAL_ITEMS if clinical else tuple(SLEDAI2K_WEIGHTS)
     check_columns(items, keys, "items")
     total = np.zeros(len(items))
@@ -278,10 +282,7 @@ def derive_sledai_items(
     }
     if all(v is None for v in args.values()):
         raise SmallTrialError("derive_sledai_items needs at least one input (e.g. upcr=...)")
-    if upcr_unit not in _UPCR_TO_G_PER_G:
-        raise SmallTrialError(
-            f"upcr_unit must be one of {', '.join(map(repr, _UPCR_TO_G_PER_G))}; got {upcr_unit!r}"
-        )
+    check_option(upcr_unit, "upcr_unit", tuple(_UPCR_TO_G_PER_G))
     if (
         isinstance(arthritis_min_joints, bool)
         or not isinstance(arthritis_min_joints, numbers.Integral)
@@ -401,12 +402,13 @@ def doris_remission(
     [True, False, False]
     Length: 3, dtype: boolean
     """
+    return_reasons = check_flag(return_reasons, "return_reasons")
     args = {"clinical_sledai": clinical_sledai, "pga": pga, "prednisone_mg": prednisone_mg}
     shape, n = _common_shape(args)
     s = _numeric(clinical_sledai, "clinical_sledai", shape, low=0, high=105)
     g = _numeric(pga, "pga", shape, low=0, high=3)
     p = _numeric(prednisone_mg, "prednisone_mg", shape, low=0)
-    pmax = float(prednisone_max)
+    pmax = check_number(prednisone_max, "prednisone_max", low=0.0)
     met, reasons = _kleene_and(
         [
             (_compare(s, "==", 0.0), "clinical SLEDAI-2K > 0", "clinical_sledai missing"),
@@ -450,6 +452,7 @@ def drug_free_remission(
     >>> drug_free_remission(clinical_sledai=0, pga=0, prednisone_mg=0, immunosuppressants=False)
     True
     """
+    return_reasons = check_flag(return_reasons, "return_reasons")
     args = {
         "clinical_sledai": clinical_sledai,
         "pga": pga,
@@ -524,6 +527,7 @@ def lldas(
     >>> lldas(sledai=4, major_organ_activity=False, new_activity=False, pga=1, prednisone_mg=7.5)
     True
     """
+    return_reasons = check_flag(return_reasons, "return_reasons")
     args = {
         "sledai": sledai,
         "major_organ_activity": major_organ_activity,
@@ -602,6 +606,7 @@ def sri4(
     >>> sri4(sledai_baseline=10, sledai=6, pga_baseline=1.0, pga=1.2)
     True
     """
+    return_reasons = check_flag(return_reasons, "return_reasons")
     if (bilag_new_a is None) != (bilag_new_b is None):
         raise SmallTrialError(
             "give both bilag_new_a and bilag_new_b (SRI-4) or neither (modified SRI); got "

@@ -32,7 +32,14 @@ from smalltrial.domains.lupus import (
     lldas,
     sledai2k,
 )
-from smalltrial.endpoints.engine import _flag, _kleene_or, _Shape
+from smalltrial.endpoints.engine import (
+    _flag,
+    _kleene_or,
+    _Shape,
+    check_flag,
+    check_option,
+    check_optional_text,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from smalltrial.trial import Trial
@@ -139,7 +146,25 @@ def derive_visit_endpoints(
     >>> derive_visit_endpoints(m)[["doris", "drug_free_remission", "lldas"]].iloc[0].tolist()
     [True, True, True]
     """
+    haemolytic_anaemia = check_flag(haemolytic_anaemia, "haemolytic_anaemia")
+    gi_activity = check_flag(gi_activity, "gi_activity")
+    immunosuppressants_tolerated = check_flag(
+        immunosuppressants_tolerated, "immunosuppressants_tolerated"
+    )
+    serology_counts_as_new_activity = check_flag(
+        serology_counts_as_new_activity, "serology_counts_as_new_activity"
+    )
+    by = check_option(by, "by", ("day", "visit"))
+    cohort = check_optional_text(cohort, "cohort")
     m = _measurements(data)
+    # categorical keys would group over unobserved categories: plain objects give the same result
+    categorical = [
+        c
+        for c in ("subject", "visit", "parameter")
+        if c in m.columns and isinstance(m[c].dtype, pd.CategoricalDtype)
+    ]
+    if categorical:
+        m = m.astype(dict.fromkeys(categorical, object))
     table = getattr(data, "subjects", None)
     if cohort is not None and isinstance(table, pd.DataFrame) and "cohort" in table.columns:
         members = table.loc[table["cohort"] == cohort, "subject"]
@@ -164,8 +189,6 @@ def derive_visit_endpoints(
             "no subject has an SLE disease-activity measurement (parameter 'sledai2k', "
             "'sledai_<item>' or 'pga'); DORIS, drug-free remission and LLDAS are SLE endpoints"
         )
-    if by not in ("day", "visit"):
-        raise SmallTrialError(f"by must be one of 'day', 'visit'; got {by!r}")
     if by == "visit":
         check_columns(m, ("visit",), "measurements")
         if m["visit"].isna().any():
@@ -331,6 +354,16 @@ _DERIVED_UNITS_LABELS = {
 }
 
 
+_DERIVE_OPTIONS = (
+    "haemolytic_anaemia",
+    "gi_activity",
+    "immunosuppressants_tolerated",
+    "serology_counts_as_new_activity",
+    "by",
+    "cohort",
+)
+
+
 def add_endpoints(trial: Trial | pd.DataFrame, **options: Any) -> Trial | pd.DataFrame:
     """Return a copy of ``trial`` with the per-visit endpoints added as measurement parameters.
 
@@ -359,6 +392,11 @@ def add_endpoints(trial: Trial | pd.DataFrame, **options: Any) -> Trial | pd.Dat
     >>> int(trial.parameter("doris")["month 3"].sum())
     5
     """
+    unknown = [k for k in options if k not in _DERIVE_OPTIONS]
+    if unknown:
+        raise SmallTrialError(
+            f"add_endpoints has no option {unknown[0]!r}; options: {', '.join(_DERIVE_OPTIONS)}"
+        )
     derived = derive_visit_endpoints(trial, **options)
     m = _measurements(trial)
     rows = []
@@ -453,10 +491,9 @@ def remission_summary(
     [{'subject': 'a', 'first_remission_day': 90.0, 'sustained': True,
       'proportion_of_visits_in_remission': 0.6666666666666666, 'n_visits_evaluable': 3}]
     """
-    if endpoint not in ("doris", "drug_free_remission", "lldas"):
-        raise SmallTrialError(
-            f"endpoint must be one of 'doris', 'drug_free_remission', 'lldas'; got {endpoint!r}"
-        )
+    endpoint = check_option(endpoint, "endpoint", ("doris", "drug_free_remission", "lldas"))
+    post_infusion_only = check_flag(post_infusion_only, "post_infusion_only")
+    cohort = check_optional_text(cohort, "cohort")
     if isinstance(data, pd.DataFrame) and endpoint in data.columns:
         visits = data
         check_columns(visits, ("subject", "day"), "data")

@@ -109,6 +109,8 @@ def _shape_of(args: Mapping[str, Any]) -> _Shape:
                     f"{name} and {index_name} are Series with different indexes; align them first"
                 )
         n = len(value) if np.ndim(value) > 0 else 1
+        if np.ndim(value) > 0 and n == 0:
+            raise SmallTrialError(f"{name} is empty (0 elements)")
         if np.ndim(value) > 1:
             raise SmallTrialError(f"{name} must be one-dimensional, got shape {np.shape(value)}")
         if size is None:
