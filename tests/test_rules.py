@@ -161,6 +161,27 @@ def test_numeric_categories_read_value_where_no_text():
     assert met({"parameter": "grade", "in": [3, 4]}, m) == [True, False, NA]
 
 
+def test_numeric_categories_match_numeric_text_too():
+    # ADLB-like: AVALC "3" with or without AVAL 3
+    m = frame([("a", 28, "grade", 3.0, "3"), ("b", 28, "grade", None, "3"),
+               ("c", 28, "grade", None, "high"), ("d", 28, "grade", 2.0, None)], text=True)  # fmt: skip
+    assert met({"parameter": "grade", "in": [3, 4]}, m) == [True, True, False, False]
+    # text categories never match a bare number: d is not assessable for them
+    assert met({"parameter": "grade", "in": ["high"]}, m) == [False, False, True, NA]
+
+
+def test_rule_round_trips_through_plain_data():
+    specs = [
+        {"parameter": "x", "change": "percent", "op": "<=", "value": -50.0, "confirm_days": 28.0},
+        {"any": [{"rule": "doris"}, {"parameter": "bor", "in": ["CR", 1.0]}], "name": "resp"},
+        {"all": [{"parameter": "x", "op": "!=", "value": 0.0}], "label": "X not zero"},
+    ]
+    for spec in specs:
+        rule = ep.response_rule(spec)
+        assert rule.to_spec() == spec
+        assert ep.response_rule(rule.to_spec()) == rule
+
+
 def test_text_categories_need_value_text():
     m = frame([("a", 28, "bor", 1.0)])
     with pytest.raises(SmallTrialError, match=r"'bor'.*no column 'value_text'"):

@@ -162,6 +162,34 @@ class ResponseRule:
             text += f", confirmed >= {self.confirm_days:g} days later"
         return text
 
+    def to_spec(self) -> dict[str, Any]:
+        """The rule as plain data again (``response_rule(rule.to_spec()) == rule``).
+
+        Examples
+        --------
+        >>> response_rule({"parameter": "bor", "in": ["CR", "PR"]}).to_spec()
+        {'parameter': 'bor', 'in': ['CR', 'PR']}
+        """
+        if self.kind == "named":
+            spec: dict[str, Any] = {"rule": self.rule}
+        elif self.kind in ("all", "any"):
+            spec = {self.kind: [r.to_spec() for r in self.rules]}
+        elif self.kind == "category":
+            spec = {"parameter": self.parameter, "in": list(self.categories)}
+        else:
+            spec = {"parameter": self.parameter}
+            if self.kind == "change":
+                spec["change"] = self.change
+            spec.update(op=self.op, value=self.value)
+        if self.confirm_days is not None:
+            spec["confirm_days"] = self.confirm_days
+        text = self.describe()
+        if self.name not in (text, self.rule):
+            spec["name"] = self.name
+        if self.label != text:
+            spec["label"] = self.label
+        return spec
+
     @property
     def parameters(self) -> tuple[str, ...]:
         """The measurement parameters the rule reads (named rules: none listed)."""
@@ -574,7 +602,7 @@ def _leaf(rule: ResponseRule, m: pd.DataFrame, path: str):
     not_assessable: list[Any] = []
     post = rows[(rows["day"] > 0).to_numpy()]
     if rule.kind == "category":
-        met = _in_categories(post, rule)
+        met = _in_categories(post, rule, path)
     else:
         values = _numbers(rows, rule.parameter)
         if np.isnan(values).all() and "value_text" in rows.columns:
@@ -641,25 +669,35 @@ def _numbers(rows: pd.DataFrame, parameter: str) -> np.ndarray:
     return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _in_categories(post: pd.DataFrame, rule: ResponseRule) -> np.ndarray:
+def _as_number(text: Any) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _in_categories(post: pd.DataFrame, rule: ResponseRule, path: str) -> np.ndarray:
+    """1 where the visit's text or number is a listed category, 0 where known and not, else NaN."""
     texts = {c for c in rule.categories if isinstance(c, str)}
     numbers_ = [float(c) for c in rule.categories if not isinstance(c, str)]
     if texts and "value_text" not in post.columns:
         raise SmallTrialError(
-            f"response rule: parameter {rule.parameter!r} has categories {_show(sorted(texts))} "
+            f"{path}: parameter {rule.parameter!r} has categories {_show(sorted(texts))} "
             "but the measurements have no column 'value_text'"
         )
-    met = np.full(len(post), np.nan)
+    known = np.zeros(len(post), dtype=bool)
+    hit = np.zeros(len(post), dtype=bool)
     if "value_text" in post.columns:
         text = post["value_text"].to_numpy(dtype=object)
         has_text = np.array([t is not None and not pd.isna(t) for t in text], dtype=bool)
-        met[has_text] = [float(str(t) in texts) for t in text[has_text]]
-    else:
-        has_text = np.zeros(len(post), dtype=bool)
-    value = pd.to_numeric(post["value"].astype(object), errors="coerce").to_numpy(dtype=float)
-    use = ~has_text & ~np.isnan(value)
-    met[use] = np.isin(value[use], numbers_).astype(float)
-    return met
+        known |= has_text
+        hit[has_text] = [str(t) in texts or _as_number(t) in numbers_ for t in text[has_text]]
+    if numbers_:
+        value = _numbers(post, rule.parameter)
+        has_value = ~np.isnan(value)
+        known |= has_value
+        hit |= has_value & np.isin(value, numbers_)
+    return np.where(hit, 1.0, np.where(known, 0.0, np.nan))
 
 
 def _combine(frames: list[pd.DataFrame], kind: str) -> pd.DataFrame:
