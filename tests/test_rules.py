@@ -469,6 +469,13 @@ def test_bad_measurements(m, message):
         ep.response_rule({"parameter": "x", "op": "<", "value": 2}).evaluate(m)
 
 
+def test_numeric_subject_ids_sort_like_derive_visit_endpoints():
+    m = frame([(10, 28, "x", 1.0), (2, 56, "x", 1.0), (2, 28, "x", 9.0)])
+    out = ep.response_rule({"parameter": "x", "op": "<", "value": 5}).evaluate(m)
+    assert out["subject"].tolist() == [2, 2, 10]
+    assert out["met"].tolist() == [False, True, True]
+
+
 def test_rule_repr_and_default_name():
     rule = ep.response_rule({"parameter": "x", "change": "percent", "op": "<=", "value": -50})
     assert rule.name == rule.label == "percent change in x from baseline <= -50 %"
@@ -488,3 +495,17 @@ def test_evaluate_is_deterministic_and_does_not_touch_input():
         first = rule.evaluate(m)
     pd.testing.assert_frame_equal(first, rule.evaluate(m))
     pd.testing.assert_frame_equal(m, before)
+
+
+def test_named_rule_passes_on_derivation_warnings_once():
+    # recorded SLEDAI-2K 6 but the descriptors sum to 4 (arthritis): derive_visit_endpoints warns
+    rows = [("a", 30, f"sledai_{k}", float(k == "arthritis")) for k in ep.SLEDAI2K_WEIGHTS]
+    rows += [("a", 30, "sledai2k", 6.0), ("a", 30, "pga", 0.0), ("a", 30, "prednisone_mg", 0.0),
+             ("a", 30, "immunosuppressants", 0.0)]  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = ep.response_rule({"rule": "doris"}).evaluate(frame(rows))
+    messages = [str(w.message) for w in caught if issubclass(w.category, SmallTrialWarning)]
+    assert len(messages) == 1 and "differs from the sum of its descriptors" in messages[0]
+    assert out.attrs["warnings"] == messages
+    assert out["met"].tolist() == [False]  # clinical SLEDAI-2K 4 > 0

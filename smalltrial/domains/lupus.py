@@ -695,7 +695,7 @@ def _visit_rule(column: str):
         out = _post_baseline(visits, visits[column])
         out.attrs = {
             "subjects": _visit_population(data, visits),
-            "warnings": list(visits.attrs.get("warnings", [])),
+            "emitted": list(visits.attrs.get("warnings", [])),
         }
         return out
 
@@ -724,7 +724,7 @@ def _sri4_rule(data: Any) -> pd.DataFrame:
         pga=post["pga"].to_numpy(dtype=float),
     )
     out = _post_baseline(post, met)
-    messages = list(visits.attrs.get("warnings", []))
+    messages = []
     if no_base:
         messages.append(
             "response rule sri4: no baseline SLEDAI-2K or PGA (on or before day 0) for subject "
@@ -734,6 +734,7 @@ def _sri4_rule(data: Any) -> pd.DataFrame:
         "subjects": _visit_population(data, visits),
         "not_assessable": no_base,
         "warnings": messages,
+        "emitted": list(visits.attrs.get("warnings", [])),
     }
     return out
 

@@ -68,7 +68,8 @@ class NamedRule:
     ``evaluate(data)`` takes a Trial or a measurements DataFrame and returns a DataFrame
     ``subject, day, visit, met`` (float 1/0/NaN) over post-baseline visits, with
     ``attrs["subjects"]`` (the subjects the rule applies to, or None for all) and optionally
-    ``attrs["not_assessable"]`` and ``attrs["warnings"]``.
+    ``attrs["not_assessable"]``, ``attrs["warnings"]`` (caveats for :meth:`ResponseRule.evaluate`
+    to warn about) and ``attrs["emitted"]`` (caveats already warned about, only recorded).
     """
 
     name: str
@@ -253,7 +254,10 @@ class ResponseRule:
         )
         record: list[str] = []
         for message in messages:
-            warn(message, record, stacklevel=3)
+            if message.startswith(_EMITTED):  # already warned by the named rule's derivation
+                record.append(message[len(_EMITTED) :])
+            else:
+                warn(message, record, stacklevel=3)
         out.attrs = {
             "rule": self.name,
             "not_assessable": sorted(set(not_assessable), key=str),
@@ -505,6 +509,7 @@ def _build(spec: Any, path: str) -> ResponseRule:
 # --------------------------------------------------------------------------------------------
 
 _KEY = ["subject", "day"]
+_EMITTED = "\x00emitted\x00"
 
 
 def _measurements(data: Any) -> pd.DataFrame:
@@ -549,8 +554,13 @@ def _population(trial: Any, m: pd.DataFrame) -> list[Any] | None:
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = pd.DataFrame({"subject": frame["subject"].map(str), "day": frame["day"]})
-    order = keys.sort_values(["subject", "day"], kind="mergesort").index
+    """Rows by subject (as derive_visit_endpoints sorts them; as text if ids mix types), day."""
+    keys = pd.DataFrame({"subject": frame["subject"], "day": frame["day"]})
+    try:
+        order = keys.sort_values(["subject", "day"], kind="mergesort").index
+    except TypeError:
+        keys["subject"] = keys["subject"].map(str)
+        order = keys.sort_values(["subject", "day"], kind="mergesort").index
     return frame.loc[order].reset_index(drop=True)
 
 
@@ -560,7 +570,8 @@ def _evaluate(rule: ResponseRule, m: pd.DataFrame, trial: Any, path: str):
         frame = named_rules()[rule.rule].evaluate(trial)  # type: ignore[index]
         subjects = frame.attrs.get("subjects")
         not_assessable = list(frame.attrs.get("not_assessable", []))
-        messages = list(frame.attrs.get("warnings", []))
+        messages = [_EMITTED + msg for msg in frame.attrs.get("emitted", [])]
+        messages += list(frame.attrs.get("warnings", []))
         frame = frame[["subject", "day", "visit", "met"]].copy()
         frame["day"] = frame["day"].astype(float)
         frame["met"] = frame["met"].astype(float)
@@ -595,7 +606,7 @@ def _leaf(rule: ResponseRule, m: pd.DataFrame, path: str):
     if dup.any():
         first = rows.loc[dup, _KEY].head(3).to_dict("records")
         raise SmallTrialError(
-            f"measurements have {int(dup.sum())} rows of parameter {rule.parameter!r} with the "
+            f"{path}: measurements have {int(dup.sum())} rows of parameter {rule.parameter!r} with the "
             f"same subject and day: {_show(first)}"
         )
     messages: list[str] = []
