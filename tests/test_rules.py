@@ -376,6 +376,10 @@ def test_register_rule_adds_a_named_rule(monkeypatch):
     rule = ep.response_rule({"rule": "always", "label": "everyone"})
     assert rule.name == "always" and rule.label == "everyone"
     assert rule.evaluate(frame([("a", 28, "x", 1.0)]))["met"].tolist() == [True]
+    for bad, message in (((None, evaluate), "name must"), (("x", 3), "evaluate must"),
+                         (("x", evaluate, ""), "label must")):  # fmt: skip
+        with pytest.raises(SmallTrialError, match=message):
+            ep.register_rule(*bad[:2], label=bad[2] if len(bad) > 2 else "x")
 
 
 # ------------------------------------------------------------------------------- dtypes

@@ -94,6 +94,10 @@ def register_rule(
     """
     if not isinstance(name, str) or not name:
         raise SmallTrialError(f"name must be a non-empty string, got {name!r}")
+    if not callable(evaluate):
+        raise SmallTrialError(f"evaluate must be a function of the trial, got {evaluate!r}")
+    if not isinstance(label, str) or not label:
+        raise SmallTrialError(f"label must be a non-empty string, got {label!r}")
     _REGISTRY[name] = NamedRule(name, label, evaluate, citation)
 
 
