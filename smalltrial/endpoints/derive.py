@@ -156,6 +156,68 @@ def derive_visit_endpoints(
     )
     by = check_option(by, "by", ("day", "visit"))
     cohort = check_optional_text(cohort, "cohort")
+    m = _visit_rows(data, cohort, by)
+    wide, out = _visit_table(m, by)
+    n = len(out)
+    warnings_record: list[str] = []
+    items, total = _sledai_totals(wide, out, warnings_record)
+    for col in ("pga", "prednisone_mg", "immunosuppressants"):
+        out[col] = wide[col].to_numpy(dtype=float)
+    # inputs go to the scalar rules as Series labelled by visit, so errors name the visit
+    labels = pd.Index(
+        [f"{s!r} day {d:g}" for s, d in zip(out["subject"], out["day"], strict=True)],
+        dtype=object,
+    )
+    shape = _Shape("series", labels, n)
+    for col in ("immunosuppressants", "haemolytic_anaemia", "gi_activity", "new_activity"):
+        _flag(pd.Series(wide[col].to_numpy(), index=labels), col, shape)
+
+    def col(name: str) -> pd.Series:
+        return pd.Series(out[name].to_numpy(), index=labels)
+
+    doris, doris_reason = doris_remission(
+        clinical_sledai=col("clinical_sledai2k"),
+        pga=col("pga"),
+        prednisone_mg=col("prednisone_mg"),
+        return_reasons=True,
+    )
+    free, free_reason = drug_free_remission(
+        clinical_sledai=col("clinical_sledai2k"),
+        pga=col("pga"),
+        prednisone_mg=col("prednisone_mg"),
+        immunosuppressants=col("immunosuppressants"),
+        return_reasons=True,
+    )
+
+    major, new = _lldas_activity(items, total, wide, out, serology_counts_as_new_activity)
+
+    def fill(param: str, default: bool) -> np.ndarray:
+        col = wide[param].to_numpy(dtype=float)
+        return np.where(np.isnan(col), float(default), col)
+
+    low, low_reason = lldas(
+        sledai=col("sledai2k"),
+        major_organ_activity=pd.Series(major, index=labels),
+        new_activity=pd.Series(new, index=labels),
+        pga=col("pga"),
+        prednisone_mg=col("prednisone_mg"),
+        haemolytic_anaemia=pd.Series(fill("haemolytic_anaemia", haemolytic_anaemia), index=labels),
+        gi_activity=pd.Series(fill("gi_activity", gi_activity), index=labels),
+        immunosuppressants_tolerated=immunosuppressants_tolerated,
+        return_reasons=True,
+    )
+    out["doris"] = doris.to_numpy()
+    out["doris_reason"] = doris_reason.to_numpy()
+    out["drug_free_remission"] = free.to_numpy()
+    out["drug_free_reason"] = free_reason.to_numpy()
+    out["lldas"] = low.to_numpy()
+    out["lldas_reason"] = low_reason.to_numpy()
+    out.attrs["warnings"] = warnings_record
+    return out
+
+
+def _visit_rows(data: Any, cohort: str | None, by: str) -> pd.DataFrame:
+    """The measurements the per-visit endpoints read: SLE subjects, needed parameters, checked."""
     m = _measurements(data)
     # categorical keys would group over unobserved categories: plain objects give the same result
     categorical = [
@@ -205,6 +267,11 @@ def derive_visit_endpoints(
             f"({describe_rows(m, bad, 'subject')})"
         )
     m = m.assign(value=values)
+    return m
+
+
+def _visit_table(m: pd.DataFrame, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per subject x ``by`` (sorted by subject and day): wide values and the keys."""
     wide = m.pivot(index=["subject", by], columns="parameter", values="value")
     wide = wide.reindex(columns=list(_VISIT_PARAMS))
     groups = m.groupby(["subject", by], sort=False)
@@ -230,9 +297,11 @@ def derive_visit_endpoints(
             "visit": visit.to_numpy(),
         }
     )
-    n = len(out)
+    return wide, out
 
-    warnings_record: list[str] = []
+
+def _sledai_totals(wide: pd.DataFrame, out: pd.DataFrame, record: list[str]):
+    """SLEDAI-2K (descriptors, else recorded) and clinical SLEDAI-2K into ``out``; -> items, total."""
     items = wide[list(_ITEM_PARAMS)].rename(columns=_ITEM_PARAMS).reset_index(drop=True)
     for key in SLEDAI2K_WEIGHTS:
         items[key] = _item_values(items[key], f"sledai_{key}", "measurements")
@@ -247,7 +316,8 @@ def derive_visit_endpoints(
         warn(
             "recorded SLEDAI-2K differs from the sum of its descriptors at "
             f"{_show(where)}; the sum of the descriptors is used",
-            warnings_record,
+            record,
+            stacklevel=4,  # the caller of derive_visit_endpoints
         )
     total = np.where(np.isnan(from_items), recorded, from_items)
     clinical = sledai2k(items, clinical=True).to_numpy()
@@ -263,34 +333,11 @@ def derive_visit_endpoints(
     out["sledai2k_from_items"] = from_items
     out["sledai2k_disagrees"] = disagrees
     out["clinical_sledai2k"] = clinical
-    for col in ("pga", "prednisone_mg", "immunosuppressants"):
-        out[col] = wide[col].to_numpy(dtype=float)
-    # inputs go to the scalar rules as Series labelled by visit, so errors name the visit
-    labels = pd.Index(
-        [f"{s!r} day {d:g}" for s, d in zip(out["subject"], out["day"], strict=True)],
-        dtype=object,
-    )
-    shape = _Shape("series", labels, n)
-    for col in ("immunosuppressants", "haemolytic_anaemia", "gi_activity", "new_activity"):
-        _flag(pd.Series(wide[col].to_numpy(), index=labels), col, shape)
+    return items, total
 
-    def col(name: str) -> pd.Series:
-        return pd.Series(out[name].to_numpy(), index=labels)
 
-    doris, doris_reason = doris_remission(
-        clinical_sledai=col("clinical_sledai2k"),
-        pga=col("pga"),
-        prednisone_mg=col("prednisone_mg"),
-        return_reasons=True,
-    )
-    free, free_reason = drug_free_remission(
-        clinical_sledai=col("clinical_sledai2k"),
-        pga=col("pga"),
-        prednisone_mg=col("prednisone_mg"),
-        immunosuppressants=col("immunosuppressants"),
-        return_reasons=True,
-    )
-
+def _lldas_activity(items, total, wide, out, serology_counts_as_new_activity: bool):
+    """LLDAS major-organ activity and new activity per visit (float 1/0/NaN)."""
     item_arr = items[list(SLEDAI2K_WEIGHTS)].to_numpy(dtype=float)
     major_cols = [list(SLEDAI2K_WEIGHTS).index(k) for k in MAJOR_ORGAN_ITEMS]
     major = _kleene_or(*(item_arr[:, j] for j in major_cols))
@@ -305,29 +352,7 @@ def derive_visit_endpoints(
     new = np.where(np.isnan(recorded_new), new, recorded_new)
     new = np.where(np.isnan(recorded_new) & (total == 0), 0.0, new)
 
-    def fill(param: str, default: bool) -> np.ndarray:
-        col = wide[param].to_numpy(dtype=float)
-        return np.where(np.isnan(col), float(default), col)
-
-    low, low_reason = lldas(
-        sledai=col("sledai2k"),
-        major_organ_activity=pd.Series(major, index=labels),
-        new_activity=pd.Series(new, index=labels),
-        pga=col("pga"),
-        prednisone_mg=col("prednisone_mg"),
-        haemolytic_anaemia=pd.Series(fill("haemolytic_anaemia", haemolytic_anaemia), index=labels),
-        gi_activity=pd.Series(fill("gi_activity", gi_activity), index=labels),
-        immunosuppressants_tolerated=immunosuppressants_tolerated,
-        return_reasons=True,
-    )
-    out["doris"] = doris.to_numpy()
-    out["doris_reason"] = doris_reason.to_numpy()
-    out["drug_free_remission"] = free.to_numpy()
-    out["drug_free_reason"] = free_reason.to_numpy()
-    out["lldas"] = low.to_numpy()
-    out["lldas_reason"] = low_reason.to_numpy()
-    out.attrs["warnings"] = warnings_record
-    return out
+    return major, new
 
 
 def _new_activity(subjects: np.ndarray, items: np.ndarray) -> np.ndarray:
