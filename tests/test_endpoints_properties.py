@@ -4,16 +4,24 @@
 * DORIS implies LLDAS when the non-SLEDAI LLDAS inputs are favourable: clinical SLEDAI-2K = 0
   leaves at most the 4 serological points, PGA < 0.5 <= 1 and prednisone <= 5 <= 7.5;
 * missing input is never "in remission";
-* array results equal the element-by-element scalar results.
+* array results equal the element-by-element scalar results;
+* bad arguments raise SmallTrialError naming the argument and value, and nullable/categorical
+  pandas dtypes give the same results as plain ones (issue #13);
+* response rules: a confirmed response is a response; all/any are Kleene and/or of their parts.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import smalltrial
+from smalltrial import SmallTrialError
 from smalltrial import endpoints as ep
 
 # grids that include every threshold and its neighbours
@@ -117,13 +125,6 @@ def test_icans_is_worst_domain(rows):
 # bad arguments (issue #13): every public function raises SmallTrialError naming the argument
 # and the value; only real bools are flags; thresholds are finite numbers
 # --------------------------------------------------------------------------------------------
-
-import math  # noqa: E402
-
-import pytest  # noqa: E402
-
-import smalltrial  # noqa: E402
-from smalltrial import SmallTrialError  # noqa: E402
 
 ITEMS = pd.DataFrame({k: [0, 1] for k in ep.SLEDAI2K_WEIGHTS})
 NOT_FLAGS = ["no", "False", 0, 1, None, [True], math.nan]
