@@ -223,7 +223,7 @@ class ResponseRule:
 
         Confirmation (``confirm_days``): a visit counts only if the rule is met there and met
         again at a later assessment at least ``confirm_days`` days later (RECIST 1.1,
-        Eisenhauer et al., Eur J Cancer 2009;45:228-247, confirmation of response: confirmation at a repeat
+        Eisenhauer et al., Eur J Cancer 2009;45:228-247: a response is confirmed by a repeat
         assessment no less than 4 weeks after the criteria are first met). Intervening
         assessments are not required to meet the rule. The last assessment of a subject (and
         any visit without a later assessment that far ahead) cannot be confirmed and is
