@@ -383,11 +383,11 @@ def make_phase2_onc() -> dict:
                                     "value_text"])
     m = m.sort_values(["subject", "day"], kind="stable").reset_index(drop=True)
     params = pd.DataFrame([
-        ("sld", "Sum of target-lesion diameters (RECIST 1.1)", "mm", math.nan, math.nan, math.nan),
-        ("new_lesions", "New lesion(s) at this assessment", "0/1", math.nan, math.nan, math.nan),
-        ("ovr", "Overall response at the visit (RECIST 1.1): CR, PR, SD, PD, NE", math.nan,
+        ("sld", "Sum of target-lesion diameters", "mm", math.nan, math.nan, math.nan),
+        ("new_lesions", "New lesions", "0/1", math.nan, math.nan, math.nan),
+        ("ovr", "Overall response (RECIST 1.1)", math.nan,
          math.nan, math.nan, math.nan),
-        ("bor", "Best overall response, confirmed (>= 28 days): CR, PR, SD, PD, NE", math.nan,
+        ("bor", "Best overall response (confirmed)", math.nan,
          math.nan, math.nan, math.nan),
     ], columns=["parameter", "label", "unit", "lower_limit", "upper_limit", "lloq"])
     return dict(subjects=subj, measurements=m, events=sort_events(events, ONC_EVENT_ORDER),
@@ -750,11 +750,11 @@ def make_mg_cart() -> dict:
     m = pd.DataFrame(meas, columns=["subject", "day", "visit", "parameter", "value", "unit", "blq"])
     m = m.sort_values(["subject", "day"], kind="stable").reset_index(drop=True)
     params = pd.DataFrame([
-        ("mgadl", "MG Activities of Daily Living (MG-ADL, 0-24; higher is worse)", "points",
+        ("mgadl", "MG-ADL score", "points",
          math.nan, math.nan, math.nan),
-        ("qmg", "Quantitative Myasthenia Gravis score (QMG, 0-39; higher is worse)", "points",
+        ("qmg", "QMG score", "points",
          math.nan, math.nan, math.nan),
-        ("achr_ab", "Anti-acetylcholine receptor antibodies", "nmol/L", math.nan, 0.5, math.nan),
+        ("achr_ab", "Anti-AChR antibodies", "nmol/L", math.nan, 0.5, math.nan),
         ("cd19_bcells", "CD19+ B cells", "cells/uL", 100.0, 500.0, 1.0),
         ("igg", "Immunoglobulin G", "g/L", 7.0, 16.0, math.nan),
     ], columns=["parameter", "label", "unit", "lower_limit", "upper_limit", "lloq"])
@@ -779,7 +779,8 @@ score, relapse-free time from response, infections and cytopenias as adverse eve
 - `subjects.csv`: `subject` (MG01-MG{n:02d}), `cohort` (`gMG`), `sex`, `age`,
   `infusion_date` (synthetic, from {MG_START.isoformat()}, one patient every 40 days),
   `mgfa_class` (MGFA clinical class at baseline), `disease_years`.
-- `measurements.csv` (long): `mgadl` (MG-ADL, 0-24, higher is worse), `qmg` (QMG, 0-39),
+- `measurements.csv` (long): `mgadl` (MG Activities of Daily Living, 8 items, 0-24, higher
+  is worse), `qmg` (Quantitative Myasthenia Gravis score, 0-39, higher is worse),
   `achr_ab` (anti-AChR antibodies, nmol/L), `cd19_bcells` (cells/uL; LLOQ 1, `blq` True
   marks values below it, `value` then holds the LLOQ), `igg` (g/L), at baseline (day -14 to
   -3) and months 1, 2, 3, 6, 9, 12 (day 30 x month, +- 3 days).

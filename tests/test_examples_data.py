@@ -481,3 +481,77 @@ def test_xpt_writer_matches_haven_byte_for_byte(tmp_path):
     write_xpt(tmp_path / "probe.xpt", frame, "PROBE", "Probe", {"AVAL": "Analysis Value"},
               {"D": ("DATE", 0)}, timestamp=stamp)
     assert (tmp_path / "probe.xpt").read_bytes() == ref
+
+
+# ------------------------------------------------------------------------ through smalltrial
+def _interfaces_available() -> bool:
+    """True once the Trial/endpoint interfaces of this round (INTERFACES.md) are merged."""
+    import smalltrial.survival as survival
+    from smalltrial import endpoints
+
+    return hasattr(survival, "time_to_event") and hasattr(endpoints, "response_rule")
+
+
+needs_interfaces = pytest.mark.skipif(
+    not _interfaces_available(),
+    reason="survival.time_to_event / endpoints.response_rule (INTERFACES.md) not merged yet")
+
+
+@needs_interfaces
+def test_csv_and_adam_versions_give_the_same_endpoints_through_smalltrial():
+    from smalltrial.endpoints import response_rule
+    from smalltrial.survival import time_to_event
+    from smalltrial.trial import read_adam, read_trial
+
+    csv = read_trial(DATA / "phase2_onc")
+    adam = read_adam(DATA / "phase2_onc_adam")
+    confirmed = response_rule({"parameter": "ovr", "in": ["CR", "PR"], "confirm_days": 28})
+    bor = response_rule({"parameter": "bor", "in": ["CR", "PR"]})
+    for trial in (csv, adam):
+        for rule in (confirmed, bor):
+            best = rule.best(trial).set_index("subject")["met"]
+            assert int(best.sum()) == REF["phase2_onc"]["orr"]["x"] and len(best) == 23
+        first = confirmed.first_day(trial).set_index("subject")["day"]
+        ref = pd.DataFrame(REF["phase2_onc"]["dor_endpoints"]).set_index("subject")
+        assert (first == ref["response_day"]).all() and len(first) == len(ref)
+    r = pd.DataFrame(REF["phase2_onc"]["endpoints"]).set_index("subject")
+    rd = pd.DataFrame(REF["phase2_onc"]["dor_endpoints"]).set_index("subject")
+    derived = {
+        "pfs": time_to_event(csv, "pfs", events=("progression", "death"),
+                             censor="last_assessment:ovr"),
+        "os": time_to_event(csv, "os", events=("death",)),
+        "dor": time_to_event(csv, "dor", events=("progression", "death"),
+                             origin=confirmed.first_day(csv), censor="last_assessment:ovr"),
+    }
+    for name, frame in derived.items():
+        ref_time, ref_event = ((rd["dor_time"], rd["dor_event"]) if name == "dor"
+                               else (r[f"{name}_time"], r[f"{name}_event"]))
+        for got in (frame, time_to_event(adam, name)):  # ADaM: the ADTTE records
+            got = got.set_index("subject")
+            assert list(got.index) == list(ref_time.index), name
+            assert (got["time"] == ref_time).all() and (got["event"] == ref_event).all(), name
+    ae_csv, ae_adam = csv.adverse_events, adam.adverse_events
+    cols = ["subject", "term", "soc", "grade", "day"]
+    pd.testing.assert_frame_equal(ae_csv[cols].reset_index(drop=True),
+                                  ae_adam[cols].reset_index(drop=True), check_dtype=False)
+
+
+@needs_interfaces
+def test_mg_cart_endpoints_through_smalltrial():
+    from smalltrial.endpoints import response_rule
+    from smalltrial.survival import time_to_event
+    from smalltrial.trial import read_trial
+
+    trial = read_trial(DATA / "mg_cart")
+    rule = response_rule({"parameter": "mgadl", "change": "absolute", "op": "<=", "value": -2})
+    ev = rule.evaluate(trial)
+    per_visit = ev.groupby("visit")["met"].agg(["sum", "count"])
+    ref = pd.DataFrame(REF["mg_cart"]["responders"]).set_index("visit")
+    assert (per_visit.loc[ref.index, "sum"] == ref["responders"]).all()
+    assert (per_visit.loc[ref.index, "count"] == ref["n"]).all()
+    rf = time_to_event(trial, "relapse", origin=rule.first_day(trial))
+    assert rf.attrs["excluded"] == [REF["mg_cart"]["excluded"]]
+    ref = pd.DataFrame(REF["mg_cart"]["relapse_free_endpoints"])
+    assert (rf["subject"].tolist() == ref["subject"].tolist())
+    assert (rf["time"].to_numpy() == ref["time"].to_numpy()).all()
+    assert (rf["event"].to_numpy() == ref["event"].to_numpy()).all()
