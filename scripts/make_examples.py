@@ -226,7 +226,7 @@ def sort_aes(rows: list[dict]) -> pd.DataFrame:
 
 # ============================================================================ phase2_onc
 ONC_DESIGN = dict(p0=0.15, p1=0.35, alpha=0.10, power=0.80, criterion="optimal")
-ONC_AGENT = "examplinib 200 mg once daily"
+ONC_AGENT = "Examplinib 200 mg"    # the cohort label (200 mg once daily)
 ONC_START = dt.date(2024, 3, 4)      # first dose of the first patient (synthetic)
 ONC_ENROL_EVERY = 18                 # days between first doses of consecutive patients
 
@@ -625,7 +625,11 @@ In these data: {stage1} confirmed responses among the first {d.n1} patients (sta
   preferred terms and system organ classes, CTCAE grades 1-5; `end_day` empty = ongoing at
   last contact. {', '.join(ONC_NO_AE)} have no adverse event. ON08 died of sepsis on day
   {facts['ON08']['death']} (grade 5 AE) before the first tumour assessment (BOR NE).
-- Deaths other than ON08 are from disease progression (not adverse events).
+- ON14 died {facts['ON14']['death'] - facts['ON14']['last_scan']} days after its last tumour assessment (SD) without documented
+  progression (a PFS event; cause not recorded, not an adverse event). The other deaths
+  follow progression and are from the disease (not adverse events).
+- Patients alive at their last contact are not all followed to a common cut-off date
+  (a simplification).
 """
 
 
