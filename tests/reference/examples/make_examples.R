@@ -1,7 +1,8 @@
 # Independent R reference values for the two SYNTHETIC example trials outside lupus
 # (smalltrial/data/phase2_onc and smalltrial/data/mg_cart; made up, not based on any
-# publication). Reads the bundled CSV files only (never Python output) and re-derives every
-# endpoint from the raw rows by the rules written below.
+# publication). Every reference value is re-derived from the raw rows of the bundled CSV files
+# by the rules written below; the ADaM XPORT files (phase2_onc_adam) are only read (haven) to
+# check that they describe the same trial (stopifnot).
 #
 #   cd tests/reference/examples && Rscript make_examples.R
 #
@@ -200,6 +201,23 @@ onc_out <- list(
   follow_up = as.list(km(onc$os_time, 1 - onc$os_event)$quantiles[2, ]),
   ae = ae_counts(ae, subj)
 )
+
+# The ADaM version (read with haven) describes the same trial: ADTTE AVAL = ADT - STARTDT =
+# the times derived above from the CSV files, CNSR = 1 - event (stops here if not).
+adtte <- as.data.frame(read_xpt(file.path(data_dir, "phase2_onc_adam", "adtte.xpt")))
+check_adtte <- function(paramcd, subject, time, event) {
+  a <- adtte[adtte$PARAMCD == paramcd, ]
+  stopifnot(nrow(a) == length(subject), setequal(a$USUBJID, subject))
+  a <- a[match(subject, a$USUBJID), ]
+  stopifnot(all(a$AVAL == time), all(a$CNSR == 1 - event),
+            all(as.numeric(a$ADT - a$STARTDT) == a$AVAL))
+}
+check_adtte("PFS", onc$subject, onc$pfs_time, onc$pfs_event)
+check_adtte("OS", onc$subject, onc$os_time, onc$os_event)
+check_adtte("DOR", dor$subject, dor$dor_time, dor$dor_event)
+adrs <- as.data.frame(read_xpt(file.path(data_dir, "phase2_onc_adam", "adrs.xpt")))
+b <- adrs[adrs$PARAMCD == "BOR", ]
+stopifnot(identical(b$AVALC[match(onc$subject, b$USUBJID)], onc$bor))
 
 # ------------------------------------------------------------------------------ mg_cart
 subj <- rd("mg_cart", "subjects")
