@@ -555,3 +555,33 @@ def test_mg_cart_endpoints_through_smalltrial():
     assert (rf["subject"].tolist() == ref["subject"].tolist())
     assert (rf["time"].to_numpy() == ref["time"].to_numpy()).all()
     assert (rf["event"].to_numpy() == ref["event"].to_numpy()).all()
+
+
+def _ae_summary_available() -> bool:
+    import smalltrial.summaries as summaries
+
+    return hasattr(summaries, "adverse_events")
+
+
+@pytest.mark.skipif(not _ae_summary_available(),
+                    reason="summaries.adverse_events (INTERFACES.md) not merged yet")
+@pytest.mark.parametrize("trial,folder", [("phase2_onc", "phase2_onc"), ("mg_cart", "mg_cart"),
+                                          ("phase2_onc", "phase2_onc_adam")])
+def test_adverse_event_summary_equals_r(trial, folder):
+    from smalltrial.summaries import adverse_events
+    from smalltrial.trial import read_adam, read_trial
+
+    t = (read_adam if folder.endswith("_adam") else read_trial)(DATA / folder)
+    ref = REF[trial]["ae"]
+    for min_grade, col in ((None, "any"), (3, "grade3")):
+        s = adverse_events(t, min_grade=min_grade, include_events=())
+        overall = s[s["level"] == "overall"].iloc[0]
+        assert overall["N"] == ref["N"]
+        assert overall["n"] == (ref["any"] if min_grade is None else ref["grade3"])
+        soc = s[(s["level"] == "soc") & (s["n"] > 0)].set_index("soc")["n"].to_dict()
+        assert soc == {r["soc"]: r[col] for r in ref["by_soc"] if r[col] > 0}
+        term = s[(s["level"] == "term") & (s["n"] > 0)].set_index(["soc", "term"])["n"].to_dict()
+        assert term == {(r["soc"], r["term"]): r[col] for r in ref["by_term"] if r[col] > 0}
+    s = adverse_events(t, include_events=())
+    overall = s[s["level"] == "overall"].iloc[0]
+    assert [overall[f"grade_{g}"] for g in range(1, 6)] == ref["worst_grade_distribution"][1:]
