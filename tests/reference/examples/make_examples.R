@@ -8,7 +8,8 @@
 #
 # Writes examples.json (jsonlite, digits = NA) and haven_probe.xpt (a small SAS XPORT v5 file
 # written by haven, against which tests/test_examples_data.py checks the byte layout of the
-# Python XPORT writer in scripts/make_examples.py).
+# Python XPORT writer in scripts/make_examples.py; haven stamps the current time into it, so
+# the probe changes on every run and the test takes the timestamp from the file).
 #
 # DERIVATION RULES (day 0 = first dose / infusion; times are elapsed days = end day - start day)
 # phase2_onc
