@@ -67,8 +67,8 @@ def check_number(value: Any, name: str, *, low: float = -math.inf, high: float =
 def check_option(value: Any, name: str, choices: Sequence[Any]) -> Any:
     """Return ``value`` if it is one of ``choices`` (compared without hashing); else list them."""
     for choice in choices:
-        if type(value) is type(choice) and value == choice:
-            return value
+        if isinstance(value, type(choice)) and value == choice:
+            return choice
     raise SmallTrialError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
 
 
