@@ -8,10 +8,9 @@ import numpy as np
 
 from smalltrial._errors import SmallTrialError
 from smalltrial._format import DASH, fmt_pct
-from smalltrial._validate import check_columns, check_frame, check_unique_rows
+from smalltrial._validate import check_columns, check_flag, check_frame, check_unique_rows
 from smalltrial.figures._common import (
     GREY,
-    check_flag,
     color_map,
     numeric,
     optional_number,

@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_columns, check_frame, check_no_missing, check_numeric_column
+from smalltrial._validate import (
+    check_column_name,
+    check_columns,
+    check_frame,
+    check_no_missing,
+    check_number,
+    check_numeric_column,
+)
 from smalltrial.figures._style import PALETTE
 
 DAYS_PER_MONTH = 30.4375
@@ -79,20 +86,16 @@ def parameter_info(data: Any, parameter: str | None) -> dict[str, Any]:
 
 def optional_number(value: Any, name: str) -> float | None:
     """None, or ``value`` as a finite float; anything else raises naming ``name``."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or (
-        not math.isfinite(float(value))
-    ):
-        raise SmallTrialError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
+    return check_number(value, name, optional=True)
 
 
-def check_flag(value: Any, name: str) -> bool:
-    """``value`` as a bool; only True/False (numpy bools included) are accepted."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise SmallTrialError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+def check_figure_args(columns: Any, height_mm: Any, **column_names: Any) -> None:
+    """Shared argument checks of the figure builders: the size arguments and the column-name
+    arguments (keyword = argument name; None allowed for optional columns)."""
+    check_number(columns, "columns")
+    check_number(height_mm, "height_mm", optional=True)
+    for arg, value in column_names.items():
+        check_column_name(value, arg, optional=True)
 
 
 def finite(value: Any) -> bool:

@@ -139,8 +139,7 @@ def km_plot(
     """
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
-    from smalltrial._validate import check_choice
-    from smalltrial.figures._common import check_flag
+    from smalltrial._validate import check_choice, check_flag
 
     check_choice(fun, "fun", ["survival", "event"])
     for arg, value in (("ci", ci), ("censor_ticks", censor_ticks), ("at_risk", at_risk),

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from smalltrial._errors import SmallTrialError, warn
-from smalltrial._validate import check_choice, check_columns
+from smalltrial._validate import check_choice, check_columns, check_flag
 from smalltrial.figures._common import (
     DAYS_PER_MONTH,
     GREY,
     LOG_PARAMETERS,
     PARAMETER_LABELS,
-    check_flag,
     finite,
     is_trial,
     numeric,

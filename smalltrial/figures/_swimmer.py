@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_choice, check_columns, check_frame
+from smalltrial._validate import check_choice, check_columns, check_flag, check_frame
 from smalltrial.figures._common import (
     DAYS_PER_MONTH,
     LIGHT_GREY,
-    check_flag,
     is_trial,
     numeric,
     sorted_levels,
