@@ -36,6 +36,7 @@ __all__ = [
     "check_seed",
     "column_values",
     "check_label_column",
+    "check_label",
     "describe_rows",
 ]
 
@@ -163,9 +164,11 @@ def check_numbers(values: Any, name: str, *, allow_empty: bool = True):
 
     Strings, bools, nested sequences, NaN and infinities are rejected.
     """
+    from collections.abc import Mapping
+
     import numpy as np
 
-    if isinstance(values, (str, bytes)) or isinstance(values, (bool, np.bool_)):
+    if isinstance(values, (str, bytes, Mapping)) or isinstance(values, (bool, np.bool_)):
         raise SmallTrialError(f"{name} must be numbers, got {values!r}")
     if _is_real(values):
         items = [values]
@@ -272,6 +275,13 @@ def column_values(data, column: str):
     if pd.api.types.is_numeric_dtype(dtype):
         return col.astype("float64")
     return col.astype(object).where(col.notna(), np.nan)
+
+
+def check_label(value: Any, name: str) -> Any:
+    """A single level/label (a string or a finite number; not a list, dict, bool or NaN)."""
+    if isinstance(value, str) or (_is_real(value) and math.isfinite(float(value))):
+        return value
+    raise SmallTrialError(f"{name} must be a single level (a string or a number), got {value!r}")
 
 
 def check_label_column(data, column: str, *, name: str = "data") -> None:

@@ -121,11 +121,53 @@ def select_parameter(frame, parameter: str | None, name: str = "data"):
 
 
 def numeric(frame, column: str, *, subject: str | None = None, name: str = "data", missing=False):
-    """Column as float numpy array after validation (no missing values unless allowed)."""
-    values = check_numeric_column(frame, column, subject=subject, name=name)
+    """Column as float numpy array after validation (no missing values unless allowed; never
+    infinite)."""
+    from smalltrial._validate import column_values, describe_rows
+
+    values = check_numeric_column(frame.assign(**{column: column_values(frame, column)}), column,
+                                  subject=subject, name=name)
     if not missing:
         check_no_missing(frame, column, subject=subject, name=name)
-    return values.to_numpy(dtype=float)
+    out = values.to_numpy(dtype=float, na_value=np.nan)
+    infinite = np.isinf(out)
+    if infinite.any():
+        raise SmallTrialError(
+            f"column {column!r} of {name} must be finite; got {out[infinite][:5].tolist()} "
+            f"({describe_rows(frame, infinite, subject)})"
+        )
+    return out
+
+
+def flag_column(frame, column: str, *, name: str = "data") -> np.ndarray:
+    """A True/False column (1/0 accepted, missing = False) as a bool array; other values raise."""
+    from smalltrial._validate import column_values, describe_rows
+
+    col = column_values(frame, column)
+    ok = col.isna() | col.map(lambda v: isinstance(v, (bool, np.bool_)) or (
+        isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1)))
+    if not ok.all():
+        bad = ~ok.to_numpy()
+        raise SmallTrialError(
+            f"column {column!r} of {name} must be True/False; got "
+            f"{list(dict.fromkeys(map(repr, col[bad].tolist())))[:5]} "
+            f"({describe_rows(frame, bad)})"
+        )
+    return col.map(lambda v: False if v is None or v != v else bool(v)).to_numpy(bool)
+
+
+def check_xlim(xlim: Any):
+    """None or a pair (low, high) of finite numbers with low < high."""
+    if xlim is None:
+        return None
+    from smalltrial._validate import check_numbers
+
+    if isinstance(xlim, (str, bytes)):
+        raise SmallTrialError(f"xlim must be a pair (low, high) of numbers, got {xlim!r}")
+    pair = check_numbers(xlim, "xlim")
+    if pair.size != 2 or not pair[0] < pair[1]:
+        raise SmallTrialError(f"xlim must be a pair (low, high) with low < high, got {xlim!r}")
+    return (float(pair[0]), float(pair[1]))
 
 
 def sorted_levels(values) -> list:

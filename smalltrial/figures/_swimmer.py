@@ -8,10 +8,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_choice, check_columns, check_flag, check_frame
+from smalltrial._validate import (
+    check_choice,
+    check_column_name,
+    check_columns,
+    check_flag,
+    check_frame,
+)
 from smalltrial.figures._common import (
     DAYS_PER_MONTH,
     LIGHT_GREY,
+    check_figure_args,
     is_trial,
     numeric,
     sorted_levels,
@@ -91,6 +98,8 @@ def swimmer_lanes(
 
     from smalltrial.trial import EVENTS
 
+    for arg, value in (("subject", subject), ("day", day), ("event", event), ("grade", grade)):
+        check_column_name(value, arg)
     check_frame(events, "events")
     check_columns(events, [subject, day, event], "events")
     days = numeric(events, day, subject=subject, name="events")
@@ -222,6 +231,7 @@ def swimmer(
     ...                    "grade": [None, None, None]})
     >>> ax = figures.swimmer(ev)
     """
+    check_figure_args(columns, height_mm, group=group)
     check_choice(unit, "unit", ["days", "months"])
     check_flag(legend, "legend")
     frame = trial_frame(data, "events", "data") if is_trial(data) else trial_frame(data, "", "data")
