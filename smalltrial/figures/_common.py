@@ -150,7 +150,7 @@ def flag_column(frame, column: str, *, name: str = "data") -> np.ndarray:
         bad = ~ok.to_numpy()
         raise SmallTrialError(
             f"column {column!r} of {name} must be True/False; got "
-            f"{list(dict.fromkeys(map(repr, col[bad].tolist())))[:5]} "
+            f"{', '.join(list(dict.fromkeys(map(repr, col[bad].tolist())))[:5])} "
             f"({describe_rows(frame, bad)})"
         )
     return col.map(lambda v: False if v is None or v != v else bool(v)).to_numpy(bool)

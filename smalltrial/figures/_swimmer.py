@@ -124,7 +124,7 @@ def swimmer_lanes(
     frame = pd.DataFrame(
         {"subject": events[subject].to_numpy(), "day": days, "event": kinds, "grade": grades}
     )
-    contacts = frame.loc[frame["event"] == "last_contact"].groupby("subject", sort=False).size()
+    contacts = frame.loc[frame["event"] == "last_contact"].groupby("subject", sort=False, observed=True).size()
     subjects = list(dict.fromkeys(frame["subject"].tolist()))
     wrong = [s for s in subjects if contacts.get(s, 0) != 1]
     if wrong:

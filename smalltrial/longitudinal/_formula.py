@@ -249,9 +249,9 @@ def _side(text: str, columns: set, *, outcome: bool) -> list[str]:
             parser.used.append(tok.string)
         else:
             raise _Reject(
-                f"the outcome {tok.string!r} (left of '~') is not a column of data"
+                f"the outcome {text!r} (left of '~') must be a column of data"
                 + (" (use transform='log' instead of log() in the formula)"
-                   if "log" in tok.string else "")
+                   if "log" in text else "")
             )
     else:
         parser.expression()
