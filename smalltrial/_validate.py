@@ -336,19 +336,28 @@ def describe_rows(data, mask, subject: str | None = None) -> str:
 
 
 def check_numeric_column(data, column: str, *, subject: str | None = None, name: str = "data"):
-    """Require ``column`` to hold numbers (bool and non-numeric strings are rejected)."""
+    """Require ``column`` to hold numbers; return them as a numeric Series.
+
+    Bools and text are rejected, also text that looks like a number ("3"): a column of mixed
+    numbers and strings is a data error, not something to guess about. Nullable and
+    categorical numeric columns are accepted (see :func:`column_values`).
+    """
     import pandas as pd
 
-    col = data[column]
-    if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
-        converted = pd.to_numeric(col, errors="coerce")
-        bad = converted.isna() & col.notna()
-        if pd.api.types.is_bool_dtype(col) or bad.any():
-            values = col[bad].tolist() if bad.any() else col.unique().tolist()
-            raise SmallTrialError(
-                f"column {column!r} of {name} must be numeric; got {_show(values)} "
-                f"({describe_rows(data, bad if bad.any() else col.notna(), subject)})"
-            )
+    col = column_values(data, column)
+    if pd.api.types.is_bool_dtype(col):
+        raise SmallTrialError(
+            f"column {column!r} of {name} must be numeric; got {_show(col.unique().tolist())} "
+            f"({describe_rows(data, col.notna().to_numpy(), subject)})"
+        )
+    if pd.api.types.is_numeric_dtype(col):
+        return col
+    bad = (col.notna() & ~col.map(_is_real)).to_numpy()
+    if bad.any():
+        raise SmallTrialError(
+            f"column {column!r} of {name} must be numeric; got {_show(col[bad].tolist())} "
+            f"({describe_rows(data, bad, subject)})"
+        )
     return pd.to_numeric(col)
 
 
@@ -380,7 +389,9 @@ def check_nonnegative_column(
 def check_unique_rows(
     data, keys: Sequence[str], *, subject: str | None = None, name: str = "data"
 ) -> None:
-    """Require the combination of ``keys`` to identify rows uniquely."""
+    """Require the combination of ``keys`` to identify rows uniquely (and to hold labels)."""
+    for key in keys:
+        check_label_column(data, key, name=name)
     dup = data.duplicated(list(keys), keep=False)
     if dup.any():
         first = data.loc[dup, list(keys)].head(_MAX_SHOWN).to_dict("records")

@@ -42,7 +42,12 @@ import tokenize
 from typing import Any
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_frame, column_values
+from smalltrial._validate import (
+    check_column_name,
+    check_frame,
+    check_label_column,
+    column_values,
+)
 
 __all__ = ["check_formula", "TRANSFORMS"]
 
@@ -261,8 +266,11 @@ def _side(text: str, columns: set, *, outcome: bool) -> list[str]:
     return parser.used
 
 
-def check_formula(formula: Any, data: Any):
+def check_formula(formula: Any, data: Any, subject: Any = None):
     """Accept only whitelisted formulas (module docstring); return ``data`` ready for patsy.
+
+    ``subject`` (optional) is checked to be a column name whose cells are labels; so are the
+    text columns the formula uses (a list in a cell is a data error).
 
     Raises SmallTrialError naming the formula and the first offending piece before any of it
     is evaluated. The returned frame is ``data`` itself, or a copy in which the formula's
@@ -280,7 +288,14 @@ def check_formula(formula: Any, data: Any):
                                                                   outcome=False)
     except _Reject as why:
         raise SmallTrialError(f"formula {formula!r}: {why}") from None
-    return _plain_dtypes(data, list(dict.fromkeys(used)))
+    used = list(dict.fromkeys(used))
+    check_column_name(subject, "subject", optional=True)
+    labels = [c for c in used[1:] if data[c].dtype == object]
+    if subject is not None and subject in data.columns:
+        labels.append(subject)
+    for col in labels:
+        check_label_column(data, col)
+    return _plain_dtypes(data, used)
 
 
 def _plain_dtypes(data, used: list[str]):

@@ -494,7 +494,7 @@ def marginal_model(
     import patsy
     from scipy import optimize
 
-    data = check_formula(formula, data)
+    data = check_formula(formula, data, subject)
     v.check_column_name(subject, "subject")
     v.check_column_name(time, "time")
     v.check_choice(covariance, "covariance", _COVARIANCES)

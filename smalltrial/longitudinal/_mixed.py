@@ -923,7 +923,7 @@ def mixed_model(
     >>> round(float(fit.fixed_effects.loc["C(visit)[T.month 3]", "df"]), 6)  # paired t: n - 1
     3.0
     """
-    data = check_formula(formula, data)
+    data = check_formula(formula, data, subject)
     level = check_level(level)
     check_choice(df_method, "df_method", DF_METHODS)
     if transform is not None:
