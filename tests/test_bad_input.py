@@ -232,6 +232,13 @@ def test_figures_reject_wrong_types():
         F.bcell_kinetics(kin.assign(blq=False), parameter=None, xlim=(5, 1))
     with pytest.raises(SmallTrialError, match="threshold must be a finite number, got '10'"):
         F.bcell_kinetics(kin.assign(blq=False), parameter=None, threshold="10")
+    # an optional column named explicitly must exist (a typo is not "no BLQ flags")
+    with pytest.raises(SmallTrialError, match="data has no column 'below_lloq'"):
+        F.bcell_kinetics(kin.assign(blq=False), parameter=None, blq="below_lloq")
+    events = pd.DataFrame({"subject": ["P1", "P1"], "day": [0.0, 90.0],
+                           "event": ["crs", "last_contact"], "grade": [1, np.nan]})
+    with pytest.raises(SmallTrialError, match="events has no column 'crs_grade'"):
+        F.swimmer_lanes(events, grade="crs_grade")
 
 
 # ---------------------------------------------------------------- dtypes give the same results

@@ -456,7 +456,8 @@ def _kinetics(
     xlim = check_xlim(xlim)
     scale_x = _x_scale(x, unit)
     frame = _frame(data, parameter)
-    check_columns(frame, [x, y, subject], "data")
+    # the blq column may be absent under its default name; a name given explicitly must exist
+    check_columns(frame, [x, y, subject] + ([blq] if blq not in (None, "blq") else []), "data")
     threshold = optional_number(threshold, "threshold")
     peak = check_flag(peak, "peak")
     log = check_flag(log, "log")

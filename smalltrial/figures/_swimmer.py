@@ -101,7 +101,8 @@ def swimmer_lanes(
     for arg, value in (("subject", subject), ("day", day), ("event", event), ("grade", grade)):
         check_column_name(value, arg)
     check_frame(events, "events")
-    check_columns(events, [subject, day, event], "events")
+    # the grade column may be absent under its default name; a name given explicitly must exist
+    check_columns(events, [subject, day, event] + ([grade] if grade != "grade" else []), "events")
     days = numeric(events, day, subject=subject, name="events")
     kinds = events[event].astype(str).to_numpy()
     bad = sorted(set(kinds) - set(EVENTS))
