@@ -17,7 +17,7 @@ import numpy as np
 
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
-from smalltrial._validate import check_choice, check_count, check_level
+from smalltrial._validate import check_choice, check_count, check_level, check_numbers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,6 +77,7 @@ class SimonDesign(Result):
         """
         from smalltrial.simulate import exact_operating_characteristics
 
+        check_numbers(p, "p")  # a flag or text is not a response rate (values checked there)
         return exact_operating_characteristics(self, p)
 
 

@@ -23,7 +23,17 @@ import numpy as np
 
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
-from smalltrial._validate import check_choice, check_count, check_counts, check_level
+from smalltrial._validate import (
+    check_choice,
+    check_column_name,
+    check_count,
+    check_counts,
+    check_label_column,
+    check_level,
+    check_numbers,
+    check_probability,
+    column_values,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -512,12 +522,16 @@ def proportion_ci(
 
 
 def _check_p0(p0: Any, name: str = "p0") -> float:
-    if isinstance(p0, bool) or not isinstance(p0, numbers.Real) or math.isnan(float(p0)):
-        raise SmallTrialError(f"{name} must be a probability in (0, 1), got {p0!r}")
-    value = float(p0)
-    if not 0.0 < value < 1.0:
-        raise SmallTrialError(f"{name} must be in (0, 1), got {p0!r}")
-    return value
+    return check_probability(p0, name)
+
+
+def _scalar_counts(x: Any, n: Any, *, n_min: int = 1) -> tuple[int, int]:
+    """One count pair (functions without array broadcasting): x <= n, whole numbers."""
+    for value, name in ((x, "x"), (n, "n")):
+        if np.ndim(value) != 0 or isinstance(value, np.ndarray):
+            raise SmallTrialError(f"{name} must be a single whole number, got {value!r}")
+    xa, na, _ = _counts(x, n, n_min=n_min)
+    return int(xa), int(na)
 
 
 def _two_sided_pvalue(x: int, n: int, p: float) -> float:
@@ -589,8 +603,7 @@ def binomial_test(x: int, n: int, p0: float, *, alternative: str = "greater") ->
     from scipy.stats import binom
 
     alternative = check_choice(alternative, "alternative", ALTERNATIVES)
-    xa, na, _ = _counts(x, n)
-    xi, ni = int(xa), int(na)
+    xi, ni = _scalar_counts(x, n)
     p = _check_p0(p0)
     pmf = float(binom.pmf(xi, ni, p))
     upper_tail = float(binom.sf(xi - 1, ni, p))  # P(X >= x)
@@ -722,12 +735,7 @@ class BetaPosterior(Result):
 
 def _check_probability_closed(p: Any, name: str) -> float:
     """A probability in [0, 1] (private helper)."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or math.isnan(float(p)):
-        raise SmallTrialError(f"{name} must be a probability in [0, 1], got {p!r}")
-    value = float(p)
-    if not 0.0 <= value <= 1.0:
-        raise SmallTrialError(f"{name} must be in [0, 1], got {p!r}")
-    return value
+    return check_probability(p, name, open_interval=False)
 
 
 def beta_posterior(x: int, n: int, *, prior: tuple[float, float] = (1, 1)) -> BetaPosterior:
@@ -752,8 +760,7 @@ def beta_posterior(x: int, n: int, *, prior: tuple[float, float] = (1, 1)) -> Be
     """
     from scipy.stats import beta as beta_dist
 
-    xa, na, _ = _counts(x, n, n_min=0)
-    xi, ni = int(xa), int(na)
+    xi, ni = _scalar_counts(x, n, n_min=0)
     a0, b0 = _check_prior(prior)
     a, b = a0 + xi, b0 + ni - xi
     return BetaPosterior(xi, ni, (a0, b0), a, b, a / (a + b), float(beta_dist.median(a, b)))
@@ -805,10 +812,7 @@ def coverage(
     if p is None:
         grid = np.arange(1, 1001) / 1001.0
     else:
-        try:
-            grid = np.atleast_1d(np.asarray(p, dtype=float)).ravel()
-        except (TypeError, ValueError):
-            raise SmallTrialError(f"p must be probabilities in [0, 1], got {p!r}") from None
+        grid = check_numbers(p, "p")
         bad = ~((grid >= 0) & (grid <= 1))
         if bad.any() or grid.size == 0:
             raise SmallTrialError(f"p must be probabilities in [0, 1], got {grid[bad][:5].tolist()}")
@@ -831,7 +835,7 @@ def _binary_response(data, response: str):
 
     from smalltrial._validate import describe_rows
 
-    col = data[response]
+    col = column_values(data, response)
     missing = col.isna().to_numpy()
     if pd.api.types.is_bool_dtype(col):
         values = col.astype(float).to_numpy()
@@ -853,10 +857,10 @@ def _binary_response(data, response: str):
             else:
                 bad[i] = True
     if bad.any():
-        shown = list(dict.fromkeys(col[bad].tolist()))[:5]
+        shown = list(dict.fromkeys(map(repr, col[bad].tolist())))[:5]
         raise SmallTrialError(
             f"column {response!r} of data must be binary (0/1 or True/False; NaN = not "
-            f"evaluable); got {', '.join(map(repr, shown))} ({describe_rows(data, bad)})"
+            f"evaluable); got {', '.join(shown)} ({describe_rows(data, bad)})"
         )
     values[missing] = np.nan
     return values
@@ -904,14 +908,15 @@ def summarize(
     if method == "exact":
         method = "clopper-pearson"
     check_frame(data)
-    if not isinstance(response, str):
-        raise SmallTrialError(f"response must be a column name, got {response!r}")
+    check_column_name(response, "response")
+    check_column_name(cohort, "cohort", optional=True)
     columns = [response] + ([cohort] if cohort is not None else [])
     check_columns(data, columns)
     values = _binary_response(data, response)
     groups: list[tuple[Any, np.ndarray]] = []
     if cohort is not None:
         check_no_missing(data, cohort)
+        check_label_column(data, cohort)
         col = data[cohort]
         if isinstance(col.dtype, pd.CategoricalDtype):
             labels = [c for c in col.cat.categories if (col == c).any()]

@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_columns, check_frame, check_no_missing
+from smalltrial._validate import (
+    _is_real,
+    check_column_name,
+    check_columns,
+    check_flag,
+    check_frame,
+    check_label_column,
+    check_mapping,
+    check_no_missing,
+    check_sequence,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +51,22 @@ def _continuous(values) -> dict[str, float]:
     return out
 
 
+def _numbers_or_none(col):
+    """The column as float (nullable and object columns of numbers included), or None when it
+    is not numeric (text, bools, categorical)."""
+    import pandas as pd
+
+    if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(col):
+        return None
+    if pd.api.types.is_numeric_dtype(col):
+        return col.astype("float64")
+    if col.dtype == object:
+        present = col.dropna()
+        if len(present) and present.map(_is_real).all():
+            return col.astype("float64")
+    return None
+
+
 def describe(
     data: pd.DataFrame,
     variables: str | Sequence[str],
@@ -66,7 +92,9 @@ def describe(
         Also describe all rows together as group ``"All"`` (when ``by`` is given).
     kinds : dict, optional
         ``"continuous"`` or ``"categorical"`` per variable; default: numeric (non-bool) columns
-        are continuous, everything else categorical.
+        are continuous (nullable ``Int64``/``Float64`` and object columns holding only numbers
+        included), everything else categorical (text, bool, and pandas categorical columns,
+        whose categories give the levels).
     levels : dict, optional
         Levels to report for categorical variables (zero counts included), in this order.
     group_order : list, optional
@@ -104,17 +132,17 @@ def describe(
     if not variables:
         raise SmallTrialError("variables must name at least one column, got []")
     for var in variables:
-        if not isinstance(var, str):
-            raise SmallTrialError(f"variables must be column names, got {var!r}")
-    if by is not None and not isinstance(by, str):
-        raise SmallTrialError(f"by must be a column name, got {by!r}")
-    if not isinstance(overall, (bool, np.bool_)):
-        raise SmallTrialError(f"overall must be True or False, got {overall!r}")
+        check_column_name(var, "variables")
+    if len(set(variables)) != len(variables):
+        raise SmallTrialError(f"variables has duplicates: {variables!r}")
+    check_column_name(by, "by", optional=True)
+    overall = check_flag(overall, "overall")
     check_columns(data, variables + ([by] if by else []), "data")
     if by is not None:
         check_no_missing(data, by, name="data")
-    kinds = dict(kinds or {})
-    levels = dict(levels or {})
+        check_label_column(data, by)
+    kinds = check_mapping(kinds, "kinds")
+    levels = check_mapping(levels, "levels")
     for arg, mapping in (("kinds", kinds), ("levels", levels)):
         unknown = [k for k in mapping if k not in variables]
         if unknown:
@@ -125,36 +153,51 @@ def describe(
             raise SmallTrialError(
                 f"kinds[{var!r}] must be 'continuous' or 'categorical', got {kind!r}"
             )
+    levels = {var: check_sequence(lv, f"levels[{var!r}]") for var, lv in levels.items()}
+    group_order = check_sequence(group_order, "group_order", optional=True)
+    if group_order is not None:
+        if by is None:
+            raise SmallTrialError("group_order needs by (the grouping column)")
+        present_groups = set(data[by].tolist())
+        unknown = [g for g in group_order if g not in present_groups]
+        if unknown:
+            raise SmallTrialError(
+                f"group_order names {', '.join(map(repr, unknown[:5]))}, not in column {by!r}"
+            )
 
     groups: list[tuple[Any, Any]] = []
     if by is None:
-        groups.append((_OVERALL, data))
+        groups.append((_OVERALL, np.ones(len(data), dtype=bool)))
     else:
         col = data[by]
         if group_order is not None:
-            order = list(group_order)
+            order = group_order
         elif isinstance(col.dtype, pd.CategoricalDtype):
             order = [c for c in col.cat.categories if (col == c).any()]
         else:
             order = list(dict.fromkeys(col.dropna().tolist()))
         for g in order:
-            groups.append((g, data[col == g]))
+            groups.append((g, (col == g).to_numpy()))
         if overall:
-            groups.append((_OVERALL, data))
+            groups.append((_OVERALL, np.ones(len(data), dtype=bool)))
 
     rows = []
     for var in variables:
         col = data[var]
+        values = _numbers_or_none(col)
         kind = kinds.get(var)
         if kind is None:
-            numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
-            kind = "continuous" if numeric else "categorical"
+            kind = "continuous" if values is not None else "categorical"
         if kind == "continuous":
-            if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            if values is None:
                 raise SmallTrialError(f"column {var!r} of data must be numeric to be continuous")
-            for g, sub in groups:
+            infinite = np.isinf(values.to_numpy(dtype=float))
+            if infinite.any():
+                raise SmallTrialError(f"column {var!r} of data has infinite values "
+                                      f"(row {', '.join(map(repr, data.index[infinite][:5]))})")
+            for g, mask in groups:
                 rows.append({"variable": var, "kind": kind, "group": g, "level": None,
-                             **_continuous(sub[var]), "count": np.nan, "total": np.nan})
+                             **_continuous(values[mask]), "count": np.nan, "total": np.nan})
         else:
             var_levels = list(levels.get(var) or [])
             if var_levels:
@@ -169,12 +212,13 @@ def describe(
                     var_levels = list(col.cat.categories)
                 else:
                     var_levels = sorted(col.dropna().unique().tolist(), key=str)
-            for g, sub in groups:
-                present = sub[var].dropna()
+            for g, mask in groups:
+                sub = col[mask]
+                present = sub.dropna()
                 total = int(present.size)
                 for level in var_levels:
                     rows.append({"variable": var, "kind": kind, "group": g, "level": level,
-                                 "n": total, "n_missing": int(sub[var].isna().sum()),
+                                 "n": total, "n_missing": int(sub.isna().sum()),
                                  **dict.fromkeys(CONTINUOUS_COLUMNS[2:], np.nan),
                                  "count": int((present == level).sum()), "total": total})
     columns = ["variable", "kind", "group", "level", *CONTINUOUS_COLUMNS, "count", "total"]

@@ -91,6 +91,8 @@ def _timefix(t: np.ndarray) -> np.ndarray:
 def _time_event(data: Any, time: str, event: str, *, name: str = "data", timefix: bool = True):
     """Validated float times (finite, >= 0) and 0/1 integer events from a tidy frame
     (times aggregated as R's ``aeqSurv`` when ``timefix``)."""
+    _v.check_column_name(time, "time")
+    _v.check_column_name(event, "event")
     data = _v.check_frame(data, name)
     _v.check_columns(data, [time, event], name)
     t = _v.check_numeric_column(data, time, name=name)
@@ -116,16 +118,7 @@ def _time_event(data: Any, time: str, event: str, *, name: str = "data", timefix
 
 
 def _check_times(times: Any, name: str = "times") -> np.ndarray:
-    try:
-        arr = np.atleast_1d(np.asarray(times, dtype=float))
-    except (TypeError, ValueError):
-        raise SmallTrialError(f"{name} must be numbers, got {times!r}") from None
-    if arr.ndim != 1:
-        raise SmallTrialError(f"{name} must be a scalar or a 1-d sequence, got shape {arr.shape}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise SmallTrialError(f"{name} must be finite numbers, got {arr[bad].tolist()[:5]}")
-    return arr
+    return _v.check_numbers(times, name)
 
 
 def _check_conf_type(conf_type: Any) -> str:
@@ -295,8 +288,8 @@ class KaplanMeier(Result):
         ----------
         p : the fraction with the event, in (0, 1), or a sequence of them.
         """
-        if not isinstance(p, (int, float, np.floating, np.integer)):
-            return [self.quantile(float(q)) for q in p]  # type: ignore[misc]
+        if not _v._is_real(p):
+            return [self.quantile(float(q)) for q in _v.check_numbers(p, "p", allow_empty=False)]
         q = _v.check_probability(p, "p")
         tab = self.table
         x = np.concatenate([[0.0], tab["time"].to_numpy(float)])
@@ -497,6 +490,7 @@ class KaplanMeierGroups(Result):
         ----------
         p : the fraction with the event, in (0, 1) (0.5: the median).
         """
+        p = _v.check_probability(p, "p")
         rows = []
         for k, km in self.estimates.items():
             q = km.quantile(p)
@@ -560,10 +554,12 @@ def kaplan_meier(
     """
     level = _v.check_level(level)
     conf_type = _check_conf_type(conf_type)
+    _v.check_column_name(group, "group", optional=True)
     if group is not None:
         data = _v.check_frame(data)
         _v.check_columns(data, [group])
         _v.check_no_missing(data, group)
+        _v.check_label_column(data, group)
         t_all, e_all = _time_event(data, time, event)  # timefix over all data, as survfit
         glab = data[group].to_numpy()
         labels = sorted(pd.unique(glab), key=lambda x: (str(type(x)), x))
@@ -746,9 +742,15 @@ def logrank_test(
     >>> round(logrank_test(df, time="t", event="e", group="arm").pvalue, 4)
     0.0246
     """
+    exact = _v.check_flag(exact, "exact")
+    max_enumerate = _v.check_count(max_enumerate, "max_enumerate")
+    n_permutations = _v.check_count(n_permutations, "n_permutations", minimum=1)
+    seed = _v.check_seed(seed)
+    _v.check_column_name(group, "group")
     t, e = _time_event(data, time, event)
     _v.check_columns(data, [group])
     _v.check_no_missing(data, group)
+    _v.check_label_column(data, group)
     labels_raw = data[group].to_numpy()
     levels = sorted(pd.unique(labels_raw), key=lambda x: (str(type(x)), x))
     if len(levels) < 2:
@@ -783,8 +785,8 @@ def logrank_test(
                 count += int((_perm_chisq(labs, inv, e, ut.size, k) >= threshold).sum())
             exact_p = count / total
         else:
-            nperm = _v.check_count(n_permutations, "n_permutations", minimum=1)
-            how, used_seed = "monte-carlo", int(seed)
+            nperm = n_permutations
+            how, used_seed = "monte-carlo", seed
             rng = np.random.default_rng(seed)
             count = 0
             done = 0
@@ -914,6 +916,8 @@ def follow_up_summary(
     4.161533196440794
     """
     unit = _v.check_choice(time_unit, "time_unit", tuple(_PER_YEAR))
+    _v.check_column_name(time, "time")
+    _v.check_column_name(event, "event", optional=True)
     if event is None:
         data = _v.check_frame(data)
         _v.check_columns(data, [time])
@@ -1085,6 +1089,60 @@ def _cif_ci(est: np.ndarray, var: np.ndarray, level: float, conf_type: str = "lo
     return lower, upper
 
 
+def _event_codes(data: pd.DataFrame, event: str) -> tuple[pd.Series, bool]:
+    """Competing-risk event codes: whole numbers >= 0, or labels with "0"/0 = censored.
+
+    Returns the codes (int64 for numbers, str for labels; "0" becomes 0) and whether they are
+    numeric. Booleans, fractions, infinities and a mix of numbers and text are rejected.
+    """
+    col = _v.column_values(data, event)
+    if pd.api.types.is_bool_dtype(col) or col.map(lambda v: isinstance(v, (bool, np.bool_))).any():
+        raise SmallTrialError(f"column {event!r} must hold event codes (0 = censored), got booleans")
+    is_num = col.map(_v._is_real)
+    if is_num.all():
+        num = col.astype(float)
+        bad = ~np.isfinite(num) | (num != np.floor(num)) | (num < 0)
+        if bad.any():
+            raise SmallTrialError(
+                f"column {event!r} must hold whole-number codes >= 0 (0 = censored); got "
+                f"{list(dict.fromkeys(num[bad].tolist()))[:5]} ({_v.describe_rows(data, bad)})"
+            )
+        return num.astype(np.int64), True
+    is_text = col.map(lambda v: isinstance(v, str))
+    if is_text.all():
+        empty = col.str.strip() == ""
+        if empty.any():
+            raise SmallTrialError(f"column {event!r} has empty event codes "
+                                  f"({_v.describe_rows(data, empty)})")
+        return col.map(lambda v: 0 if v == "0" else v), False
+    bad = ~(is_num | is_text)
+    if not bad.any():
+        raise SmallTrialError(
+            f"column {event!r} mixes numbers and labels; event codes must be all whole numbers "
+            f"(0 = censored) or all labels ('0' = censored)"
+        )
+    shown = list(dict.fromkeys(map(repr, col[bad].tolist())))[:5]
+    raise SmallTrialError(
+        f"column {event!r} must hold event codes (whole numbers or labels); got "
+        f"{', '.join(shown)} ({_v.describe_rows(data, bad)})"
+    )
+
+
+def _cause_code(value: Any, name: str, numeric: bool) -> Any:
+    """A cause code of the same kind as the event column's codes."""
+    if numeric:
+        if isinstance(value, str):
+            raise SmallTrialError(f"{name} must be a whole-number code like the event column's, "
+                                  f"got {value!r}")
+        return _v.check_count(value, name)
+    if isinstance(value, str) and value:
+        return 0 if value == "0" else value
+    if _v._is_real(value) and float(value) == 0:
+        return 0
+    raise SmallTrialError(f"{name} must be an event code (a label, as in the event column), "
+                          f"got {value!r}")
+
+
 def cumulative_incidence(
     data: pd.DataFrame,
     *,
@@ -1101,8 +1159,11 @@ def cumulative_incidence(
     ----------
     data : tidy DataFrame, one row per subject.
     time : follow-up time column (finite, >= 0).
-    event : event code column: 0 = censored, any other code = a cause (ints or strings).
-    cause : the code of the event of interest (may have no events: estimate 0 throughout).
+    event : event code column: 0 = censored, any other code = a cause; all whole numbers, or
+        all labels (strings, ``"0"`` = censored). Booleans, fractions and mixtures are an error.
+    cause : the code of the event of interest, of the same kind as the codes. It must occur in
+        ``event`` unless declared in ``causes`` (then a cause without events has estimate 0
+        throughout), so a misspelt cause is an error, not a curve of zeros.
     level : confidence level.
     causes : optional declared list of cause codes; codes outside ``{0} | causes`` are an error.
     conf_type : ``"log-log"`` (default, see below) or ``"plain"`` (est +- z*SE, clipped to [0, 1]).
@@ -1126,29 +1187,24 @@ def cumulative_incidence(
     """
     level = _v.check_level(level)
     conf_type = _v.check_choice(conf_type, "conf_type", ("log-log", "plain"))
+    _v.check_column_name(time, "time")
+    _v.check_column_name(event, "event")
     data = _v.check_frame(data)
     _v.check_columns(data, [time, event])
     tt = _v.check_numeric_column(data, time)
     _v.check_no_missing(data, time)
     _v.check_nonnegative_column(data.assign(**{time: tt}), time)
     _v.check_no_missing(data, event)
-    codes = data[event]
-    if pd.api.types.is_bool_dtype(codes):
-        raise SmallTrialError(f"column {event!r} must hold event codes (0 = censored), got booleans")
-    if pd.api.types.is_numeric_dtype(codes):
-        num = codes.astype(float)
-        bad = (num != np.floor(num)) | (num < 0)
-        if bad.any():
-            raise SmallTrialError(
-                f"column {event!r} must hold whole-number codes >= 0 (0 = censored); got "
-                f"{list(dict.fromkeys(num[bad].tolist()))[:5]} ({_v.describe_rows(data, bad)})"
-            )
-        codes = num.astype(np.int64)
-        if isinstance(cause, (float, np.floating)) and float(cause).is_integer():
-            cause = int(cause)
-    censored = codes.isin([0, "0"]).to_numpy()
+    codes, numeric = _event_codes(data, event)
+    cause = _cause_code(cause, "cause", numeric)
+    if cause == 0:
+        raise SmallTrialError("cause must not be 0: 0 is the censoring code")
+    censored = (codes == 0).to_numpy()
+    present = list(dict.fromkeys(codes[~censored].tolist()))
     if causes is not None:
-        declared = list(causes)
+        declared = [_cause_code(c, "causes", numeric) for c in _v.check_sequence(causes, "causes")]
+        if len(set(declared)) != len(declared) or 0 in declared:
+            raise SmallTrialError(f"causes must be distinct codes other than 0, got {causes!r}")
         if cause not in declared:
             raise SmallTrialError(f"cause {cause!r} is not among the declared causes {declared!r}")
         bad = ~(codes.isin(declared) | censored)
@@ -1158,8 +1214,12 @@ def cumulative_incidence(
                 f"{declared!r}: {list(dict.fromkeys(codes[bad].tolist()))[:5]} "
                 f"({_v.describe_rows(data, bad)})"
             )
-    if cause in (0, "0"):
-        raise SmallTrialError("cause must not be 0: 0 is the censoring code")
+    elif cause not in present:
+        raise SmallTrialError(
+            f"cause {cause!r} does not occur in column {event!r} (codes present: "
+            f"{', '.join(map(repr, present[:8])) or 'none'}); declare the causes "
+            f"(causes=[...]) to estimate a cause without events"
+        )
     t = tt.to_numpy(float)
     is_cause = (codes == cause).to_numpy() & ~censored
     is_other = ~censored & ~is_cause

@@ -204,7 +204,7 @@ def test_operating_characteristics_and_x1_bad_input():
     oc = d.operating_characteristics([0.1, 0.3])
     assert oc["expected_n"].tolist() == pytest.approx([10 + (1 - 0.9**10 - 10 * 0.1 * 0.9**9) * 19,
                                                        10 + (1 - 0.7**10 - 10 * 0.3 * 0.7**9) * 19])
-    with pytest.raises(SmallTrialError, match=r"p must be probabilities in \[0, 1\], got 'a'"):
+    with pytest.raises(SmallTrialError, match=r"p must be numbers, got 'a'"):
         d.operating_characteristics("a")
     with pytest.raises(SmallTrialError, match=r"p must be probabilities in \[0, 1\], got an empty"):
         d.operating_characteristics([])

@@ -781,7 +781,7 @@ def test_flags_colors_times_and_means_are_checked():
 
     km = survival.kaplan_meier(pd.DataFrame({"t": [1.0, 2.0, 3.0], "e": [1, 0, 1]}),
                                time="t", event="e")
-    with pytest.raises(SmallTrialError, match=r"times must be finite numbers >= 0, got 'a'"):
+    with pytest.raises(SmallTrialError, match=r"times must be numbers, got 'a'"):
         F.km_plot(km, times="a")
     with pytest.raises(SmallTrialError, match=r"colors must be a non-empty list of colours, got 3"):
         F.km_plot(km, colors=3)

@@ -244,7 +244,7 @@ def test_bad_input(data):
         marginal_model(FORMULA, data, subject="patient", time="visit")
     with pytest.raises(SmallTrialError, match="outcome 'sledai'"):
         marginal_model("sledai ~ C(visit)", data, **kw)
-    with pytest.raises(SmallTrialError, match="name 'arm' is not defined"):
+    with pytest.raises(SmallTrialError, match="'arm' is not a column of data"):
         marginal_model("y ~ C(visit) + arm", data, **kw)
     bad = data.assign(y=data["y"].astype(object))
     bad.loc[5, "y"] = "n/a"

@@ -94,7 +94,9 @@ def test_cumulative_incidence_bad_input():
 
 def test_cause_without_events_is_zero():
     df = pd.DataFrame({"t": [2, 4, 6], "ev": [2, 0, 2]})
-    ci = sv.cumulative_incidence(df, time="t", event="ev", cause=1)
+    with pytest.raises(SmallTrialError, match=r"cause 1 does not occur in column 'ev'.*codes present: 2"):
+        sv.cumulative_incidence(df, time="t", event="ev", cause=1)  # a typo is not a zero curve
+    ci = sv.cumulative_incidence(df, time="t", event="ev", cause=1, causes=[1, 2])
     assert ci.events == 0 and ci.competing == 2
     assert ci.table["estimate"].tolist() == [0.0, 0.0, 0.0]
     assert ci.at([7])["estimate"].isna().all()  # past the last follow-up, as cmprsk
@@ -227,7 +229,7 @@ def test_single_cause_incidence_is_one_minus_km(rows):
     t = np.array([r[0] for r in rows], dtype=float)
     e = np.array([r[1] for r in rows])
     df = pd.DataFrame({"t": t, "e": e})
-    ci = sv.cumulative_incidence(df, time="t", event="e", cause=1)
+    ci = sv.cumulative_incidence(df, time="t", event="e", cause=1, causes=[1])
     km = sv.kaplan_meier(df, time="t", event="e")
     np.testing.assert_allclose(ci.table["estimate"], 1 - km.table["survival"], atol=1e-12)
 

@@ -74,7 +74,9 @@ def test_cell_formats():
     assert tf.fmt_pct_ci(0.2, 0.031, 0.796) == "20.0 (3.1\u201379.6)"
     assert tf.fmt_pct_ci(0.0, NAN, NAN) == "0 (NE)"
     assert tf.fmt_count_pct(2, 3) == "2 (67%)"
-    assert tf.fmt_count_pct(1, 0) == "1 (NE)"
+    assert tf.fmt_count_pct(0, 0) == "0 (NE)"
+    with pytest.raises(SmallTrialError, match="n must be <= total; got n=1, total=0"):
+        tf.fmt_count_pct(1, 0)  # more events than patients is impossible, not "NE"
 
 
 # ------------------------------------------------------------------------ the table model
@@ -338,7 +340,7 @@ def test_describe_rejects_bad_input_naming_argument():
     df = pd.DataFrame({"age": [30.0, 40.0, 50.0], "sex": ["F", "M", "F"], "g": ["a", "b", "a"]})
     with pytest.raises(SmallTrialError, match=r"variables must be a column name .* got 3"):
         describe(df, 3)
-    with pytest.raises(SmallTrialError, match=r"variables must be column names, got 3"):
+    with pytest.raises(SmallTrialError, match=r"variables must be a column name \(a string\), got 3"):
         describe(df, ["age", 3])
     with pytest.raises(SmallTrialError, match=r"column 'g' of data has 1 missing value\(s\) \(row 1\)"):
         describe(df.assign(g=["a", None, "b"]), "age", by="g")

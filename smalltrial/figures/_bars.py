@@ -8,10 +8,10 @@ import numpy as np
 
 from smalltrial._errors import SmallTrialError
 from smalltrial._format import DASH, fmt_pct
-from smalltrial._validate import check_columns, check_frame, check_unique_rows
+from smalltrial._validate import check_columns, check_flag, check_frame, check_unique_rows
 from smalltrial.figures._common import (
     GREY,
-    check_flag,
+    check_figure_args,
     color_map,
     numeric,
     optional_number,
@@ -57,6 +57,7 @@ def waterfall(
     """
     import pandas as pd
 
+    check_figure_args(columns, height_mm, subject=subject, change=change, hue=hue)
     check_frame(data, "data")
     check_columns(data, [subject, change] + ([hue] if hue else []), "data")
     check_unique_rows(data, [subject], name="data")
@@ -133,8 +134,13 @@ def rate_text(responders: Any, n: Any, estimate: float, lower: float, upper: flo
     """
     import math
 
+    from smalltrial._tableformat import _ordered, _proportion, _within
     from smalltrial._validate import check_count
 
+    estimate = _proportion(estimate, "estimate")
+    lower, upper = _proportion(lower, "lower"), _proportion(upper, "upper")
+    _ordered(lower, upper, "lower", "upper")
+    _within(estimate, lower, upper, "estimate", "[lower, upper]")
     if responders is not None:
         responders = check_count(responders, "responders")
     if n is not None:
@@ -142,7 +148,7 @@ def rate_text(responders: Any, n: Any, estimate: float, lower: float, upper: flo
     if responders is not None and n is not None and responders > n:
         raise SmallTrialError(f"responders must be <= n; got responders={responders}, n={n}")
 
-    if not (isinstance(estimate, (int, float)) and math.isfinite(estimate)):
+    if math.isnan(estimate):
         return "NE" if responders is None or n is None else f"{int(responders)}/{int(n)}, NE"
     ci = f"{fmt_pct(lower)}{DASH}{fmt_pct(upper)}"
     if responders is None or n is None:
@@ -195,6 +201,8 @@ def forest(
     ...                    "lower": [0.4782, 0.6306], "upper": [1.0, 1.0]})
     >>> ax = figures.forest(df)
     """
+    check_figure_args(columns, height_mm, label=label, estimate=estimate, lower=lower,
+                      upper=upper, n=n, responders=responders)
     check_frame(data, "data")
     reference = optional_number(reference, "reference")
     check_flag(percent, "percent")

@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_columns, check_frame, check_no_missing, check_numeric_column
+from smalltrial._validate import (
+    check_column_name,
+    check_columns,
+    check_frame,
+    check_no_missing,
+    check_number,
+    check_numeric_column,
+)
 from smalltrial.figures._style import PALETTE
 
 DAYS_PER_MONTH = 30.4375
@@ -79,20 +86,16 @@ def parameter_info(data: Any, parameter: str | None) -> dict[str, Any]:
 
 def optional_number(value: Any, name: str) -> float | None:
     """None, or ``value`` as a finite float; anything else raises naming ``name``."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or (
-        not math.isfinite(float(value))
-    ):
-        raise SmallTrialError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
+    return check_number(value, name, optional=True)
 
 
-def check_flag(value: Any, name: str) -> bool:
-    """``value`` as a bool; only True/False (numpy bools included) are accepted."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise SmallTrialError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+def check_figure_args(columns: Any, height_mm: Any, **column_names: Any) -> None:
+    """Shared argument checks of the figure builders: the size arguments and the column-name
+    arguments (keyword = argument name; None allowed for optional columns)."""
+    check_number(columns, "columns")
+    check_number(height_mm, "height_mm", optional=True)
+    for arg, value in column_names.items():
+        check_column_name(value, arg, optional=True)
 
 
 def finite(value: Any) -> bool:
@@ -118,11 +121,53 @@ def select_parameter(frame, parameter: str | None, name: str = "data"):
 
 
 def numeric(frame, column: str, *, subject: str | None = None, name: str = "data", missing=False):
-    """Column as float numpy array after validation (no missing values unless allowed)."""
-    values = check_numeric_column(frame, column, subject=subject, name=name)
+    """Column as float numpy array after validation (no missing values unless allowed; never
+    infinite)."""
+    from smalltrial._validate import column_values, describe_rows
+
+    values = check_numeric_column(frame.assign(**{column: column_values(frame, column)}), column,
+                                  subject=subject, name=name)
     if not missing:
         check_no_missing(frame, column, subject=subject, name=name)
-    return values.to_numpy(dtype=float)
+    out = values.to_numpy(dtype=float, na_value=np.nan)
+    infinite = np.isinf(out)
+    if infinite.any():
+        raise SmallTrialError(
+            f"column {column!r} of {name} must be finite; got {out[infinite][:5].tolist()} "
+            f"({describe_rows(frame, infinite, subject)})"
+        )
+    return out
+
+
+def flag_column(frame, column: str, *, name: str = "data") -> np.ndarray:
+    """A True/False column (1/0 accepted, missing = False) as a bool array; other values raise."""
+    from smalltrial._validate import column_values, describe_rows
+
+    col = column_values(frame, column)
+    ok = col.isna() | col.map(lambda v: isinstance(v, (bool, np.bool_)) or (
+        isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1)))
+    if not ok.all():
+        bad = ~ok.to_numpy()
+        raise SmallTrialError(
+            f"column {column!r} of {name} must be True/False; got "
+            f"{', '.join(list(dict.fromkeys(map(repr, col[bad].tolist())))[:5])} "
+            f"({describe_rows(frame, bad)})"
+        )
+    return col.map(lambda v: False if v is None or v != v else bool(v)).to_numpy(bool)
+
+
+def check_xlim(xlim: Any):
+    """None or a pair (low, high) of finite numbers with low < high."""
+    if xlim is None:
+        return None
+    from smalltrial._validate import check_numbers
+
+    if isinstance(xlim, (str, bytes)):
+        raise SmallTrialError(f"xlim must be a pair (low, high) of numbers, got {xlim!r}")
+    pair = check_numbers(xlim, "xlim")
+    if pair.size != 2 or not pair[0] < pair[1]:
+        raise SmallTrialError(f"xlim must be a pair (low, high) with low < high, got {xlim!r}")
+    return (float(pair[0]), float(pair[1]))
 
 
 def sorted_levels(values) -> list:

@@ -139,9 +139,10 @@ def km_plot(
     """
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
-    from smalltrial._validate import check_choice
-    from smalltrial.figures._common import check_flag
+    from smalltrial._validate import check_choice, check_flag, check_numbers
+    from smalltrial.figures._common import check_figure_args
 
+    check_figure_args(columns, height_mm)
     check_choice(fun, "fun", ["survival", "event"])
     for arg, value in (("ci", ci), ("censor_ticks", censor_ticks), ("at_risk", at_risk),
                        ("cumulative_events", cumulative_events), ("median_line", median_line)):
@@ -161,11 +162,8 @@ def km_plot(
     if times is None:
         tick_times = _default_times(xmax)
     else:
-        try:
-            tick_times = np.asarray(times, dtype=float)
-        except (TypeError, ValueError):
-            raise SmallTrialError(f"times must be finite numbers >= 0, got {times!r}") from None
-        if tick_times.ndim != 1 or not np.all(np.isfinite(tick_times)) or np.any(tick_times < 0):
+        tick_times = check_numbers(times, "times")
+        if np.ndim(times) == 0 or np.any(tick_times < 0):
             raise SmallTrialError(f"times must be finite numbers >= 0, got {times!r}")
 
     with _drawing(style, ax):

@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from smalltrial._errors import SmallTrialError, warn
-from smalltrial._validate import check_choice, check_columns
+from smalltrial._validate import check_choice, check_columns, check_flag
 from smalltrial.figures._common import (
     DAYS_PER_MONTH,
     GREY,
     LOG_PARAMETERS,
     PARAMETER_LABELS,
-    check_flag,
+    check_figure_args,
+    check_xlim,
     finite,
+    flag_column,
     is_trial,
     numeric,
     optional_number,
@@ -262,6 +264,7 @@ def trajectories(
     ...                    "value": [2.1, 0.9, 0.3, 1.5, 0.6, 0.2]})
     >>> ax = figures.trajectories(df, reference_lines=[0.5], log=True)
     """
+    check_figure_args(columns, height_mm, x=x, y=y, subject=subject, hue=hue, by=by)
     scale_x = _x_scale(x, unit)
     frame = _frame(data, parameter)
     check_columns(frame, [x, y, subject], "data")
@@ -279,7 +282,7 @@ def trajectories(
                 f"{type(model).__name__}"
             )
         means = model.marginal_means(by if by is not None else x, scale=scale)
-    blq = frame["blq"].fillna(False).to_numpy(bool) if "blq" in frame.columns else None
+    blq = flag_column(frame, "blq") if "blq" in frame.columns else None
     colors, legend_map = subject_colors(
         frame, subject, hue, grey_if_many=True, overlay=means is not None
     )
@@ -448,16 +451,20 @@ def _kinetics(
     gid: str,
     default_parameter: str,
 ):
+    check_figure_args(columns, height_mm, x=x, y=y, subject=subject, blq=blq, hue=hue)
+    lloq = optional_number(lloq, "lloq")
+    xlim = check_xlim(xlim)
     scale_x = _x_scale(x, unit)
     frame = _frame(data, parameter)
-    check_columns(frame, [x, y, subject], "data")
+    # the blq column may be absent under its default name; a name given explicitly must exist
+    check_columns(frame, [x, y, subject] + ([blq] if blq not in (None, "blq") else []), "data")
     threshold = optional_number(threshold, "threshold")
     peak = check_flag(peak, "peak")
     log = check_flag(log, "log")
     xs = numeric(frame, x, subject=subject)
     values = numeric(frame, y, subject=subject)
     flagged = (
-        frame[blq].fillna(False).to_numpy(bool)
+        flag_column(frame, blq)
         if blq is not None and blq in frame.columns
         else np.zeros(len(frame), bool)
     )
@@ -637,6 +644,7 @@ def bcell_kinetics(
     ...                    "blq": [False, True, True, False]})
     >>> ax = figures.bcell_kinetics(df, parameter=None)
     """
+    threshold = optional_number(threshold, "threshold")
     return _kinetics(
         data, x=x, y=y, subject=subject, parameter=parameter, blq=blq, lloq=lloq, log=log,
         hue=hue, threshold=threshold,

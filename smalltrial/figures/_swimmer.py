@@ -8,11 +8,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from smalltrial._errors import SmallTrialError
-from smalltrial._validate import check_choice, check_columns, check_frame
+from smalltrial._validate import (
+    check_choice,
+    check_column_name,
+    check_columns,
+    check_flag,
+    check_frame,
+)
 from smalltrial.figures._common import (
     DAYS_PER_MONTH,
     LIGHT_GREY,
-    check_flag,
+    check_figure_args,
     is_trial,
     numeric,
     sorted_levels,
@@ -92,8 +98,11 @@ def swimmer_lanes(
 
     from smalltrial.trial import EVENTS
 
+    for arg, value in (("subject", subject), ("day", day), ("event", event), ("grade", grade)):
+        check_column_name(value, arg)
     check_frame(events, "events")
-    check_columns(events, [subject, day, event], "events")
+    # the grade column may be absent under its default name; a name given explicitly must exist
+    check_columns(events, [subject, day, event] + ([grade] if grade != "grade" else []), "events")
     days = numeric(events, day, subject=subject, name="events")
     kinds = events[event].astype(str).to_numpy()
     bad = sorted(set(kinds) - set(EVENTS))
@@ -116,7 +125,7 @@ def swimmer_lanes(
     frame = pd.DataFrame(
         {"subject": events[subject].to_numpy(), "day": days, "event": kinds, "grade": grades}
     )
-    contacts = frame.loc[frame["event"] == "last_contact"].groupby("subject", sort=False).size()
+    contacts = frame.loc[frame["event"] == "last_contact"].groupby("subject", sort=False, observed=True).size()
     subjects = list(dict.fromkeys(frame["subject"].tolist()))
     wrong = [s for s in subjects if contacts.get(s, 0) != 1]
     if wrong:
@@ -223,6 +232,7 @@ def swimmer(
     ...                    "grade": [None, None, None]})
     >>> ax = figures.swimmer(ev)
     """
+    check_figure_args(columns, height_mm, group=group)
     check_choice(unit, "unit", ["days", "months"])
     check_flag(legend, "legend")
     frame = trial_frame(data, "events", "data") if is_trial(data) else trial_frame(data, "", "data")

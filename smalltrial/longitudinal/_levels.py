@@ -47,7 +47,7 @@ def order_levels(data: pd.DataFrame, column: str, subject: str) -> list[Any]:
     if isinstance(col.dtype, pd.CategoricalDtype):
         return list(col.cat.categories)
     values = col.astype(object)
-    varies = (data.assign(_v=values).groupby(subject, sort=False)["_v"].nunique() > 1).any()
+    varies = (data.assign(_v=values).groupby(subject, sort=False, observed=True)["_v"].nunique() > 1).any()
     if not varies:
         return sorted(pd.unique(values), key=str)
     if "day" in data.columns and pd.api.types.is_numeric_dtype(data["day"]) and (

@@ -30,6 +30,7 @@ from smalltrial import _validate as v
 from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
 from smalltrial.longitudinal import _smalldf as sdf
+from smalltrial.longitudinal._formula import check_formula
 from smalltrial.longitudinal._levels import check_finite_outcome, formula_columns, order_levels
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -428,7 +429,13 @@ def marginal_model(
     ----------
     formula : str
         Fixed effects in patsy syntax with the raw outcome column on the left,
-        e.g. ``"sledai ~ C(visit)"`` or ``"y ~ C(visit) + cohort"``.
+        e.g. ``"sledai ~ C(visit)"`` or ``"y ~ C(visit) + cohort"``. Formulas are data, not
+        code: only column names, ``Q('column')``, ``C(column)`` (optionally with ``Treatment``,
+        ``Sum``, ``Treatment(reference=<level>)`` or ``levels=[...]``), numeric literals, the
+        operators ``+ - * : / ** ( )`` and the transforms ``np.log``, ``np.log2``,
+        ``np.log10``, ``np.log1p``, ``np.exp``, ``np.sqrt``, ``np.abs``, ``center``,
+        ``standardize``, ``scale`` and ``I`` are accepted; anything else raises SmallTrialError
+        before patsy evaluates the formula (``smalltrial.longitudinal._formula``).
     data : DataFrame
         Tidy long data, one row per subject and visit; rows with a missing outcome or a missing
         formula covariate are dropped and counted in ``n_missing_rows`` (missing visits need
@@ -487,14 +494,14 @@ def marginal_model(
     import patsy
     from scipy import optimize
 
+    data = check_formula(formula, data, subject)
+    v.check_column_name(subject, "subject")
+    v.check_column_name(time, "time")
     v.check_choice(covariance, "covariance", _COVARIANCES)
     v.check_choice(df_method, "df_method", _DF_METHODS)
     if transform not in _TRANSFORMS:
         raise SmallTrialError(f"transform must be None or 'log'; got {transform!r}")
     level = v.check_level(level)
-    v.check_frame(data)
-    if not isinstance(formula, str) or formula.count("~") != 1:
-        raise SmallTrialError(f"formula must be 'outcome ~ terms'; got {formula!r}")
     lhs, rhs = (s.strip() for s in formula.split("~"))
     v.check_columns(data, [subject, time])
     if lhs not in data.columns:

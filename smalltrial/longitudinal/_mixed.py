@@ -39,6 +39,7 @@ from smalltrial._validate import (
     describe_rows,
 )
 from smalltrial.longitudinal import _smalldf
+from smalltrial.longitudinal._formula import check_formula
 from smalltrial.longitudinal._levels import check_finite_outcome, formula_columns, order_levels
 
 __all__ = ["mixed_model", "MixedModelFit"]
@@ -922,6 +923,7 @@ def mixed_model(
     >>> round(float(fit.fixed_effects.loc["C(visit)[T.month 3]", "df"]), 6)  # paired t: n - 1
     3.0
     """
+    data = check_formula(formula, data, subject)
     level = check_level(level)
     check_choice(df_method, "df_method", DF_METHODS)
     if transform is not None:

@@ -102,7 +102,7 @@ def signed_rank_distribution(scores: Any) -> np.ndarray:
     >>> (signed_rank_distribution([1, 2, 3]) * 8).tolist()  # R: dsignrank(0:6, 3) * 8
     [1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0]
     """
-    scores = v.check_counts(np.atleast_1d(scores), "scores").ravel()
+    scores = v.check_counts(v.check_numbers(scores, "scores"), "scores").ravel()
     total = int(scores.sum())
     dist = np.zeros(total + 1)
     dist[0] = 1.0
@@ -233,6 +233,10 @@ def paired_change(
     level = v.check_level(level)
     v.check_choice(alternative, "alternative", _ALTERNATIVES)
     v.check_choice(zero_method, "zero_method", _ZERO_METHODS)
+    for arg, value in (("outcome", outcome), ("subject", subject), ("time", time)):
+        v.check_column_name(value, arg)
+    v.check_label(baseline, "baseline")
+    v.check_label(at, "at")
     v.check_frame(data)
     v.check_columns(data, [outcome, subject, time])
     values = v.check_numeric_column(data, outcome, subject=subject)
