@@ -245,46 +245,101 @@ def test_sigterm_and_sigint_remove_the_temporary_folder(earlier, tmp_path, sig, 
     assert _files(out) == before and _leftovers(tmp_path) == []
 
 
+# A harness that imports smalltrial once and then, per request, forks a child that runs
+# `smalltrial run` (the CLI's main) and SIGKILLs it `delay` seconds after the child made its
+# temporary folder (before that, nothing in the output folder's parent is touched), so each
+# kill costs a fraction of a second instead of a fresh interpreter's start-up.
+_KILL_HARNESS = r"""
+import os, signal, sys, tempfile, time
+from smalltrial.cli import main
+from smalltrial.pipeline import run
+
+with tempfile.TemporaryDirectory() as warm:  # import everything a run needs, once
+    run({"data": {"dataset": "mackensen2022"}, "tables": [{"name": "efficacy"}]},
+        out=warm + "/out", progress=False)
+
+def child(spec, out):
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os._exit(main(["run", spec, "--out", out]))
+
+for line in sys.stdin:
+    spec, out, delay = line.rstrip("\n").split("\t")
+    parent, prefix = os.path.dirname(out), "." + os.path.basename(out) + ".tmp-"
+    sys.stdout.flush()
+    t0 = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        child(spec, out)
+    status, writing = None, None
+    while status is None:
+        done, code = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = code
+        elif writing is None and any(n.startswith(prefix) for n in os.listdir(parent)):
+            writing = time.monotonic()
+        elif writing is not None and time.monotonic() >= writing + float(delay):
+            os.kill(pid, signal.SIGKILL)
+            status = os.waitpid(pid, 0)[1]
+        else:
+            time.sleep(0.001)
+    killed = os.WIFSIGNALED(status)
+    rest = time.monotonic() - writing if writing is not None else 0.0
+    print("killed" if killed else "finished", round(rest, 4), flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill harness forks (Unix)")
 def test_sigkill_at_random_moments_leaves_the_old_or_the_new_output(tmp_path):
-    """SIGKILL `smalltrial run` at seeded random moments: after every kill X is the complete
-    old or the complete new output (never missing, never mixed), and what a kill left behind
-    is gone after the next run's start-up step; a last complete run leaves only X."""
+    """SIGKILL `smalltrial run` at seeded random moments while it writes and swaps: after every
+    kill X is the complete old or the complete new output (never missing, never mixed), and
+    what the kill left behind is gone after the next run's start-up step; a last complete run
+    leaves only X."""
     specs = {"A": _write_spec(tmp_path / "a.toml", "A"), "B": _write_spec(tmp_path / "b.toml", "B")}
     out = tmp_path / "X"
     started = time.monotonic()
-    complete = {}
-    for name in ("A", "B"):  # each output once, complete (B's run also times a run)
-        t0 = time.monotonic()
-        proc = _cli("run", specs[name], "--out", out, cwd=tmp_path)
-        assert proc.returncode == 0, proc.stderr
-        duration = time.monotonic() - t0
-        complete[name] = _files(out)
-    assert complete["A"] != complete["B"]
-    exchange = _output.exchange_supported(tmp_path)
-    rng = random.Random(20261130)
-    current, kills, outcomes = "B", 0, []
-    while kills < 12 and time.monotonic() - started < 35:
-        other = "A" if current == "B" else "B"
-        # half the kills anywhere in the run, half near its end, where the swap happens
-        delay = rng.uniform(0, duration) if kills % 2 == 0 else rng.uniform(0.75, 1.1) * duration
-        proc = subprocess.Popen([sys.executable, "-m", "smalltrial.cli", "run", str(specs[other]),
-                                 "--out", str(out)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, cwd=tmp_path, env=_env())
-        time.sleep(delay)
-        proc.kill()
-        proc.wait()
-        kills += 1
-        if not out.exists():
-            assert not exchange, f"kill {kills} after {delay:.2f} s: X is missing"
-            _output.recover(out)  # the fallback: the next run puts .X.old-* back first
-        state = _files(out)
-        assert state in (complete["A"], complete["B"]), f"kill {kills} after {delay:.2f} s: X is incomplete"
-        current = "A" if state == complete["A"] else "B"
-        outcomes.append(current)
-        _output.recover(out)  # what the next run does first
-        assert _leftovers(tmp_path) == [], f"kill {kills} after {delay:.2f} s"
-        assert _files(out) == complete[current]
-    assert kills >= 6, "too few kills in the time budget"
+    harness = subprocess.Popen([sys.executable, "-c", _KILL_HARNESS], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=tmp_path,
+                               env={**_env(), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+
+    def run(name: str, delay: float) -> tuple[str, float]:
+        harness.stdin.write(f"{specs[name]}\t{out}\t{delay}\n")
+        harness.stdin.flush()
+        outcome, rest = harness.stdout.readline().split()
+        return outcome, float(rest)
+
+    try:
+        complete = {}
+        for name in ("A", "B"):  # each output once, complete; this also times the writing phase
+            outcome, rest = run(name, 1e9)
+            assert outcome == "finished"
+            complete[name] = _files(out)
+        assert complete["A"] != complete["B"]
+        exchange = _output.exchange_supported(tmp_path)
+        rng = random.Random(20261130)
+        current, outcomes = "B", []
+        while len(outcomes) < 20 and time.monotonic() - started < 40:
+            other = "A" if current == "B" else "B"
+            # from the first write to a little past the swap; every other kill near the swap
+            delay = rng.uniform(0, 1.2) * rest if len(outcomes) % 2 else rng.uniform(0.85, 1.15) * rest
+            outcome, _ = run(other, delay)
+            where = f"kill {len(outcomes) + 1} ({outcome}), {delay:.4f} s after the first write"
+            if not out.exists():
+                assert not exchange, f"{where}: X is missing"
+                _output.recover(out)  # the fallback: the next run puts .X.old-* back first
+            state = _files(out)
+            assert state in (complete["A"], complete["B"]), f"{where}: X is incomplete or mixed"
+            current = "A" if state == complete["A"] else "B"
+            outcomes.append((outcome, current == other))
+            _output.recover(out)  # what the next run does first
+            assert _leftovers(tmp_path) == [], where
+            assert _files(out) == complete[current], where
+    finally:
+        harness.stdin.close()
+        harness.wait(timeout=30)
+    assert sum(outcome == "killed" for outcome, _ in outcomes) >= 10, outcomes
+    assert {new for _, new in outcomes} == {True, False}, outcomes  # both sides of the swap
     proc = _cli("run", specs["A"], "--out", out, cwd=tmp_path)
     assert proc.returncode == 0 and _files(out) == complete["A"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["X", "a.toml", "b.toml"]
