@@ -319,11 +319,13 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_output(tmp_path):
         exchange = _output.exchange_supported(tmp_path)
         rng = random.Random(20261130)
         current, outcomes = "B", []
-        while len(outcomes) < 20 and time.monotonic() - started < 40:
+        while sum(o == "killed" for o, _ in outcomes) < 15 and time.monotonic() - started < 40:
             other = "A" if current == "B" else "B"
             # from the first write to a little past the swap; every other kill near the swap
             delay = rng.uniform(0, 1.2) * rest if len(outcomes) % 2 else rng.uniform(0.85, 1.15) * rest
-            outcome, _ = run(other, delay)
+            outcome, took = run(other, delay)
+            if outcome == "finished":  # the machine got faster: aim at the shorter writing phase
+                rest = min(rest, took)
             where = f"kill {len(outcomes) + 1} ({outcome}), {delay:.4f} s after the first write"
             if not out.exists():
                 assert not exchange, f"{where}: X is missing"
@@ -338,7 +340,7 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_output(tmp_path):
     finally:
         harness.stdin.close()
         harness.wait(timeout=30)
-    assert sum(outcome == "killed" for outcome, _ in outcomes) >= 10, outcomes
+    assert sum(outcome == "killed" for outcome, _ in outcomes) >= 8, outcomes
     assert {new for _, new in outcomes} == {True, False}, outcomes  # both sides of the swap
     proc = _cli("run", specs["A"], "--out", out, cwd=tmp_path)
     assert proc.returncode == 0 and _files(out) == complete["A"]
