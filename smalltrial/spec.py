@@ -338,7 +338,11 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
         data_path = Path(path)
         if not data_path.is_absolute() and base_dir is not None:
             data_path = Path(base_dir) / data_path
-        if not data_path.exists():
+        try:
+            exists = data_path.exists()
+        except OSError as exc:  # e.g. a name longer than the file system allows
+            raise _fail("data.path", f"cannot use {path[:80]!r}: {exc.strerror}") from None
+        if not exists:
             raise _fail("data.path", f"no such file or folder {path!r}")
     endpoints = _check_options("endpoints", top["endpoints"], ENDPOINT_OPTIONS)
     if not 0 < endpoints["level"] < 1:

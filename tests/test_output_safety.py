@@ -447,7 +447,8 @@ def test_user_text_is_escaped_in_markdown_html_csv_and_latex(tmp_path):
     assert any(r.startswith("'=1+2,") for r in rows), rows
     assert "=1+2" in {r.label for r in result.tables["efficacy"].rows}  # the table itself keeps it
     tex = (tables / "efficacy.tex").read_text()
-    assert "\\caption{<b>T</b> | [x](javascript:y)}" in tex  # LaTeX: no markup meaning
+    # LaTeX: < > | would print as other glyphs in the default (OT1) encoding
+    assert "\\caption{\\textless{}b\\textgreater{}T\\textless{}/b\\textgreater{} \\textbar{} [x](javascript:y)}" in tex
 
 
 def test_the_manifest_records_no_file_outside_the_data_folder(tmp_path):

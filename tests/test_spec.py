@@ -107,6 +107,7 @@ BAD = [
     ({"data": {"dataset": "mackensen2023"}},
      r"^spec: data\.dataset: unknown dataset 'mackensen2023'; valid: 'mackensen2022', 'muller2024'"),
     ({"data": {"path": "no/such/folder"}}, r"^spec: data\.path: no such file or folder 'no/such/folder'"),
+    ({"data": {"path": "d" * 300}}, r"^spec: data\.path: cannot use 'd{80}': File name too long$"),
     # output: inside the spec's folder; strings without control characters; usable file names
     (spec_with(output="../x"), r"^spec: output: must be a folder inside the spec's folder \(relative, "
                                r"without '\.\.'\), got '\.\./x'; use 'smalltrial run --out DIR'"),
