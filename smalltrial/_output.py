@@ -174,6 +174,10 @@ def resolve(out: str | os.PathLike[str]) -> Path:
     real = Path(os.path.realpath(text))
     if real.parent == real:
         raise SmallTrialError(f"out: cannot write to the root folder {text!r}")
+    cwd = Path(os.path.realpath(os.getcwd()))
+    if cwd == real or real in cwd.parents:
+        raise SmallTrialError(f"out: {text!r} is the current folder or contains it; "
+                              "choose a folder inside it or elsewhere")
     ancestor = real.parent
     while not os.path.lexists(ancestor):
         ancestor = ancestor.parent

@@ -378,6 +378,7 @@ def test_bad_input_in_the_cli_exits_2_with_one_line(tmp_path):
         (("run", "--out", "b" * 250), "smalltrial: error: out: folder name too long (250 bytes; at most 241)"),
         (("run", "latin1.toml/x.toml"), "smalltrial: error: spec: no such file 'latin1.toml/x.toml'"),
         (("run", str(tmp_path)), f"smalltrial: error: spec: '{tmp_path}' is a folder, not a TOML file"),
+        (("run", "--out", "."), f"smalltrial: error: out: '{tmp_path}' is the current folder or contains it"),
         (("run", "--out", "latin1.toml/sub"),
          f"smalltrial: error: out: '{tmp_path / 'latin1.toml' / 'sub'}': '{tmp_path / 'latin1.toml'}' is a "
          "file, not a folder"),
