@@ -8,13 +8,16 @@ Commands::
                                    run an analysis spec (default: the bundled mackensen2022
                                    analysis) and write DIR/tables, DIR/figures, DIR/manifest.json
 
-Bad input exits with status 2 and one readable line on stderr, never a traceback.
+Bad input exits with status 2 and one readable line on stderr, never a traceback. ``run``
+prints each statistical warning once on stderr (``smalltrial: warning: ...``). SIGTERM and
+Ctrl-C stop a run cleanly: its temporary folder is removed and the previous output kept.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -23,6 +26,16 @@ from smalltrial._errors import SmallTrialError
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every ``finally`` (clean-up) runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,10 +78,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from smalltrial.pipeline import run
 
     result = run(args.spec, out=args.out)
+    for warning in result.statistical_warnings:
+        print(f"smalltrial: warning: {warning}", file=sys.stderr)
     print(f"{result.out}: {len(result.outputs) + 1} files "
           f"({len(result.tables)} tables, {len(result.figures)} figure files)")
     for skipped in result.skipped:
-        print(f"  skipped: {skipped}")
+        print(f"  skipped (optional): {skipped}")
     return EXIT_OK
 
 
@@ -104,22 +119,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
+    previous = None
+    if hasattr(signal, "SIGTERM"):
+        try:
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # pragma: no cover - not the main thread
+            previous = None
     try:
         return args.func(args)
-    except (SmallTrialError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
-        message = str(exc).replace("\n", " ")
+    except SmallTrialError as exc:
+        message = " ".join(str(exc).split())
         print(f"smalltrial: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:  # pragma: no cover
-        print("smalltrial: interrupted", file=sys.stderr)
-        return 130
+    except OSError as exc:  # unreadable/unwritable files, names the system refuses, a full disk
+        where = f": {exc.filename}" if exc.filename else ""
+        message = " ".join(f"{exc.strerror or exc}{where}".split())
+        print(f"smalltrial: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UnicodeDecodeError as exc:  # an input file in another encoding
+        print(f"smalltrial: error: an input file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+              f"at position {exc.start}); save it as UTF-8", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("smalltrial: interrupted; the previous output is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        print("smalltrial: terminated; the previous output is unchanged", file=sys.stderr)
+        return EXIT_TERMINATED
     except Exception as exc:  # a bug, not bad input: still one line, unless debugging
         if os.environ.get("SMALLTRIAL_DEBUG"):
             raise
-        message = str(exc).replace("\n", " ")
+        message = " ".join(str(exc).split())
         print(f"smalltrial: internal error ({type(exc).__name__}): {message} "
               "(set SMALLTRIAL_DEBUG=1 for the traceback; please report it)", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

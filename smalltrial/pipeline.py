@@ -9,8 +9,10 @@ endpoints, computes every statistic once (cached and shared by tables and figure
     DIR/manifest.json      versions, input hashes, the spec, the seed, every output with its sha256
 
 Everything is written to a temporary sibling folder first; ``DIR`` is replaced only when the
-whole run succeeded, so a failed run leaves the previous ``DIR`` untouched. The same inputs give
-byte-identical files (no timestamps, no absolute paths).
+whole run succeeded, only when it is a folder smalltrial wrote (its manifest says so and lists
+every file in it), and atomically, so a failed or killed run leaves the previous ``DIR``
+untouched (:mod:`smalltrial._output`). The same inputs give byte-identical files (no
+timestamps, no absolute paths).
 
 Regenerate the repository's ``figures/`` folder with::
 
@@ -23,7 +25,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 import warnings
@@ -61,8 +62,9 @@ class RunResult(Result):
     Fields: ``out`` (the output folder), ``spec`` (the validated :class:`~smalltrial.spec.Spec`),
     ``tables`` (file stem -> :class:`~smalltrial.tables.Table`), ``figures`` (relative paths of
     the figure files), ``outputs`` (relative path -> sha256 of every file written, manifest
-    excluded), ``manifest`` (the manifest as a dict), ``skipped`` (steps that could not run, with
-    the reason), ``warnings`` (statistical caveats raised during the run).
+    excluded), ``manifest`` (the manifest as a dict), ``skipped`` (optional steps that could not
+    run, with the reason), ``warnings`` (every warning raised during the run, ``Category:
+    message``), ``statistical_warnings`` (the statistical caveats among them, each once).
     """
 
     out: Path
@@ -73,6 +75,7 @@ class RunResult(Result):
     manifest: Mapping[str, Any] = field(repr=False)
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    statistical_warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return (f"RunResult(out={str(self.out)!r}, tables={list(self.tables)}, "
@@ -219,47 +222,65 @@ def _seeded(seed: int):
         np.random.set_state(state)
 
 
-def _prepare_out(out: Path) -> None:
-    if out.exists():
-        if not out.is_dir():
-            raise SmallTrialError(f"out: {str(out)!r} exists and is not a folder")
-        if any(out.iterdir()) and not (out / "manifest.json").is_file():
-            raise SmallTrialError(
-                f"out: folder {str(out)!r} exists and is not a smalltrial output (no manifest.json); "
-                "choose another folder or empty it"
-            )
+def _step_warnings(records: list, since: int) -> list[str]:
+    """The statistical caveats (SmallTrialWarning) among ``records[since:]``, each once."""
+    from smalltrial._errors import SmallTrialWarning
+
+    out: list[str] = []
+    for rec in records[since:]:
+        if issubclass(rec.category, SmallTrialWarning):
+            msg = " ".join(str(rec.message).split())
+            if msg not in out:
+                out.append(msg)
+    return out
 
 
-def _replace(tmp: Path, out: Path) -> None:
-    """Move ``tmp`` to ``out``; an existing ``out`` is replaced only once ``tmp`` is complete."""
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
-    os.rename(out, old)
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        os.rename(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+def _with_warning_notes(table: Any, notes: list[str]) -> Any:
+    """The table with one footnote per statistical warning raised while it was made."""
+    import dataclasses
+
+    known = set(table.footnotes)
+    extra = tuple(f"Warning: {n}" for n in notes if f"Warning: {n}" not in known)
+    return dataclasses.replace(table, footnotes=table.footnotes + extra) if extra else table
 
 
-def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skipped: list[str]) -> str:
-    lines = [f"# {spec.title}", ""]
+def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skipped: list[str],
+            warned: Mapping[str, list[str]] | None = None) -> str:
+    from urllib.parse import quote
+
+    from smalltrial.tables import markdown_escape as esc
+
+    warned = warned or {}
+    lines = [f"# {esc(spec.title)}", ""]
     for table in tables.values():
         lines.append(table.to_markdown().rstrip("\n"))
         lines.append("")
     for rel in figure_files:
         if rel.endswith(".png"):
-            lines.append(f"![{Path(rel).stem}]({rel})")
+            lines.append(f"![{esc(Path(rel).stem)}]({quote(rel)})")
             lines.append("")
+    if any(warned.values()):
+        lines.append("Statistical warnings:")
+        for where, notes in warned.items():
+            lines.extend(f"- {esc(where)}: {esc(n)}" for n in notes)
+        lines.append("")
     if skipped:
         lines.append("Not produced in this installation:")
-        lines.extend(f"- {s}" for s in skipped)
+        lines.extend(f"- {esc(s)}" for s in skipped)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _input_files(files: list[tuple[str, Path]]) -> list[dict[str, Any]]:
+    """Manifest entries of the input files: only regular files inside the data folder (a link
+    that leads outside it is neither hashed nor recorded)."""
+    entries = []
+    for name, path in files:
+        real = Path(os.path.realpath(path))
+        if not real.is_file() or not real.is_relative_to(os.path.realpath(path.parent)):
+            continue
+        entries.append({"path": name, "sha256": _sha256(real), "bytes": real.stat().st_size})
+    return entries
 
 
 def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
@@ -272,9 +293,13 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         A TOML spec file, a spec dict, a :class:`smalltrial.spec.Spec`, a bundled analysis name
         (``"mackensen2022"``, ``"muller2024"``) or None for the bundled mackensen2022 analysis.
     out : path, optional
-        The output folder; default the spec's ``output`` (``"smalltrial-output"``), relative
-        to the current directory. An existing folder is replaced only when the run succeeds, and
-        only if it is empty or an earlier smalltrial output (it has a manifest.json).
+        The output folder, anywhere; default the spec's ``output`` (``"smalltrial-output"``),
+        relative to the spec file's folder (to the current folder for a dict or a bundled
+        analysis). A symbolic link is followed. An existing folder is replaced only when the run
+        succeeds, and only if it is empty or a smalltrial output that nobody changed: its
+        manifest.json carries the smalltrial format marker and lists every file in the folder.
+        Anything else raises :class:`~smalltrial.SmallTrialError` and leaves the folder as it was.
+        The new folder is swapped in atomically (see :mod:`smalltrial._output`).
     progress : bool or callable, optional
         Print one line per step on stderr; default: only when stderr is a terminal. A callable
         gets ``(step, n_steps, label)``.
@@ -283,6 +308,12 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     -------
     RunResult
         The tables, the files written with their sha256, skipped steps and warnings.
+
+    A table or figure that cannot be made in this installation (a module it needs is missing)
+    is an error, unless its spec entry says ``optional = true`` (then it is listed in
+    ``skipped``). Statistical caveats (:class:`~smalltrial.SmallTrialWarning`) raised while a
+    table is made become footnotes of that table; every caveat is listed in the report and the
+    manifest and on ``RunResult.warnings`` (the command line prints each once on stderr).
 
     Each statistic is computed once and shared by the tables and figures that show it. Figures
     are written with fixed metadata (``smalltrial.figures.save``), Word files with fixed
@@ -302,37 +333,54 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     >>> sorted(result.outputs)[:3]
     ['report.md', 'tables/efficacy.csv', 'tables/efficacy.docx']
     """
+    from smalltrial import _output
+
     spec = load_spec(spec_or_path)
     if out is not None and not isinstance(out, (str, os.PathLike)):
         raise SmallTrialError(f"out must be a folder path, got {type(out).__name__} {out!r}")
-    out_path = Path(out if out is not None else spec.output)
-    out_path = Path(os.path.abspath(out_path))
+    if out is None:
+        out = spec.output_path if spec.output_path is not None else spec.output
+    out_path = Path(os.path.abspath(out))
+    real_out = _output.resolve(out_path)  # a symbolic link is followed, not replaced
     show = _progress_printer(progress)
-    _prepare_out(out_path)
+    _output.recover(real_out)  # what a killed run left behind
+    _output.check_replaceable(real_out)
 
     steps: list[tuple[str, Callable[[], None]]] = []
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"records": []}
     tables: dict[str, Any] = {}
     figure_files: list[str] = []
     skipped: list[str] = []
+    warned: dict[str, list[str]] = {}
 
     def load() -> None:
         trial, files = _load_data(spec)
         state["ctx"] = _Analysis(trial, spec)
         state["ctx"].groups()  # the grouping column must exist
-        state["inputs"] = [{"path": name, "sha256": _sha256(p), "bytes": p.stat().st_size}
-                           for name, p in files]
+        state["inputs"] = _input_files(files)
 
     steps.append(("load data", load))
 
+    def cannot_make(item: ItemSpec, why: _Skip) -> None:
+        if not item.optional:
+            raise SmallTrialError(
+                f"{item.key} ({item.kind[:-1]} {item.file!r}) cannot be made in this installation: "
+                f"{why}; install what it needs, or mark it 'optional = true' in the spec")
+        skipped.append(f"{item.kind}/{item.file} ({why})")
+
     for item in spec.tables:
         def make_table(item=item) -> None:
+            since = len(state["records"])
             try:
                 with _in_step(item):
                     table = _TABLE_BUILDERS[item.name](state["ctx"], item)
             except _Skip as why:
-                skipped.append(f"tables/{item.file} ({why})")
+                cannot_make(item, why)
                 return
+            notes = _step_warnings(state["records"], since)
+            if notes:
+                warned[f"tables/{item.file}"] = notes
+                table = _with_warning_notes(table, notes)
             tables[item.file] = table
             table.save(state["tmp"] / "tables" / item.file)
 
@@ -340,12 +388,16 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
 
     for item in spec.figures:
         def make_figure(item=item) -> None:
+            since = len(state["records"])
             try:
                 with _in_step(item):
                     fig = _FIGURE_BUILDERS[item.name](state["ctx"], item)
             except _Skip as why:
-                skipped.append(f"figures/{item.file} ({why})")
+                cannot_make(item, why)
                 return
+            notes = _step_warnings(state["records"], since)
+            if notes:
+                warned[f"figures/{item.file}"] = notes
             figures = _module("figures")
             import matplotlib.pyplot as plt
 
@@ -362,34 +414,38 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
 
         steps.append((f"figure {item.file}", make_figure))
 
-    parent = out_path.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.tmp-", dir=parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
-    state["tmp"] = tmp
-    caught: list[str] = []
-    try:
+    with _output.TempOutput(real_out) as work:
+        tmp = work.path
+        state["tmp"] = tmp
         (tmp / "tables").mkdir()
         (tmp / "figures").mkdir()
         with warnings.catch_warnings(record=True) as records, _seeded(spec.seed):
             warnings.simplefilter("always")
+            state["records"] = records
             n = len(steps) + 1
             for i, (label, step) in enumerate(steps, start=1):
                 show(i, n, label)
+                since = len(records)
                 step()
+                if i == 1:  # caveats about the data (not tied to one table or figure)
+                    notes = _step_warnings(records, since)
+                    if notes:
+                        warned["data"] = notes
             show(n, n, "manifest")
+        caught: list[str] = []
         for rec in records:
             msg = f"{rec.category.__name__}: {rec.message}"
             if msg not in caught:
                 caught.append(msg)
-        (tmp / "report.md").write_bytes(_report(spec, tables, figure_files, skipped).encode("utf-8"))
+        statistical = list(dict.fromkeys(n for notes in warned.values() for n in notes))
+        (tmp / "report.md").write_bytes(
+            _report(spec, tables, figure_files, skipped, warned).encode("utf-8"))
         outputs = {}
-        for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+        for path in sorted(p for p in tmp.rglob("*") if p.is_file() and p.name != _output.PARTIAL_MARK):
             outputs[path.relative_to(tmp).as_posix()] = _sha256(path)
         manifest = {
-            "smalltrial_manifest": 1,
+            "format": _output.FORMAT,
+            "format_version": _output.FORMAT_VERSION,
             "versions": _versions(),
             "spec_file": spec.source,
             "spec": spec.to_dict(),
@@ -399,15 +455,12 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
             "skipped": skipped,
             "warnings": caught,
         }
-        (tmp / "manifest.json").write_bytes(
+        (tmp / _output.MANIFEST).write_bytes(
             (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
-        _replace(tmp, out_path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        work.commit()
     return RunResult(out=out_path, spec=spec, tables=tables, figures=tuple(figure_files),
                      outputs=outputs, manifest=manifest, skipped=tuple(skipped),
-                     warnings=tuple(caught))
+                     warnings=tuple(caught), statistical_warnings=tuple(statistical))
 
 
 # --------------------------------------------------------------------------------------------

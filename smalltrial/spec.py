@@ -98,6 +98,7 @@ _COMMON_ITEM: dict[str, _Opt] = {
     "name": ("str", REQUIRED, None),
     "file": ("str", None, None),
     "title": ("str", None, None),
+    "optional": ("bool", False, None),  # true: a missing dependency skips it instead of failing
 }
 
 _FIGURE_COMMON: dict[str, _Opt] = {"formats": ("list[str]", ["png", "pdf"], FIGURE_FORMATS)}
@@ -112,6 +113,7 @@ _TOP: dict[str, _Opt] = {
     "figures": ("list[table]", [], None),
 }
 _DATA_KEYS = ("dataset", "path")
+_STEM_MAX = 200  # bytes of a table/figure file stem (file systems allow 255 per name)
 
 
 @dataclass(frozen=True)
@@ -124,12 +126,15 @@ class ItemSpec:
     title: str | None
     options: Mapping[str, Any]
     key: str  # e.g. "tables[2]", used in error messages
+    optional: bool = False  # skipped (not an error) when this installation cannot make it
 
     def to_dict(self) -> dict[str, Any]:
         """The item as a TOML table (options left at None are not written)."""
         out = {"name": self.name, "file": self.file}
         if self.title is not None:
             out["title"] = self.title
+        if self.optional:
+            out["optional"] = True
         # TOML has no null: an option left at None is an option not given
         out.update({k: v for k, v in self.options.items() if v is not None})
         return out
@@ -150,6 +155,8 @@ class Spec:
     figures: tuple[ItemSpec, ...]
     source: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: ``output`` resolved against the spec file's folder (None: relative to the current folder)
+    output_path: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The spec with every default filled in (as recorded in the manifest)."""
@@ -186,6 +193,9 @@ def _check_value(key: str, value: Any, typ: str, choices: tuple | None) -> Any:
     if typ == "str":
         if not isinstance(value, str):
             raise _fail(key, f"must be a string, got {_typename(value)} {value!r}")
+        bad = next((ch for ch in value if ch < " " and ch not in "\t\n\r" or ch == "\x7f"), None)
+        if bad is not None:
+            raise _fail(key, f"must not contain control character {bad!r}, got {value!r}")
     elif typ == "int":
         if not isinstance(value, int) or isinstance(value, bool):
             raise _fail(key, f"must be an integer, got {_typename(value)} {value!r}")
@@ -269,8 +279,13 @@ def _parse_items(kind: str, entries: list, builders: Mapping[str, Any]) -> tuple
             raise _fail(f"{key}.file", f"output name {stem!r} is already used by {stems[stem]}; "
                         "set a different 'file'")
         stems[stem] = key
+        if len(stem.encode("utf-8")) > _STEM_MAX or any(ch in stem for ch in "\t\n\r"):
+            raise _fail(f"{key}.file", f"must be a file name of at most {_STEM_MAX} bytes on one "
+                        f"line, got {stem[:40]!r}{'...' if len(stem) > 40 else ''}")
         title = opts.pop("title")
-        items.append(ItemSpec(kind=kind, name=name, file=stem, title=title, options=opts, key=key))
+        optional = opts.pop("optional")
+        items.append(ItemSpec(kind=kind, name=name, file=stem, title=title, options=opts, key=key,
+                              optional=optional))
     return tuple(items)
 
 
@@ -323,7 +338,11 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
         data_path = Path(path)
         if not data_path.is_absolute() and base_dir is not None:
             data_path = Path(base_dir) / data_path
-        if not data_path.exists():
+        try:
+            exists = data_path.exists()
+        except OSError as exc:  # e.g. a name longer than the file system allows
+            raise _fail("data.path", f"cannot use {path[:80]!r}: {exc.strerror}") from None
+        if not exists:
             raise _fail("data.path", f"no such file or folder {path!r}")
     endpoints = _check_options("endpoints", top["endpoints"], ENDPOINT_OPTIONS)
     if not 0 < endpoints["level"] < 1:
@@ -337,11 +356,33 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
     figures = _parse_items("figures", top["figures"], _registry().FIGURES)
     style = top["style"]
     _check_style(style)
+    output_path = _output_path(top["output"], base_dir)
     return Spec(
         title=top["title"], seed=top["seed"], style=style, output=top["output"],
         dataset=dataset, data_path=data_path, endpoints=endpoints, tables=tables,
-        figures=figures, source=source, raw=copy.deepcopy(dict(raw)),
+        figures=figures, source=source, raw=copy.deepcopy(dict(raw)), output_path=output_path,
     )
+
+
+def _output_path(output: str, base_dir: str | Path | None) -> Path | None:
+    """``output`` inside the spec's folder: relative, without ``..`` or links out of it."""
+    parts = Path(output).parts
+    if not output.strip() or Path(output).is_absolute() or os.path.isabs(output) or ".." in parts \
+            or os.path.normpath(output) in (".", ""):
+        raise _fail("output", "must be a folder inside the spec's folder (relative, without '..'), "
+                    f"got {output!r}; use 'smalltrial run --out DIR' to write elsewhere")
+    for part in parts:
+        if len(part.encode("utf-8")) > 200:
+            raise _fail("output", f"folder name too long ({len(part.encode('utf-8'))} bytes; at most "
+                        f"200): {part[:40]!r}...")
+    if base_dir is None:
+        return None
+    base = os.path.realpath(base_dir)
+    target = os.path.realpath(os.path.join(base, output))
+    if os.path.commonpath([base, target]) != base or target == base:
+        raise _fail("output", f"{output!r} leads out of the spec's folder (a link); use "
+                    "'smalltrial run --out DIR' to write elsewhere")
+    return Path(os.path.abspath(os.path.join(base_dir, output)))
 
 
 def _check_style(style: str) -> None:
@@ -394,22 +435,48 @@ def load_spec(spec: str | Path | Mapping[str, Any] | Spec | None = None) -> Spec
     """
     if isinstance(spec, Spec):
         return spec
+    bundled = spec is None
     if spec is None:
         spec = bundled_spec_path(DEFAULT_ANALYSIS)
     if isinstance(spec, Mapping):
         return parse_spec(spec, base_dir=Path.cwd(), source=None)
     if isinstance(spec, str) and spec in BUNDLED_ANALYSES and not Path(spec).exists():
-        spec = bundled_spec_path(spec)
+        spec, bundled = bundled_spec_path(spec), True
     if not isinstance(spec, (str, os.PathLike)):
         raise SmallTrialError(
             "spec: expected a path to a TOML file, a bundled analysis name, a dict or a Spec; "
             f"got {type(spec).__name__} {spec!r}")
     path = Path(spec)
-    if not path.is_file():
-        raise SmallTrialError(f"spec: no such file {str(spec)!r}")
+    raw = _read_spec(path, str(spec))
+    if bundled:  # a bundled analysis writes to the current folder, not into the installation
+        return parse_spec(raw, base_dir=Path.cwd(), source=path.name)
+    return parse_spec(raw, base_dir=path.parent, source=path.name)
+
+
+def _read_spec(path: Path, given: str) -> dict[str, Any]:
+    """The parsed spec file; unreadable, non-UTF-8 or non-TOML files raise ``spec:`` errors."""
+    if "\x00" in given:
+        raise SmallTrialError(f"spec: a file name cannot contain a NUL byte, got {given!r}")
+    too_long = [p for p in path.parts if len(os.fsencode(p)) > 255]
+    if too_long:
+        raise SmallTrialError(f"spec: file name too long ({len(os.fsencode(too_long[0]))} bytes; "
+                              f"at most 255): {too_long[0][:40]!r}...")
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        raise SmallTrialError(f"spec: no such file {given!r}") from None
+    except IsADirectoryError:
+        raise SmallTrialError(f"spec: {given!r} is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise SmallTrialError(f"spec: cannot read {given!r}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SmallTrialError(f"spec: {path.name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                              f"position {exc.start}); save the file as UTF-8") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte-order mark some editors write
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SmallTrialError(f"spec: {path.name}: invalid TOML: {exc}") from None
-    return parse_spec(raw, base_dir=path.parent, source=path.name)

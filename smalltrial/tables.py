@@ -19,6 +19,7 @@ import html
 import io
 import math
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -231,18 +232,28 @@ class Table:
         return pd.DataFrame(records, columns=list(self.columns))
 
     def to_csv(self) -> str:
-        """The formatted cells as CSV text (header row first; footnotes are not included)."""
+        """The formatted cells as CSV text (header row first; footnotes are not included).
+
+        A cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
+        ``@``, a tab or a carriage return, after leading spaces) gets a leading ``'``, as OWASP
+        recommends against CSV injection; plain numbers such as ``-1.5`` are left as they are.
+        """
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(self.columns)
+        writer.writerow([csv_safe(c) for c in self.columns])
         for row in self.rows:
-            writer.writerow(["  " * row.indent + row.cells[0], *row.cells[1:]])
+            writer.writerow([csv_safe("  " * row.indent + row.cells[0]),
+                             *(csv_safe(c) for c in row.cells[1:])])
         return buf.getvalue()
 
     def to_markdown(self) -> str:
-        """GitHub-flavoured Markdown: bold title, pipe table, footnotes as a list."""
-        def esc(text: str) -> str:
-            return text.replace("|", "\\|")
+        """GitHub-flavoured Markdown: bold title, pipe table, footnotes as a list.
+
+        Text is escaped (:func:`markdown_escape`): ``<``, ``>`` and ``&`` as HTML entities,
+        table pipes and link-closing brackets with a backslash, so no cell can inject HTML or
+        links.
+        """
+        esc = markdown_escape
 
         lines = [f"**{esc(self.title)}**", ""]
         lines.append("| " + " | ".join(esc(c) for c in self.columns) + " |")
@@ -369,11 +380,55 @@ class Table:
         return written
 
 
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def markdown_escape(text: str) -> str:
+    """``text`` as literal Markdown: ``& < >`` as HTML entities (no HTML gets through), a
+    backslash before ``\\`` and ``|`` (no extra table cells) and before a ``]`` that would close
+    a link (``](``, ``][``, ``]:``); line breaks become spaces.
+
+    >>> print(markdown_escape("<script>alert(1)</script> | [x](y) [95% CI]"))
+    &lt;script&gt;alert(1)&lt;/script&gt; \\| [x\\](y) [95% CI]
+    """
+    text = str(text)
+    out = []
+    for i, ch in enumerate(text):
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in "\\|" or (ch == "]" and text[i + 1:i + 2] in ("(", "[", ":")):
+            out.append("\\" + ch)
+        elif ch in "\r\n":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?")
+
+
+def csv_safe(cell: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula (OWASP, CSV injection): a cell that
+    starts with ``= + - @``, a tab or a carriage return (after spaces) gets a leading ``'``;
+    numbers are unchanged.
+
+    >>> csv_safe("=1+2"), csv_safe("-1.5"), csv_safe("-1.5 (-2.0 to -1.0)")
+    ("'=1+2", '-1.5', "'-1.5 (-2.0 to -1.0)")
+    """
+    cell = str(cell)
+    stripped = cell.lstrip(" ")
+    if stripped[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(stripped):
+        return "'" + cell
+    return cell
+
+
 def _note_mark(i: int) -> str:
     return "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else str(i + 1)
 
 
 _LATEX_REPLACE = {
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", "\n": " ", "\r": " ",
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "\u2013": "--", "\u2014": "---", "\u2264": r"$\leq$", "\u2265": r"$\geq$", "\u00b1": r"$\pm$",

@@ -63,7 +63,7 @@ def test_a_new_table_joins_the_run_without_touching_the_pipeline(tmp_path, scrat
     assert (tmp_path / "out" / "tables" / "patient_count.md").is_file()
     # its options are validated like the built-in ones: unknown and missing keys are named
     with pytest.raises(SmallTrialError, match=r"tables\[0\]\.labels: unknown key; valid: "
-                       r"'cohorts', 'file', 'label', 'name', 'title'"):
+                       r"'cohorts', 'file', 'label', 'name', 'optional', 'title'"):
         parse_spec({**MINIMAL, "tables": [{"name": "patient_count", "cohorts": [], "labels": "x"}]})
     with pytest.raises(SmallTrialError, match=r"tables\[0\]\.cohorts: missing \(required\)"):
         parse_spec({**MINIMAL, "tables": [{"name": "patient_count"}]})

@@ -147,9 +147,10 @@ FAST = {"data": {"dataset": "mackensen2022"}, "tables": [{"name": "baseline"}]}
 
 
 def _previous_output(folder: Path) -> dict[str, bytes]:
-    folder.mkdir()
-    (folder / "manifest.json").write_text('{"previous": true}\n')
-    (folder / "sentinel.txt").write_text("keep me\n")
+    """A real earlier output (smalltrial replaces only folders it wrote)."""
+    previous = {"title": "Previous", "data": {"dataset": "mackensen2022"},
+                "tables": [{"name": "efficacy", "visits": ["month 3"]}]}
+    pipeline.run(previous, out=folder, progress=False)
     return _files(folder)
 
 
@@ -210,7 +211,7 @@ def test_successful_run_replaces_previous_output(tmp_path):
     out = tmp_path / "out"
     _previous_output(out)
     result = pipeline.run(FAST, out=out, progress=False)
-    assert not (out / "sentinel.txt").exists()
+    assert not (out / "tables" / "efficacy.md").exists()
     assert sorted(_files(out)) == sorted([*result.outputs, "manifest.json"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -219,9 +220,11 @@ def test_refuses_to_replace_a_folder_that_is_not_a_smalltrial_output(tmp_path):
     out = tmp_path / "home"
     out.mkdir()
     (out / "thesis.tex").write_text("precious")
-    with pytest.raises(SmallTrialError, match=r"^out: folder .* is not a smalltrial output"):
+    with pytest.raises(SmallTrialError, match=r"^out: folder .* is not a smalltrial output \(it has no "
+                       r"manifest\.json\)"):
         pipeline.run(FAST, out=out, progress=False)
     assert (out / "thesis.tex").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
 
 
 def test_progress_lines_when_asked(tmp_path, capsys):

@@ -107,6 +107,23 @@ BAD = [
     ({"data": {"dataset": "mackensen2023"}},
      r"^spec: data\.dataset: unknown dataset 'mackensen2023'; valid: 'mackensen2022', 'muller2024'"),
     ({"data": {"path": "no/such/folder"}}, r"^spec: data\.path: no such file or folder 'no/such/folder'"),
+    ({"data": {"path": "d" * 300}}, r"^spec: data\.path: cannot use 'd{80}': File name too long$"),
+    # output: inside the spec's folder; strings without control characters; usable file names
+    (spec_with(output="../x"), r"^spec: output: must be a folder inside the spec's folder \(relative, "
+                               r"without '\.\.'\), got '\.\./x'; use 'smalltrial run --out DIR'"),
+    (spec_with(output="/abs"), r"^spec: output: must be a folder inside the spec's folder"),
+    (spec_with(output="a/../.."), r"^spec: output: must be a folder inside the spec's folder"),
+    (spec_with(output="."), r"^spec: output: must be a folder inside the spec's folder"),
+    (spec_with(output=""), r"^spec: output: must be a folder inside the spec's folder"),
+    (spec_with(output="o" * 201), r"^spec: output: folder name too long \(201 bytes; at most 200\)"),
+    (spec_with(title="a\x00b"), r"^spec: title: must not contain control character '\\x00', got 'a\\x00b'"),
+    (spec_with(tables=[{"name": "baseline", "title": "T\x1b[31m"}]),
+     r"^spec: tables\[0\]\.title: must not contain control character '\\x1b'"),
+    (spec_with(tables=[{"name": "baseline", "file": "b" * 201}]),
+     r"^spec: tables\[0\]\.file: must be a file name of at most 200 bytes on one line"),
+    (spec_with(tables=[{"name": "baseline", "file": "a\nb"}]), r"^spec: tables\[0\]\.file: must be a file name"),
+    (spec_with(figures=[{"name": "swimmer", "optional": "yes"}]),
+     r"^spec: figures\[0\]\.optional: must be true or false, got string 'yes'"),
 ]
 
 
@@ -152,3 +169,47 @@ def test_the_spec_recorded_in_the_manifest_can_be_run_again(name):
     again = parse_spec(recorded)
     assert again.to_dict() == recorded
     assert [t.name for t in again.tables] == [t.name for t in load_spec(name).tables]
+
+
+def test_output_resolves_against_the_spec_file_and_bundled_analyses_against_the_current_folder(
+        tmp_path, monkeypatch):
+    spec_file = tmp_path / "project" / "a.toml"
+    spec_file.parent.mkdir()
+    spec_file.write_text('output = "out/run1"\n[data]\ndataset = "mackensen2022"\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_spec(spec_file).output_path == tmp_path / "project" / "out" / "run1"
+    assert load_spec(spec_file).to_dict()["output"] == "out/run1"  # as written
+    # a bundled analysis or a dict writes to the current folder, never into the installation
+    assert load_spec("muller2024").output_path == tmp_path / "smalltrial-output"
+    assert load_spec(None).output_path == tmp_path / "smalltrial-output"
+    assert load_spec(MINIMAL).output_path == tmp_path / "smalltrial-output"
+    (tmp_path / "project" / "away").symlink_to(tmp_path, target_is_directory=True)
+    spec_file.write_text('output = "away/x"\n[data]\ndataset = "mackensen2022"\n')
+    with pytest.raises(SmallTrialError, match=r"^spec: output: 'away/x' leads out of the spec's folder"):
+        load_spec(spec_file)
+
+
+def test_spec_files_that_are_not_utf8_toml_name_the_problem(tmp_path):
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes(b'title = "Caf\xe9"\n[data]\ndataset = "mackensen2022"\n')
+    with pytest.raises(SmallTrialError, match=r"^spec: latin1\.toml: not UTF-8 text \(byte 0xe9 at "
+                       r"position 12\); save the file as UTF-8$"):
+        load_spec(latin1)
+    bom = tmp_path / "bom.toml"  # a byte-order mark (some Windows editors) is fine
+    bom.write_bytes(b'\xef\xbb\xbftitle = "Caf\xc3\xa9"\n[data]\ndataset = "mackensen2022"\n')
+    assert load_spec(bom).title == "Caf\u00e9"
+    with pytest.raises(SmallTrialError, match=r"^spec: '.*' is a folder, not a TOML file$"):
+        load_spec(tmp_path)
+    with pytest.raises(SmallTrialError, match=r"^spec: file name too long \(305 bytes; at most 255\)"):
+        load_spec(tmp_path / ("a" * 300 + ".toml"))
+    with pytest.raises(SmallTrialError, match=r"^spec: a file name cannot contain a NUL byte"):
+        load_spec("a\x00.toml")
+
+
+def test_optional_items_are_recorded_only_when_set():
+    spec = parse_spec(spec_with(tables=[{"name": "baseline", "optional": True}, {"name": "efficacy"}]))
+    assert [t.optional for t in spec.tables] == [True, False]
+    assert spec.to_dict()["tables"] == [{"name": "baseline", "file": "baseline", "optional": True,
+                                         "variables": ["age", "sex", "sledai2k"],
+                                         "continuous": "median-range"},
+                                        {"name": "efficacy", "file": "efficacy", "outcome": "remission"}]
