@@ -1135,8 +1135,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _read_sas(path: Path, suffix: str) -> pd.DataFrame:
     """SAS XPORT (v5 or v8) or .sas7bdat through pyreadstat; empty strings are missing."""
-    import pyreadstat
-
+    try:
+        import pyreadstat
+    except ImportError:  # pragma: no cover - a dependency; only a broken install lacks it
+        raise SmallTrialError(f"cannot read {path}: SAS files need pyreadstat "
+                              "(pip install pyreadstat)") from None
     reader = pyreadstat.read_xport if suffix == ".xpt" else pyreadstat.read_sas7bdat
     try:
         frame, _meta = reader(str(path), dates_as_pandas_datetime=True)
