@@ -69,7 +69,7 @@ def _load_cached(name: str) -> Trial:
         tables["subjects"], tables["measurements"], tables["events"], tables["parameters"]
     )
     adverse = None
-    if root.joinpath("adverse_events.csv").is_file():  # optional table (none bundled yet)
+    if root.joinpath("adverse_events.csv").is_file():  # optional table
         with root.joinpath("adverse_events.csv").open("r", encoding="utf-8") as fh:
             adverse = _normalise_adverse_events(pd.read_csv(fh, dtype={"subject": str}))
     return Trial(subjects, measurements, events, parameters, description, name=name,
