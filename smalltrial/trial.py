@@ -28,7 +28,8 @@ subjects (never silently merged nor silently kept apart).
 
 Every table is reduced to plain NumPy dtypes on construction: pandas categorical, nullable
 (``Int64``, ``Float64``, ``boolean``, ``string``) and object columns give the same results as
-plain ones.
+plain ones. (A categorical column keeps its values, not its category order: groups follow first
+appearance unless a function is given an explicit order.)
 
 Study days: smalltrial counts days from the infusion (day 0); CDISC study days have no day 0 (see
 :func:`study_day`, the one place that converts).
