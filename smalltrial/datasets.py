@@ -57,7 +57,7 @@ def _check_name(name: object) -> str:
 def _load_cached(name: str) -> Trial:
     import pandas as pd
 
-    from smalltrial.trial import Trial, _normalise
+    from smalltrial.trial import Trial, _normalise, _normalise_adverse_events
 
     root = resources.files("smalltrial.data").joinpath(name)
     tables = {}
@@ -68,7 +68,12 @@ def _load_cached(name: str) -> Trial:
     subjects, measurements, events, parameters = _normalise(
         tables["subjects"], tables["measurements"], tables["events"], tables["parameters"]
     )
-    return Trial(subjects, measurements, events, parameters, description, name=name)
+    adverse = None
+    if root.joinpath("adverse_events.csv").is_file():  # optional table
+        with root.joinpath("adverse_events.csv").open("r", encoding="utf-8") as fh:
+            adverse = _normalise_adverse_events(pd.read_csv(fh, dtype={"subject": str}))
+    return Trial(subjects, measurements, events, parameters, description, name=name,
+                 adverse_events=adverse)
 
 
 def load(name: str) -> Trial:

@@ -28,7 +28,8 @@ subjects (never silently merged nor silently kept apart).
 
 Every table is reduced to plain NumPy dtypes on construction: pandas categorical, nullable
 (``Int64``, ``Float64``, ``boolean``, ``string``) and object columns give the same results as
-plain ones.
+plain ones. (A categorical column keeps its values, not its category order: groups follow first
+appearance unless a function is given an explicit order.)
 
 Study days: smalltrial counts days from the infusion (day 0); CDISC study days have no day 0 (see
 :func:`study_day`, the one place that converts).
@@ -1135,8 +1136,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _read_sas(path: Path, suffix: str) -> pd.DataFrame:
     """SAS XPORT (v5 or v8) or .sas7bdat through pyreadstat; empty strings are missing."""
-    import pyreadstat
-
+    try:
+        import pyreadstat
+    except ImportError:  # pragma: no cover - a dependency; only a broken install lacks it
+        raise SmallTrialError(f"cannot read {path}: SAS files need pyreadstat "
+                              "(pip install pyreadstat)") from None
     reader = pyreadstat.read_xport if suffix == ".xpt" else pyreadstat.read_sas7bdat
     try:
         frame, _meta = reader(str(path), dates_as_pandas_datetime=True)

@@ -155,6 +155,20 @@ def test_b_cell_reconstitution_threshold_blq_and_censoring():
         sv.b_cell_reconstitution(FakeTrial(), parameter="cd20")
 
 
+def test_b_cell_reconstitution_dtypes_and_bad_days():
+    """Issue #13: categorical/nullable columns give the plain result; a NaN day is an error."""
+    want = sv.b_cell_reconstitution(FakeTrial())
+    cat = BCELLS.astype({"subject": "category", "day": "Int64", "blq": "boolean"})
+    ev = EVENTS.astype({"subject": "string", "event": "category"})
+    got = sv.b_cell_reconstitution(measurements=cat, events=ev)
+    pd.testing.assert_frame_equal(got, want)
+    bad = BCELLS.astype({"day": float})
+    bad.loc[3, "day"] = np.nan
+    with pytest.raises(SmallTrialError, match=r"column 'day' of measurements must be a finite "
+                                              r"number; got nan on row 3 .*subject 's1'"):
+        sv.b_cell_reconstitution(measurements=bad, events=EVENTS)
+
+
 def test_derivations_missing_last_contact():
     ev = EVENTS[~((EVENTS.subject == "s2") & (EVENTS.event == "last_contact"))]
     with pytest.raises(SmallTrialError, match="last_contact.*'s2'"):
