@@ -2,16 +2,24 @@
 
 * ``mackensen2022``: 5 SLE patients, modelled on Mackensen et al., Nat Med 2022;28:2124.
 * ``muller2024``: 15 patients (8 SLE, 3 IIM, 4 SSc), modelled on Müller et al., NEJM 2024;390:687.
+* ``phase2_onc``: 23 patients of a made-up single-arm phase II oncology trial (best overall
+  response with confirmation, progression, death, adverse events by SOC/PT); not based on any
+  publication.
+* ``phase2_onc_adam``: the same made-up oncology trial as CDISC ADaM SAS XPORT v5 files
+  (ADSL, ADRS, ADTTE, ADAE), read with :func:`smalltrial.trial.read_adam`.
+* ``mg_cart``: 10 patients of a made-up CD19 CAR-T trial in myasthenia gravis (MG-ADL, QMG,
+  relapses, infections and cytopenias as adverse events); not based on any publication.
 
-SYNTHETIC: no row is a real patient. ``scripts/make_datasets.py`` regenerates the files
-deterministically from a seed and the published summaries; each trial's ``description`` lists
+SYNTHETIC: no row is a real patient. ``scripts/make_datasets.py`` (the lupus trials) and
+``scripts/make_examples.py`` (the others) regenerate the files deterministically from a seed
+(the lupus ones from the published summaries); each trial's ``description`` lists
 the published numbers it honours and every assumption made where nothing was published.
 
 Examples
 --------
 >>> import smalltrial as st
 >>> st.datasets.names()
-['mackensen2022', 'muller2024']
+['mackensen2022', 'muller2024', 'phase2_onc', 'phase2_onc_adam', 'mg_cart']
 >>> trial = st.datasets.load("mackensen2022")
 >>> trial.n_subjects
 5
@@ -30,7 +38,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["names", "load", "describe"]
 
-_NAMES = ("mackensen2022", "muller2024")
+_NAMES = ("mackensen2022", "muller2024", "phase2_onc", "phase2_onc_adam", "mg_cart")
+#: bundled trials stored as CDISC ADaM files (read with read_adam) instead of CSV tables
+_ADAM = ("phase2_onc_adam",)
 
 
 def names() -> list[str]:
@@ -40,7 +50,7 @@ def names() -> list[str]:
     --------
     >>> import smalltrial as st
     >>> st.datasets.names()
-    ['mackensen2022', 'muller2024']
+    ['mackensen2022', 'muller2024', 'phase2_onc', 'phase2_onc_adam', 'mg_cart']
     """
     return list(_NAMES)
 
@@ -60,6 +70,11 @@ def _load_cached(name: str) -> Trial:
     from smalltrial.trial import Trial, _normalise, _normalise_adverse_events
 
     root = resources.files("smalltrial.data").joinpath(name)
+    if name in _ADAM:
+        from smalltrial.trial import read_adam
+
+        with resources.as_file(root) as folder:
+            return read_adam(folder)
     tables = {}
     for table in ("subjects", "measurements", "events", "parameters"):
         with root.joinpath(f"{table}.csv").open("r", encoding="utf-8") as fh:
@@ -85,7 +100,7 @@ def load(name: str) -> Trial:
     Parameters
     ----------
     name : str
-        One of :func:`names`: ``"mackensen2022"`` or ``"muller2024"``.
+        One of :func:`names`, e.g. ``"mackensen2022"`` or ``"phase2_onc"``.
 
     Raises
     ------

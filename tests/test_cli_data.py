@@ -35,10 +35,11 @@ def bad_folder(tmp_path):
     return folder
 
 
-def test_datasets_lists_both(capsys):
+def test_datasets_lists_every_bundled_trial(capsys):
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in out] == ["mackensen2022", "muller2024"]
+    assert [line.split()[0] for line in out] == ["mackensen2022", "muller2024", "phase2_onc",
+                                                  "phase2_onc_adam", "mg_cart"]
     assert all("SYNTHETIC" in line for line in out)
 
 
