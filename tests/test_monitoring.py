@@ -242,3 +242,42 @@ def test_design_bad_input():
         predictive_probability_design(0.2, 0.3, n_max=15, alpha=0.05, power=0.9)
     with pytest.raises(SmallTrialError, match="p must be probabilities"):
         safety_monitoring(5, limit=0.2, cutoff=0.9).operating_characteristics([1.2])
+
+
+# --------------------------------------------------------------------------- tables and figures
+def test_boundary_table_reads_the_boundary():
+    from smalltrial.monitoring import boundary_table, operating_characteristics_table
+
+    rule = safety_monitoring(10, limit=0.2, cutoff=0.9)  # stop_at 1,2,2,2,2,3,3,3,4,4 (R above)
+    t = boundary_table(rule, event="grade >= 3 CRS")
+    assert [r.cells[0] for r in t.rows] == ["1", "2\u20135", "6\u20138", "9\u201310"]
+    assert t.rows[3].cells[2] == "Stop if >= 4 grade >= 3 CRS among the first 9 to 10"
+    assert "Thall, Simon & Estey 1995" in t.footnotes[0]
+    full = boundary_table(rule, compact=False)
+    assert len(full.rows) == 10
+    oc = operating_characteristics_table(rule, [0.2])
+    assert oc.rows[0].cells == ("0.2", "0.388", "7.3")  # R: 0.3876..., 7.2751...
+    d = bop2_design(0.2, 0.4, n_max=20, looks=[10])
+    assert boundary_table(d).rows[-1].cells[2] == ">= 7 (promising)"
+    with pytest.raises(SmallTrialError, match="design must be"):
+        boundary_table("rule")
+
+
+def test_figures_draw_the_boundaries():
+    import pandas as pd
+
+    from smalltrial import figures
+
+    rule = safety_monitoring(10, limit=0.2, cutoff=0.9)
+    ax = figures.monitoring_boundaries(rule)
+    line = [ln for ln in ax.get_lines() if ln.get_gid() == "boundary-design"][0]
+    assert list(line.get_ydata()) == [1, 2, 2, 2, 2, 3, 3, 3, 4, 4]
+    ax = figures.monitoring_boundaries({"a": rule, "b": toxicity_boundary(10, p0=0.2)})
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    oc = pd.concat([rule.operating_characteristics([0.1, 0.3]).assign(design="a")])
+    ax = figures.operating_characteristics_plot(oc, hue="design")
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), oc["prob_stop"])
+    with pytest.raises(SmallTrialError, match="data must be"):
+        figures.monitoring_boundaries([1, 2])
+    with pytest.raises(SmallTrialError, match="has no column"):
+        figures.operating_characteristics_plot(oc, y="power")
