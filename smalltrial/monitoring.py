@@ -662,8 +662,15 @@ def _check_design_common(p0, p1, n_max, alpha, power):
     return p0, p1, n_max, alpha, power
 
 
-def _grid(values: Any, name: str, *, low_open: bool = True) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(values, dtype=float))
+def _grid(values: Any, name: str, *, positive_only: bool = False) -> np.ndarray:
+    try:
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+    except (TypeError, ValueError):
+        raise SmallTrialError(f"{name} must be numbers, got {values!r}") from None
+    if positive_only:
+        if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr) & (arr > 0)):
+            raise SmallTrialError(f"{name} must be positive numbers, got {values!r}")
+        return np.unique(arr)
     if arr.ndim != 1 or arr.size == 0 or not np.all((arr > 0) & (arr < 1)):
         raise SmallTrialError(f"{name} must be numbers in (0, 1), got {values!r}")
     return np.unique(arr)
@@ -713,11 +720,8 @@ def bop2_design(
         raise SmallTrialError(f"looks must hold at least one interim look < n_max, got {looks!r}")
     all_looks = (*interim, n_max)
     lam = _grid(np.round(np.arange(1, 100) / 100, 2) if lambdas is None else lambdas, "lambdas")
-    gam = np.atleast_1d(np.asarray(np.round(np.arange(1, 61) * 0.05, 2) if gammas is None
-                                   else gammas, dtype=float))
-    if gam.ndim != 1 or gam.size == 0 or not np.all(np.isfinite(gam) & (gam > 0)):
-        raise SmallTrialError(f"gammas must be positive numbers, got {gammas!r}")
-    gam = np.unique(gam)
+    gam = _grid(np.round(np.arange(1, 61) * 0.05, 2) if gammas is None else gammas, "gammas",
+                positive_only=True)
     # P(p > p0 | x, n) for every look and count; futility when it is < lambda (n/N)^gamma
     x = np.arange(n_max + 1, dtype=float)
     lk = np.asarray(all_looks, dtype=float)
