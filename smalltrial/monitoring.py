@@ -760,31 +760,30 @@ def bop2_design(
     )
 
 
-def _pp_bounds(n: int, looks: Sequence[int], r_final: int, theta_l: float, theta_u: float,
-               prior: tuple[float, float], cache: dict) -> tuple[list[int], list[int]]:
-    """Futility / efficacy boundaries on the predictive probability of final success
-    (responders >= r_final at n) at each interim look."""
+def _pp_bounds(n: int, looks: Sequence[int], r_final: int, theta_l: np.ndarray,
+               theta_u: float, prior: tuple[float, float]) -> tuple[np.ndarray, list[int]]:
+    """Futility boundaries (one row per value of ``theta_l``) and efficacy boundaries on the
+    predictive probability of final success (responders >= r_final at n) at each interim look."""
     from scipy.special import betaln, gammaln
 
     a, b = prior
-    lo, up = [], []
-    for m in looks:
-        key = (n, m, r_final)
-        if key not in cache:
-            x = np.arange(m + 1, dtype=float)[:, None]
-            rem = n - m
-            y = np.arange(rem + 1, dtype=float)[None, :]
-            # beta-binomial predictive of y further responders among the rem patients
-            logp = (gammaln(rem + 1) - gammaln(y + 1) - gammaln(rem - y + 1)
-                    + betaln(a + x + y, b + m - x + rem - y) - betaln(a + x, b + m - x))
-            pred = np.exp(logp)
-            cache[key] = np.where(x + y >= r_final, pred, 0.0).sum(axis=1)
-        pp = cache[key]  # increases with x
-        lo.append(int((pp < theta_l).sum()) - 1)
+    pp = np.full((len(looks), n + 1), np.inf)  # PP by look and count (inf: count > look)
+    for k, m in enumerate(looks):
+        x = np.arange(m + 1, dtype=float)[:, None]
+        rem = n - m
+        y = np.arange(rem + 1, dtype=float)[None, :]
+        # beta-binomial predictive of y further responders among the rem patients
+        logp = (gammaln(rem + 1) - gammaln(y + 1) - gammaln(rem - y + 1)
+                + betaln(a + x + y, b + m - x + rem - y) - betaln(a + x, b + m - x))
+        pp[k, : m + 1] = np.where(x + y >= r_final, np.exp(logp), 0.0).sum(axis=1)
+    # PP increases with x: futility boundary = (number of counts with PP < theta_l) - 1
+    lo = (pp[None, :, :] < theta_l[:, None, None]).sum(axis=2) - 1
+    up = []
+    for k, m in enumerate(looks):
         # theta_u = 1: no efficacy stop (a rounded PP of 1 + 1e-16 must not stop the trial)
-        above = np.flatnonzero(pp > theta_u) if theta_u < 1.0 else np.empty(0, dtype=int)
-        up.append(int(above[0]) if above.size else m + 1)
-    return up, lo
+        above = np.flatnonzero(pp[k, : m + 1] > theta_u) if theta_u < 1.0 else []
+        up.append(int(above[0]) if len(above) else m + 1)
+    return lo, up
 
 
 def predictive_probability_design(
@@ -848,17 +847,21 @@ def predictive_probability_design(
     if theta_u == 0.0:
         raise SmallTrialError(f"theta_u must be in (0, 1], got {theta_u!r}")
     best_power = (-1.0, None)
-    cache: dict = {}
     for n in range(n_min, n_max + 1):
         looks = (*range(first_look, n), n)
         post_final = _posterior_above(np.arange(n + 1.0), np.full(n + 1, float(n)), p0, prior_t)
         best = None
         seen: dict = {}
-        for t in tt:
+        r_seen: set[int] = set()
+        for t in tt:  # increasing: the first theta_t giving a final boundary is the smallest
             above = np.flatnonzero(post_final > t)
             r_final = int(above[0]) if above.size else n + 1
-            for lval in tl:
-                up_i, lo_i = _pp_bounds(n, looks[:-1], r_final, lval, theta_u, prior_t, cache)
+            if r_final in r_seen:
+                continue
+            r_seen.add(r_final)
+            lo_all, up_i = _pp_bounds(n, looks[:-1], r_final, tl, theta_u, prior_t)
+            for lval, lo_row in zip(tl, lo_all, strict=True):
+                lo_i = [int(v) for v in lo_row]
                 key = (r_final, tuple(up_i), tuple(lo_i))
                 if key not in seen:
                     succ, stop, en = _oc_two(looks, [*up_i, n + 1], [*lo_i, _NEVER], r_final,
