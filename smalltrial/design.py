@@ -30,7 +30,7 @@ __all__ = [
     "TwoStageInference",
     "two_stage_inference",
     "SafetyRule", "safety_monitoring", "toxicity_boundary", "EfficacyDesign", "bop2_design",
-    "predictive_probability_design",
+    "predictive_probability_design", "JointDesign", "bop2_efficacy_toxicity",
 ]
 
 CRITERIA = ("optimal", "minimax", "admissible")
@@ -539,4 +539,4 @@ def two_stage_inference(
     )
 
 
-from smalltrial.monitoring import EfficacyDesign, SafetyRule, bop2_design, predictive_probability_design, safety_monitoring, toxicity_boundary  # noqa: E402, I001
+from smalltrial.monitoring import EfficacyDesign, JointDesign, SafetyRule, bop2_design, bop2_efficacy_toxicity, predictive_probability_design, safety_monitoring, toxicity_boundary  # noqa: E402, I001

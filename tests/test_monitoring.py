@@ -21,6 +21,7 @@ import pytest
 from smalltrial import SmallTrialError
 from smalltrial.monitoring import (
     bop2_design,
+    bop2_efficacy_toxicity,
     predictive_probability_design,
     safety_monitoring,
     toxicity_boundary,
@@ -281,3 +282,62 @@ def test_figures_draw_the_boundaries():
         figures.monitoring_boundaries([1, 2])
     with pytest.raises(SmallTrialError, match="has no column"):
         figures.operating_characteristics_plot(oc, y="power")
+
+
+# ------------------------------------------------------------- BOP2, efficacy and toxicity
+@pytest.mark.parametrize("case", REF["joint"], ids=[c["id"] for c in REF["joint"]])
+def test_bop2_joint_matches_r(case):
+    looks = list(case["looks"])
+    d = bop2_efficacy_toxicity(case["phi_e"], case["phi_t"], null=case["null"],
+                               alternative=case["alternative"], n_max=looks[-1],
+                               looks=looks[:-1], alpha=case["alpha"], lambdas=case["lambdas"],
+                               gammas=case["gammas"])
+    b = d.boundary
+    fut = _nums(case["fut"])
+    fut[fut < 0] = math.nan
+    np.testing.assert_array_equal(b["futility_at_most"].to_numpy(), fut)
+    np.testing.assert_array_equal(b["toxicity_at_least"].to_numpy(), _nums(case["tox"]))
+    assert d.type1_error == pytest.approx(case["type1_error"], abs=1e-10)
+    assert d.power == pytest.approx(case["power"], abs=1e-10)
+    oc = d.operating_characteristics([r["scenario"] for r in case["oc"]])
+    for col in ("prob_success", "prob_stop_early", "expected_n"):
+        np.testing.assert_allclose(oc[col], [r[col] for r in case["oc"]], atol=1e-10)
+
+
+def test_bop2_joint_exact_vs_monte_carlo():
+    case = REF["joint"][0]
+    looks = list(case["looks"])
+    d = bop2_efficacy_toxicity(case["phi_e"], case["phi_t"], null=case["null"],
+                               alternative=case["alternative"], n_max=looks[-1],
+                               looks=looks[:-1], alpha=case["alpha"], lambdas=[0.65],
+                               gammas=[1.75])
+    scen = [case["null"][0], case["alternative"]]
+    sim = d.simulate(scen, n_sim=N_SIM, seed=5, chunk_size=100_000)
+    ex = d.operating_characteristics(scen)
+    for i in range(2):
+        for col in ("prob_success", "prob_stop_early", "expected_n"):
+            _within(sim.loc[i, col], ex.loc[i, col], sim.loc[i, f"{col}_se"])
+
+
+def test_bop2_joint_bad_input():
+    ok = dict(null=[[0.06, 0.14, 0.24, 0.56]], alternative=[0.08, 0.32, 0.12, 0.48], n_max=20,
+              looks=[10])
+    with pytest.raises(SmallTrialError, match="null must be probability vectors"):
+        bop2_efficacy_toxicity(0.2, 0.3, **{**ok, "null": [[0.5, 0.5, 0.5, 0.5]]})
+    with pytest.raises(SmallTrialError, match="prior must be 4 positive numbers"):
+        bop2_efficacy_toxicity(0.2, 0.3, **ok, prior=(1, 1, 0, 1))
+    with pytest.raises(SmallTrialError, match="phi_t must be in"):
+        bop2_efficacy_toxicity(0.2, 1.3, **ok)
+
+
+def test_monitoring_simulation_on_dask_gives_the_same_numbers():
+    distributed = pytest.importorskip("distributed")
+
+    rule = safety_monitoring(12, limit=0.2, cutoff=0.9)
+    kwargs = dict(n_sim=6_000, seed=2, chunk_size=1_500)
+    serial = rule.simulate([0.15, 0.35], **kwargs)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        on_dask = rule.simulate([0.15, 0.35], backend="dask", n_jobs=-1, **kwargs)
+    assert serial.equals(on_dask)

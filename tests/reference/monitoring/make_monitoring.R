@@ -169,6 +169,66 @@ pp <- lapply(pp_cases, function(cs) {
   c(cs, d, list(oc = eff_oc(d$looks, c(d$futility, -1), d$success_at, ps)))
 })
 
-out <- list(ps = ps, bayes = bayes, toxbdry = tox, bop2 = bop2, pp = pp,
+# ---- BOP2 with efficacy and toxicity (Dirichlet-multinomial; Zhou, Lee & Yuan 2017): stop when
+# Pr(pE <= phiE | D) > C(n) or Pr(pT > phiT | D) > C(n), C(n) = 1 - lambda (n/N)^gamma (the same
+# cut-off for both endpoints, as in smalltrial). Outcome cells: (R&T, R only, T only, neither).
+joint_bounds <- function(looks, phi_e, phi_t, lambda, gamma, a) {
+  N <- max(looks)
+  fut <- tox <- integer(length(looks))
+  for (k in seq_along(looks)) {
+    m <- looks[k]; x <- 0:m
+    cn <- 1 - lambda * (m / N)^gamma
+    pe_le <- pbeta(phi_e, a[1] + a[2] + x, a[3] + a[4] + m - x)        # Pr(pE <= phiE)
+    pt_gt <- pbeta(phi_t, a[1] + a[3] + x, a[2] + a[4] + m - x, lower.tail = FALSE)
+    fut[k] <- if (any(pe_le > cn)) max(x[pe_le > cn]) else -1
+    tox[k] <- if (any(pt_gt > cn)) min(x[pt_gt > cn]) else m + 1
+  }
+  list(fut = fut, tox = tox)
+}
+joint_oc <- function(looks, fut, tox, scen) {
+  N <- max(looks); K <- length(looks)
+  f <- matrix(0, N + 1, N + 1); f[1, 1] <- 1   # rows: responders 0..N, cols: toxicities 0..N
+  prev <- 0; early <- 0; en <- 0
+  for (k in 1:K) {
+    for (i in seq_len(looks[k] - prev)) {
+      g <- f * scen[4]
+      g[-1, ] <- g[-1, ] + f[-(N + 1), ] * scen[2]
+      g[, -1] <- g[, -1] + f[, -(N + 1)] * scen[3]
+      g[-1, -1] <- g[-1, -1] + f[-(N + 1), -(N + 1)] * scen[1]
+      f <- g
+    }
+    prev <- looks[k]
+    e <- row(f) - 1; t <- col(f) - 1
+    if (k < K) {
+      hit <- (e <= fut[k]) | (t >= tox[k])
+      early <- early + sum(f[hit]); en <- en + looks[k] * sum(f[hit]); f[hit] <- 0
+    }
+  }
+  e <- row(f) - 1; t <- col(f) - 1
+  list(prob_success = sum(f[e >= fut[K] + 1 & t < tox[K]]), prob_stop_early = early,
+       expected_n = en + (1 - early) * N)
+}
+joint_cases <- list(list(id = "j30", phi_e = 0.2, phi_t = 0.3, looks = c(10, 20, 30), alpha = 0.1,
+  null = rbind(c(0.06, 0.14, 0.24, 0.56), c(0.15, 0.25, 0.25, 0.35), c(0.04, 0.06, 0.26, 0.64)),
+  alternative = c(0.08, 0.32, 0.12, 0.48)))
+jl <- round(seq(0.05, 0.95, 0.05), 2); jg <- round(seq(0.25, 3, 0.25), 2)
+joint <- lapply(joint_cases, function(cs) {
+  a <- cs$null[1, ]
+  best <- NULL
+  for (l in jl) for (g in jg) {
+    b <- joint_bounds(cs$looks, cs$phi_e, cs$phi_t, l, g, a)
+    t1 <- max(sapply(1:nrow(cs$null), function(i) joint_oc(cs$looks, b$fut, b$tox, cs$null[i, ])$prob_success))
+    pw <- joint_oc(cs$looks, b$fut, b$tox, cs$alternative)$prob_success
+    if (t1 <= cs$alpha + 1e-12 && (is.null(best) || pw > best$power + 1e-15))
+      best <- list(lambda = l, gamma = g, fut = b$fut, tox = b$tox, type1_error = t1, power = pw)
+  }
+  scen <- rbind(cs$null, cs$alternative)
+  c(cs[c("id", "phi_e", "phi_t", "looks", "alpha", "alternative")],
+    list(null = cs$null, lambdas = jl, gammas = jg), best,
+    list(oc = lapply(1:nrow(scen), function(i) c(list(scenario = scen[i, ]),
+                                                  joint_oc(cs$looks, best$fut, best$tox, scen[i, ])))))
+})
+
+out <- list(ps = ps, bayes = bayes, toxbdry = tox, bop2 = bop2, pp = pp, joint = joint,
             r_version = R.version.string)
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = FALSE), "monitoring.json")
