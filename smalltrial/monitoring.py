@@ -897,7 +897,11 @@ def predictive_probability_design(
 # --------------------------------------------------------------------------------------------
 # presentation: protocol tables (formatting only; every number comes from the result objects)
 # --------------------------------------------------------------------------------------------
-def _method_note(design: SafetyRule | EfficacyDesign) -> str:
+def _method_note(design: Any) -> str:
+    if isinstance(design, JointDesign):
+        return (f"BOP2 with efficacy and toxicity (Zhou, Lee & Yuan 2017): stop when "
+                f"Pr(p_E <= {design.phi_e:g} | data) > C(n) or Pr(p_T > {design.phi_t:g} | data) "
+                f"> C(n), C(n) = 1 - {design.lam:g} (n/{design.n_max})^{design.gamma:g}.")
     if isinstance(design, EfficacyDesign):
         if design.method == "bop2":
             pr = design.parameters
@@ -922,7 +926,7 @@ def boundary_table(design: SafetyRule | EfficacyDesign, *, title: str | None = N
 
     Parameters
     ----------
-    design : a :class:`SafetyRule` or :class:`EfficacyDesign`.
+    design : a :class:`SafetyRule`, :class:`EfficacyDesign` or :class:`JointDesign`.
     title : caption (default names the rule).
     event : what is counted, e.g. ``"grade >= 3 CRS"`` (safety rules only).
     compact : with looks after every patient, keep only the looks where the boundary changes
@@ -939,11 +943,23 @@ def boundary_table(design: SafetyRule | EfficacyDesign, *, title: str | None = N
     """
     from smalltrial.tables import Row, Table
 
-    if not isinstance(design, (SafetyRule, EfficacyDesign)):
-        raise SmallTrialError(
-            f"design must be a SafetyRule or EfficacyDesign, got {type(design).__name__}")
+    if not isinstance(design, (SafetyRule, EfficacyDesign, JointDesign)):
+        raise SmallTrialError("design must be a SafetyRule, EfficacyDesign or JointDesign, got "
+                              f"{type(design).__name__}")
     b = design.boundary
     rows = []
+    if isinstance(design, JointDesign):
+        for k, (n, f, t) in enumerate(zip(b["n"], b["futility_at_most"], b["toxicity_at_least"],
+                                          strict=True)):
+            fut = "\u2013" if math.isnan(f) else f"<= {int(f)}"
+            tox = "\u2013" if math.isnan(t) else f">= {int(t)}"
+            if k == len(b) - 1:
+                fut = f"<= {int(f)} (not promising)"
+                tox = f"{tox} (not promising)" if tox != "\u2013" else tox
+            rows.append(Row((str(n), fut, tox)))
+        return Table(title or "Interim monitoring boundaries (efficacy and toxicity)",
+                     ("Patients", "Stop if responders", "Stop if toxicities"), tuple(rows),
+                     footnotes=(_method_note(design),), name="monitoring_boundaries")
     if isinstance(design, SafetyRule):
         ns, stops = b["n"].to_list(), b["stop_at"].to_list()
         runs = [[ns[0], ns[0], stops[0]]]  # (first n, last n, stop_at) of equal boundaries

@@ -330,6 +330,18 @@ def test_bop2_joint_bad_input():
         bop2_efficacy_toxicity(0.2, 1.3, **ok)
 
 
+def test_bop2_joint_table():
+    from smalltrial.monitoring import boundary_table
+
+    case = REF["joint"][0]  # R: futility 0, 3, 7; toxicity 6, 8, 9 at 10, 20, 30
+    d = bop2_efficacy_toxicity(case["phi_e"], case["phi_t"], null=case["null"],
+                               alternative=case["alternative"], n_max=30, looks=[10, 20],
+                               lambdas=[case["lambda"]], gammas=[case["gamma"]])
+    t = boundary_table(d)
+    assert [r.cells for r in t.rows] == [("10", "<= 0", ">= 6"), ("20", "<= 3", ">= 8"),
+                                         ("30", "<= 7 (not promising)", ">= 9 (not promising)")]
+
+
 def test_monitoring_simulation_on_dask_gives_the_same_numbers():
     distributed = pytest.importorskip("distributed")
 
