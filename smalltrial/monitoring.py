@@ -21,6 +21,12 @@ Efficacy/futility designs -- :class:`EfficacyDesign`:
 
 - :func:`predictive_probability_design`: Lee & Liu (2008).
 - :func:`bop2_design`: BOP2 for a binary endpoint (Zhou, Lee & Yuan 2017).
+- :func:`bop2_efficacy_toxicity` (:class:`JointDesign`): BOP2 with co-primary efficacy and
+  toxicity, a Dirichlet-multinomial outcome (Zhou, Lee & Yuan 2017).
+
+Presentation: :func:`boundary_table` and :func:`operating_characteristics_table` give protocol
+tables (:class:`smalltrial.tables.Table`); figures are ``smalltrial.figures.monitoring_boundaries``
+and ``smalltrial.figures.operating_characteristics_plot``.
 
 >>> rule = safety_monitoring(10, limit=0.2, cutoff=0.9)
 >>> rule.boundary.dropna().head(3).to_dict("records")
