@@ -29,6 +29,8 @@ __all__ = [
     "admissible_designs",
     "TwoStageInference",
     "two_stage_inference",
+    "SafetyRule", "safety_monitoring", "toxicity_boundary", "EfficacyDesign", "bop2_design",
+    "predictive_probability_design", "JointDesign", "bop2_efficacy_toxicity",
 ]
 
 CRITERIA = ("optimal", "minimax", "admissible")
@@ -535,3 +537,6 @@ def two_stage_inference(
         pvalue=min(1.0, pvalue), lower=float(lower), upper=float(upper), level=level,
         warnings=tuple(record),
     )
+
+
+from smalltrial.monitoring import EfficacyDesign, JointDesign, SafetyRule, bop2_design, bop2_efficacy_toxicity, predictive_probability_design, safety_monitoring, toxicity_boundary  # noqa: E402, I001

@@ -24,6 +24,7 @@ from smalltrial.figures._lines import (
     reference_lines_for,
     trajectories,
 )
+from smalltrial.figures._monitoring import monitoring_boundaries, operating_characteristics_plot
 from smalltrial.figures._style import (
     FONT_CANDIDATES,
     OKABE_ITO,
@@ -55,7 +56,9 @@ __all__ = [
     "forest",
     "km_plot",
     "lab_panel",
+    "monitoring_boundaries",
     "new_figure",
+    "operating_characteristics_plot",
     "rate_text",
     "reference_lines_for",
     "render",
