@@ -315,18 +315,19 @@ def _midp_lower(x: np.ndarray, n: np.ndarray, tail: float) -> np.ndarray:
     return out
 
 
-def _blaker_acceptability_lower(x: int, n: int, p: float) -> float:
-    """Blaker's acceptability P(gamma(X) <= gamma(x)) for p below x/n (upper-tail side)."""
-    from scipy.special import bdtr, bdtrc
+def _binom_pmf_n1(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """n b(k; n - 1, p): the derivative in p of P(X >= k + 1) for X ~ Bin(n, p), 0 <= k < n."""
+    from scipy.special import betaln
 
-    s = bdtrc(x - 1, n, p)
-    cdf = bdtr(np.arange(x), n, p)
-    inc = cdf <= s * REL_ERR
-    return float(s + (cdf[inc][-1] if inc.any() else 0.0))
+    m = n - 1
+    with np.errstate(divide="ignore"):
+        log = (-np.log(m + 1.0) - betaln(k + 1.0, m - k + 1.0) + k * np.log(p)
+               + (m - k) * np.log1p(-p))
+    return n * np.exp(log)
 
 
-def _blaker_lower_one(x: int, n: int, alpha: float) -> float:
-    """Blaker (2000) lower limit: inf{p : acceptability(p) >= alpha}, solved exactly.
+def _blaker_lower(x: np.ndarray, n: np.ndarray, alpha: float) -> np.ndarray:
+    """Blaker (2000) lower limits inf{p : acceptability(p) >= alpha}, solved exactly.
 
     Below x/n the acceptability is a(p) = P(X >= x) + P(X <= k*(p)), with k*(p) the largest
     k < x whose lower tail is <= the upper tail of x (relative fuzz 1e-7, as R binom.test and
@@ -335,69 +336,103 @@ def _blaker_lower_one(x: int, n: int, alpha: float) -> float:
     n [b(x - 1; n - 1, p) - b(k; n - 1, p)] changes sign once, from - to +, because the ratio of
     the two binomial terms is monotone in p), so within a segment that starts below alpha the
     first point with a >= alpha is the single crossing of its increasing part. Walking the
-    segments upward from the Clopper-Pearson bound, the limit is either that crossing (brentq,
-    xtol 1e-16) or a break point where a jumps over alpha. The acceptance set need not be
-    convex (Vos & Hudson 2008): e.g. at 116/150 it contains a sliver [0.697923, ~0.69794]
-    below the main part (from ~0.698801); like Blaker's definition of the interval as the
-    smallest one containing the set, the limit is the sliver's start, which step searches
-    (Blaker's appendix code, step 1e-4) can miss.
+    segments upward from the Clopper-Pearson bound, the limit is either that crossing or a
+    break point where a jumps over alpha. All pairs walk together: each round finds the next
+    break point and the crossings by vectorised safeguarded Newton (to ~1e-15). The acceptance
+    set need not be convex (Vos & Hudson 2008): e.g. at 116/150 it contains a sliver
+    [0.697923, ~0.69794] below the main part (from ~0.698801); like Blaker's definition of the
+    interval as the smallest one containing the set, the limit is the sliver's start, which
+    step searches (Blaker's appendix code, step 1e-4) can miss.
     """
-    from scipy.optimize import brentq
     from scipy.special import bdtr, bdtrc, betaincinv
-    from scipy.stats import binom
 
-    if x == 0:
-        return 0.0
-    top = x / n
-    c = float(betaincinv(x, n - x + 1, alpha / 2.0))
-    cdf = bdtr(np.arange(x), n, c)
-    s = bdtrc(x - 1, n, c)
-    k = int(np.count_nonzero(cdf <= s * REL_ERR)) - 1
-
-    def a_k(p, k):
-        return bdtrc(x - 1, n, p) + (bdtr(k, n, p) if k >= 0 else 0.0)
-
+    out = np.zeros(x.shape)
+    act = np.flatnonzero(x > 0)
+    if act.size == 0:
+        return out
+    xs, ns = x[act], n[act]
+    top = xs / ns
+    c = betaincinv(xs, ns - xs + 1, alpha / 2.0)
+    # k*(c): the largest k < x with P(X <= k) <= P(X >= x) (1 + 1e-7), or -1 (binary search;
+    # the lower tail grows with k)
+    bound = bdtrc(xs - 1, ns, c) * REL_ERR
+    k_ok, k_bad = np.full(xs.shape, -1), xs.copy()
     while True:
-        if k + 1 <= x - 1:
+        open_ = k_bad - k_ok > 1
+        if not open_.any():
+            break
+        mid = (k_ok + k_bad) // 2
+        ok = open_ & (bdtr(np.maximum(mid, 0), ns, c) <= bound)
+        k_ok = np.where(ok, mid, k_ok)
+        k_bad = np.where(open_ & ~ok, mid, k_bad)
+    k = k_ok
 
-            def h(p, k=k):
-                return bdtr(k + 1, n, p) - REL_ERR * bdtrc(x - 1, n, p)
+    def accept(p, k, xs, ns):
+        lower_tail = np.where(k >= 0, bdtr(np.maximum(k, 0), ns, p), 0.0)
+        return bdtrc(xs - 1, ns, p) + lower_tail
 
-            if h(top) < 0:
-                b = brentq(h, c, top, xtol=1e-16, rtol=1e-15, maxiter=500)
-            else:
-                b = top
-        else:
-            b = top
-        if a_k(b, k) >= alpha:
-            if a_k(c, k) >= alpha:
-                return c
-            return brentq(lambda p, k=k: a_k(p, k) - alpha, c, b, xtol=1e-16, rtol=1e-15,
-                          maxiter=500)
-        if b >= top:
-            return top
-        # jump at the break point: term k + 1 joins
-        if a_k(b, k) + binom.pmf(k + 1, n, b) >= alpha:
-            return b
-        c, k = b, k + 1
+    while act.size:
+        # the next break point b in [c, top]: root of the decreasing
+        # h(p) = P(X <= k + 1) - (1 + 1e-7) P(X >= x); top when there is none
+        b = top.copy()
+        nxt = np.flatnonzero(k + 1 <= xs - 1)
+        if nxt.size:
+            kk, xx, nn = k[nxt] + 1, xs[nxt], ns[nxt]
+            h_top = bdtr(kk, nn, top[nxt]) - REL_ERR * bdtrc(xx - 1, nn, top[nxt])
+            root = h_top < 0
+            kk, xx, nn, sel = kk[root], xx[root], nn[root], nxt[root]
+            if sel.size:
+
+                def neg_h(p, i, kk=kk, xx=xx, nn=nn):
+                    return REL_ERR * bdtrc(xx[i] - 1, nn[i], p) - bdtr(kk[i], nn[i], p)
+
+                def neg_h_prime(p, i, kk=kk, xx=xx, nn=nn):
+                    return (REL_ERR * _binom_pmf_n1(xx[i] - 1, nn[i], p)
+                            + _binom_pmf_n1(kk[i], nn[i], p))
+
+                b[sel] = _solve_bracketed(neg_h, neg_h_prime, c[sel], top[sel])
+        a_b = accept(b, k, xs, ns)
+        result = np.full(xs.shape, np.nan)
+        reached = a_b >= alpha
+        if reached.any():
+            r = np.flatnonzero(reached)
+            a_c = accept(c[r], k[r], xs[r], ns[r])
+            result[r[a_c >= alpha]] = c[r[a_c >= alpha]]
+            r = r[a_c < alpha]
+            if r.size:
+                kk, xx, nn = k[r], xs[r], ns[r]
+
+                def f(p, i, kk=kk, xx=xx, nn=nn):
+                    return accept(p, kk[i], xx[i], nn[i]) - alpha
+
+                def f_prime(p, i, kk=kk, xx=xx, nn=nn):
+                    lower = np.where(kk[i] >= 0,
+                                     _binom_pmf_n1(np.maximum(kk[i], 0), nn[i], p), 0.0)
+                    return _binom_pmf_n1(xx[i] - 1, nn[i], p) - lower
+
+                result[r] = _solve_bracketed(f, f_prime, c[r], b[r])
+        at_top = ~reached & (b >= top)
+        result[at_top] = top[at_top]
+        # otherwise a jumps at b (term k + 1 joins): the limit is b if that reaches alpha
+        rest = np.flatnonzero(~reached & ~at_top)
+        if rest.size:
+            jump = accept(b[rest], k[rest] + 1, xs[rest], ns[rest]) >= alpha
+            result[rest[jump]] = b[rest[jump]]
+        done = ~np.isnan(result)
+        out[act[done]] = result[done]
+        keep = ~done
+        act, xs, ns, top, c, k = act[keep], xs[keep], ns[keep], top[keep], b[keep], k[keep] + 1
+    return out
 
 
 def _blaker(x: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    alpha = 1.0 - level
-    lower = np.empty(x.shape)
-    upper = np.empty(x.shape)
-    cache: dict[tuple[int, int], float] = {}
-
-    def low(xi: int, ni: int) -> float:
-        key = (xi, ni)
-        if key not in cache:
-            cache[key] = _blaker_lower_one(xi, ni, alpha)
-        return cache[key]
-
-    for i, (xi, ni) in enumerate(zip(x.ravel().tolist(), n.ravel().tolist(), strict=True)):
-        lower.flat[i] = low(xi, ni)
-        upper.flat[i] = 1.0 - low(ni - xi, ni)
-    return lower, upper
+    """Two-sided Blaker limits; the upper limit of x is 1 - the lower limit of n - x."""
+    both_x = np.concatenate([x.ravel(), (n - x).ravel()])
+    both_n = np.concatenate([n.ravel(), n.ravel()])
+    width = int(both_n.max()) + 1
+    keys, inverse = np.unique(both_x * width + both_n, return_inverse=True)
+    low = _blaker_lower(keys // width, keys % width, 1.0 - level)[inverse.ravel()]
+    return low[: x.size].reshape(x.shape), (1.0 - low[x.size:]).reshape(x.shape)
 
 
 def _interval(x, n, level, method, alternative):
@@ -483,7 +518,7 @@ def proportion_ci(
     ----------
     x, n : int or array-like of int
         Responders and patients; broadcast together. Scalars give Python floats, array-likes
-        numpy arrays (vectorised: no per-element Python loop except for ``blaker``).
+        numpy arrays (vectorised: no per-element Python loop).
     level : float
         Confidence level in (0, 1).
     method : str
