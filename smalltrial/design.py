@@ -104,7 +104,7 @@ def _search(p0: float, p1: float, alpha: float, power: float, nmax: int, tables0
     power P(Bin(n, p1) > r) < power cannot qualify. As r1 <= r <= that bound, the x1 axis stops
     there too (above it every P(X2 > r - x1) is 1). ``tables0``/``tables1`` are
     :func:`_tables` at p0 and p1. Returns the rows (r1, n1, r, n, EN0, PET0, type I error,
-    power).
+    power) of the best design of each n (:func:`_best_per_n`).
     """
     from scipy.stats import binom
 
@@ -112,6 +112,8 @@ def _search(p0: float, p1: float, alpha: float, power: float, nmax: int, tables0
     # rev0[m, j] = P(Bin(m, p0) >= j), summed from the top down one term at a time, exactly as
     # the x1 axis below is (the pmf is 0 above m, and adding zeros changes no bit)
     rev0 = np.cumsum(pmf0[:, ::-1], axis=1)[:, ::-1]
+    grid = np.arange(nmax + 1)
+    cdf0 = binom.cdf(grid[None, :], grid[:, None], p0)  # cdf0[m, k] = P(Bin(m, p0) <= k)
     beta = 1.0 - power
     out: list[np.ndarray] = []
     for n in range(2, nmax + 1):
@@ -153,18 +155,22 @@ def _search(p0: float, p1: float, alpha: float, power: float, nmax: int, tables0
         nn1 = n1[i1]
         rr1 = r1[i2]
         # power only for these candidates: sum_{x1 > r1} b1(x1) P(X2 > r - x1) at p1
-        terms = pmf1[nn1[:, None], x1[None, :]] * sf1[(n - nn1)[:, None],
-                                                       rr[:, None] - x1[None, :] + nmax]
-        terms[x1[None, :] <= rr1[:, None]] = 0.0
+        # (above x1 = rtop >= r the P(X2 > r - x1) factor is exactly 1: only the first rtop + 1
+        # columns are multiplied, giving the same terms and so the same sums)
+        terms = pmf1[nn1, :n]
+        w = min(rtop + 1, n)
+        terms[:, :w] *= sf1[(n - nn1)[:, None], rr[:, None] - x1[None, :w] + nmax]
+        terms[:, :w][x1[None, :w] <= rr1[:, None]] = 0.0
         p_sel = terms.sum(axis=1)
         keep = 1.0 - p_sel < beta
         if not keep.any():
             continue
         nn1, rr1, rr, a_sel, p_sel = nn1[keep], rr1[keep], rr[keep], a_sel[keep], p_sel[keep]
-        pet0 = binom.cdf(rr1, nn1, p0)
+        pet0 = cdf0[nn1, rr1]
         en0 = nn1 + (1 - pet0) * (n - nn1)
-        out.append(np.column_stack([rr1, nn1, r[rr], np.full(rr.size, n), en0, pet0, a_sel,
-                                    p_sel]))
+        # only the best of this n can be chosen (_best_per_n again over all n: same rows)
+        out.append(_best_per_n(np.column_stack([rr1, nn1, r[rr], np.full(rr.size, n), en0,
+                                                pet0, a_sel, p_sel])))
     if not out:
         return None
     return np.vstack(out)
