@@ -284,8 +284,11 @@ def main(argv: list[str] | None = None) -> int:
         path = ROOT / "BENCHMARKS.md"
         text = path.read_text() if path.exists() else ""
         marker = "<!-- results -->"
-        head = text.split(marker)[0] if marker in text else "# Benchmarks\n\n"
-        path.write_text(f"{head}{marker}\n{table}\n")
+        head, _, rest = text.partition(marker) if marker in text else ("# Benchmarks\n\n", "", "")
+        # sections after the results (a line starting "## ") are kept
+        at = rest.find("\n## ")
+        tail = "" if at < 0 else "\n" + rest[at + 1:]
+        path.write_text(f"{head}{marker}\n{table}\n{tail}")
     return 0
 
 

@@ -519,6 +519,11 @@ _REDUCED_LOCK = threading.Lock()
 _REDUCED_DIR: list[str] = []
 
 
+def _remove_folder(folder: str, pid: int) -> None:
+    if os.getpid() == pid:  # not from a forked child
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _reduced_font(fontfile: Any, original: Any) -> Any:
     """The font subset once to :data:`_REDUCED_RANGES` (a file in a private temporary folder),
     the map from the font's glyph ids to the reduced font's, and the glyph ids of those code
@@ -541,7 +546,7 @@ def _reduced_font(fontfile: Any, original: Any) -> Any:
                 gid_map = dict(sub.glyph_index_map)
             if not _REDUCED_DIR:
                 folder = tempfile.mkdtemp(prefix="smalltrial-fonts-")
-                atexit.register(shutil.rmtree, folder, ignore_errors=True)
+                atexit.register(_remove_folder, folder, os.getpid())
                 _REDUCED_DIR.append(folder)
             path = Path(_REDUCED_DIR[0]) / f"{len(_REDUCED)}.ttf"
             path.write_bytes(data)
@@ -564,7 +569,8 @@ def _subset_from_reduced(original: Any, fontfile: Any, glyphs: Any) -> Any:
     reduced = _reduced_font(fontfile, original) if _FAST_SUBSET.get() else None
     # a subset without any code point of the ranges keeps header fields (OS/2 first and last
     # character index) of its source font, which differ between the two: subset in full
-    if reduced is None or not glyphs <= reduced[1].keys() or not glyphs & reduced[2]:
+    if (reduced is None or not glyphs <= reduced[1].keys() or not glyphs & reduced[2]
+            or not os.path.exists(reduced[0])):
         return original(fontfile, glyphs)
     from matplotlib.backends._backend_pdf_ps import SubsetResults
 
