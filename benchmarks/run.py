@@ -76,7 +76,7 @@ def bench_run(quick: bool) -> Case:
     base = best_of(_python("import statsmodels.api, lifelines, seaborn"), repeat)
     shutil.rmtree(out.parent, ignore_errors=True)
     return Case("smalltrial run (mackensen2022)", ours, base, "the import floor (same imports)",
-                "<= 2x")
+                "<= 1.5x")
 
 
 def bench_exact_ci(quick: bool) -> Case:
@@ -104,14 +104,39 @@ def bench_exact_ci_distinct(quick: bool) -> Case:
 
     from smalltrial.rates import proportion_ci
 
-    top = 140 if quick else 1413  # sum of (n + 1) for n <= top: ~10^4 or ~10^6 pairs
-    n = np.concatenate([np.full(k + 1, k) for k in range(1, top + 1)])
-    x = np.concatenate([np.arange(k + 1) for k in range(1, top + 1)])
+    x, n = _distinct_pairs(quick)
     repeat = 1 if quick else 3
     ours = best_of(lambda: proportion_ci(x, n, method="clopper-pearson"), repeat)
     base = best_of(lambda: proportion_confint(x, n, alpha=0.05, method="beta"), repeat)
     return Case(f"Clopper-Pearson CIs, {x.size:,} distinct pairs", ours, base,
                 "statsmodels proportion_confint(method='beta')", "<= 1x")
+
+
+def _distinct_pairs(quick: bool) -> tuple[np.ndarray, np.ndarray]:
+    top = 140 if quick else 1413  # sum of (n + 1) for n <= top: ~10^4 or ~10^6 pairs
+    n = np.concatenate([np.full(k + 1, k) for k in range(1, top + 1)])
+    x = np.concatenate([np.arange(k + 1) for k in range(1, top + 1)])
+    return x, n
+
+
+def _bench_root_solved(method: str, target: str, quick: bool) -> Case:
+    """An interval solved by root finding vs Clopper-Pearson (Beta quantiles) on the same pairs."""
+    from smalltrial.rates import proportion_ci
+
+    x, n = _distinct_pairs(quick)
+    repeat = 1 if quick else 3
+    ours = best_of(lambda: proportion_ci(x, n, method=method), repeat)
+    base = best_of(lambda: proportion_ci(x, n, method="clopper-pearson"), repeat)
+    return Case(f"{method} CIs, {x.size:,} distinct pairs", ours, base,
+                "our Clopper-Pearson CIs, same pairs", target)
+
+
+def bench_midp_distinct(quick: bool) -> Case:
+    return _bench_root_solved("mid-p", "<= 10x", quick)
+
+
+def bench_blaker_distinct(quick: bool) -> Case:
+    return _bench_root_solved("blaker", "<= 15x", quick)
 
 
 def _kr_data(n_subjects: int, n_visits: int):
@@ -160,6 +185,41 @@ def bench_simon(quick: bool) -> Case:
                 "< 0.5 s")
 
 
+def bench_simon_scaling(quick: bool) -> Case:
+    """Growth of the search with nmax: time at 2 nmax over time at nmax (2^k for growth nmax^k)."""
+    from smalltrial.design import simon_two_stage
+
+    small, large = (30, 60) if quick else (100, 200)
+    repeat = 1 if quick else 3
+    base = best_of(lambda: simon_two_stage(0.1, 0.3, nmax=small), repeat)
+    ours = best_of(lambda: simon_two_stage(0.1, 0.3, nmax=large), repeat)
+    return Case(f"Simon optimal design search, nmax = {large}", ours, base,
+                f"the same search at nmax = {small}", "<= 8x (nmax^3)")
+
+
+def _bench_parallel(n_sim: int, quick: bool) -> Case:
+    """operating_characteristics with n_jobs = 2 (loky) vs serial; workers are started first."""
+    from smalltrial.simulate import MultiStageDesign, operating_characteristics
+
+    design = MultiStageDesign(n=(10, 29), futility=(1,), r=5)
+    operating_characteristics(design, [0.1], n_sim=2_000_000, seed=0, n_jobs=2)  # warm workers
+    repeat = 1 if quick else 3
+    ours = best_of(lambda: operating_characteristics(design, [0.1, 0.3], n_sim=n_sim, seed=1,
+                                                     n_jobs=2), repeat)
+    base = best_of(lambda: operating_characteristics(design, [0.1, 0.3], n_sim=n_sim, seed=1),
+                   repeat)
+    return Case(f"Simulated operating characteristics, n_jobs = 2, 2 x {n_sim:,} trials", ours,
+                base, "the same run serially (n_jobs = 1)", "<= 1.1x")
+
+
+def bench_parallel_small(quick: bool) -> Case:
+    return _bench_parallel(10_000 if quick else 100_000, quick)
+
+
+def bench_parallel_large(quick: bool) -> Case:
+    return _bench_parallel(100_000 if quick else 2_000_000, quick)
+
+
 def bench_simulate(quick: bool) -> Case:
     from scipy.stats import binom
 
@@ -176,7 +236,9 @@ def bench_simulate(quick: bool) -> Case:
                 base, "drawing the same number of binomials with scipy.stats", "(reported)")
 
 
-CASES = [bench_import, bench_run, bench_exact_ci, bench_exact_ci_distinct, bench_kr, bench_simon, bench_simulate]
+CASES = [bench_import, bench_run, bench_exact_ci, bench_exact_ci_distinct, bench_midp_distinct,
+         bench_blaker_distinct, bench_kr, bench_simon, bench_simon_scaling, bench_simulate,
+         bench_parallel_small, bench_parallel_large]
 
 
 def machine() -> str:
@@ -222,8 +284,11 @@ def main(argv: list[str] | None = None) -> int:
         path = ROOT / "BENCHMARKS.md"
         text = path.read_text() if path.exists() else ""
         marker = "<!-- results -->"
-        head = text.split(marker)[0] if marker in text else "# Benchmarks\n\n"
-        path.write_text(f"{head}{marker}\n{table}\n")
+        head, _, rest = text.partition(marker) if marker in text else ("# Benchmarks\n\n", "", "")
+        # sections after the results (a line starting "## ") are kept
+        at = rest.find("\n## ")
+        tail = "" if at < 0 else "\n" + rest[at + 1:]
+        path.write_text(f"{head}{marker}\n{table}\n{tail}")
     return 0
 
 

@@ -83,13 +83,6 @@ class SimonDesign(Result):
         return exact_operating_characteristics(self, p)
 
 
-def _reject_prob(r1: int, n1: int, r: int, n: int, p: float) -> float:
-    from scipy.stats import binom
-
-    x1 = np.arange(r1 + 1, n1 + 1)
-    return float((binom.pmf(x1, n1, p) * binom.sf(r - x1, n - n1, p)).sum())
-
-
 def _tables(p: float, nmax: int):
     """pmf[m, k] = P(Bin(m, p) = k) and sf[m, t + nmax] = P(Bin(m, p) > t), t >= -nmax."""
     from scipy.stats import binom
@@ -100,7 +93,7 @@ def _tables(p: float, nmax: int):
     return pmf, sf
 
 
-def _search(p0: float, p1: float, alpha: float, power: float, nmax: int):
+def _search(p0: float, p1: float, alpha: float, power: float, nmax: int, tables0, tables1):
     """All feasible (n, n1, r1), each with the smallest r whose type I error is < alpha.
 
     For fixed n the whole (n1, r, x1) grid is one numpy array: the rejection probability
@@ -108,13 +101,19 @@ def _search(p0: float, p1: float, alpha: float, power: float, nmax: int):
     cumulative sum over x1 (Simon 1989, eq. 1), from tables of binomial probabilities computed
     once. The r axis is bounded: the two-stage rejection region is a subset of {X > r}, so the
     smallest r meeting alpha is at most the single-stage critical value, and r with single-stage
-    power P(Bin(n, p1) > r) < power cannot qualify. Returns the rows
-    (r1, n1, r, n, EN0, PET0, type I error, power).
+    power P(Bin(n, p1) > r) < power cannot qualify. As r1 <= r <= that bound, the x1 axis stops
+    there too (above it every P(X2 > r - x1) is 1). ``tables0``/``tables1`` are
+    :func:`_tables` at p0 and p1. Returns the rows (r1, n1, r, n, EN0, PET0, type I error,
+    power) of the best design of each n (:func:`_best_per_n`).
     """
     from scipy.stats import binom
 
-    pmf0, sf0 = _tables(p0, nmax)
-    pmf1, sf1 = _tables(p1, nmax)
+    (pmf0, sf0), (pmf1, sf1) = tables0, tables1
+    # rev0[m, j] = P(Bin(m, p0) >= j), summed from the top down one term at a time, exactly as
+    # the x1 axis below is (the pmf is 0 above m, and adding zeros changes no bit)
+    rev0 = np.cumsum(pmf0[:, ::-1], axis=1)[:, ::-1]
+    grid = np.arange(nmax + 1)
+    cdf0 = binom.cdf(grid[None, :], grid[:, None], p0)  # cdf0[m, k] = P(Bin(m, p0) <= k)
     beta = 1.0 - power
     out: list[np.ndarray] = []
     for n in range(2, nmax + 1):
@@ -127,12 +126,19 @@ def _search(p0: float, p1: float, alpha: float, power: float, nmax: int):
         n1 = np.arange(1, n)
         x1 = np.arange(0, n)
         r = np.arange(0, rtop + 1)
-        idx = (r[:, None] - x1[None, :] + nmax)[None, :, :]  # (1, r, x1)
         n2 = (n - n1)[:, None, None]
-        m = pmf0[n1, :n][:, None, :] * sf0[n2, idx]  # (n1, r, x1)
+        # a feasible design has r1 <= r <= rtop, so only tails from x1 = r1 + 1 <= rtop + 1 are
+        # needed; above rtop every P(X2 > r - x1) is 1 and the tail there is rev0
+        cut = rtop + 1 if rtop + 1 < n - 1 else n
+        xs = x1[:cut]
+        idx = (r[:, None] - xs[None, :] + nmax)[None, :, :]  # (1, r, x1)
+        m = pmf0[n1, :cut][:, None, :] * sf0[n2, idx]  # (n1, r, x1)
+        if cut < n:
+            above = np.broadcast_to(rev0[n1, cut][:, None, None], (n1.size, r.size, 1))
+            m = np.concatenate([m, above], axis=2)
         tail = np.cumsum(m[:, :, ::-1], axis=2)[:, :, ::-1]
-        a = tail[:, :, 1:]  # a[n1, r, r1] for r1 = 0..n-2 (index r1 + 1)
-        r1 = np.arange(0, n - 1)
+        r1 = np.arange(0, min(n - 1, rtop + 1))
+        a = tail[:, :, 1:r1.size + 1]  # a[n1, r, r1] = P(X1 > r1, X1 + X2 > r) at p0
         # stage-1 power bound: P_p1(X1 > r1) >= power; and r1 < n1, r >= r1
         stage1_ok = 1.0 - sf1[n1[:, None], r1[None, :] + nmax] < beta  # (n1, r1)
         valid = (stage1_ok & (r1[None, :] < n1[:, None]))[:, None, :] & (
@@ -149,18 +155,22 @@ def _search(p0: float, p1: float, alpha: float, power: float, nmax: int):
         nn1 = n1[i1]
         rr1 = r1[i2]
         # power only for these candidates: sum_{x1 > r1} b1(x1) P(X2 > r - x1) at p1
-        terms = pmf1[nn1[:, None], x1[None, :]] * sf1[(n - nn1)[:, None],
-                                                       rr[:, None] - x1[None, :] + nmax]
-        terms[x1[None, :] <= rr1[:, None]] = 0.0
+        # (above x1 = rtop >= r the P(X2 > r - x1) factor is exactly 1: only the first rtop + 1
+        # columns are multiplied, giving the same terms and so the same sums)
+        terms = pmf1[nn1, :n]
+        w = min(rtop + 1, n)
+        terms[:, :w] *= sf1[(n - nn1)[:, None], rr[:, None] - x1[None, :w] + nmax]
+        terms[:, :w][x1[None, :w] <= rr1[:, None]] = 0.0
         p_sel = terms.sum(axis=1)
         keep = 1.0 - p_sel < beta
         if not keep.any():
             continue
         nn1, rr1, rr, a_sel, p_sel = nn1[keep], rr1[keep], rr[keep], a_sel[keep], p_sel[keep]
-        pet0 = binom.cdf(rr1, nn1, p0)
+        pet0 = cdf0[nn1, rr1]
         en0 = nn1 + (1 - pet0) * (n - nn1)
-        out.append(np.column_stack([rr1, nn1, r[rr], np.full(rr.size, n), en0, pet0, a_sel,
-                                    p_sel]))
+        # only the best of this n can be chosen (_best_per_n again over all n: same rows)
+        out.append(_best_per_n(np.column_stack([rr1, nn1, r[rr], np.full(rr.size, n), en0,
+                                                pet0, a_sel, p_sel])))
     if not out:
         return None
     return np.vstack(out)
@@ -242,29 +252,46 @@ def _design_from_row(row, lo, hi, criterion, p0, p1, alpha, power) -> SimonDesig
     )
 
 
-def _largest_r(row: np.ndarray, p0: float, p1: float, power: float) -> np.ndarray:
-    """Replace r by the largest r that still has power (clinfun ph2simon's choice)."""
+def _largest_r(row: np.ndarray, tables0, tables1, power: float) -> np.ndarray:
+    """Replace r by the largest r that still has power (clinfun ph2simon's choice).
+
+    The rejection probabilities of all larger r at once, from the search's binomial tables
+    (the same terms and summation as one row at a time, so the same bits).
+    """
     r1, n1, r, n = (int(v) for v in row[:4])
-    beta = 1.0 - power
+    if r + 1 >= n:
+        return row
+    (pmf0, sf0), (pmf1, sf1) = tables0, tables1
+    nmax = pmf0.shape[0] - 1
+    x1 = np.arange(r1 + 1, n1 + 1)
+    rs = np.arange(r + 1, n)
+
+    def reject(pmf, sf, rs):
+        terms = pmf[n1, x1][None, :] * sf[n - n1, rs[:, None] - x1[None, :] + nmax]
+        return np.ascontiguousarray(terms).sum(axis=1)
+
+    pw = reject(pmf1, sf1, rs)
+    ok = 1.0 - pw < 1.0 - power
+    steps = int(np.argmin(ok)) if not ok.all() else ok.size
+    if steps == 0:
+        return row
     out = row.copy()
-    while r + 1 < n:
-        pw = _reject_prob(r1, n1, r + 1, n, p1)
-        if not 1.0 - pw < beta:
-            break
-        r += 1
-        out[2], out[6], out[7] = r, _reject_prob(r1, n1, r, n, p0), pw
+    out[2] = r + steps
+    out[6] = reject(pmf0, sf0, rs[steps - 1:steps])[0]
+    out[7] = pw[steps - 1]
     return out
 
 
 def _designs(p0, p1, alpha, power, nmax):
-    cands = _search(p0, p1, alpha, power, nmax)
+    tables0, tables1 = _tables(p0, nmax), _tables(p1, nmax)
+    cands = _search(p0, p1, alpha, power, nmax, tables0, tables1)
     if cands is None:
         raise SmallTrialError(
             f"no two-stage design with n <= nmax={nmax} reaches alpha={alpha} and "
             f"power={power} for p0={p0}, p1={p1}; increase nmax"
         )
     best = _best_per_n(cands)
-    best = np.array([_largest_r(row, p0, p1, power) for row in best])
+    best = np.array([_largest_r(row, tables0, tables1, power) for row in best])
     return best, _admissible(best)
 
 

@@ -227,35 +227,55 @@ def _wald(x, n, z):
     return np.clip(p - half, 0.0, 1.0), np.clip(p + half, 0.0, 1.0)
 
 
-def _solve_increasing(f, fprime, lo, hi, *, max_iter: int = 200):
-    """Vectorised safeguarded Newton for increasing ``f`` with f(lo) <= 0 <= f(hi).
+def _solve_bracketed(f, fprime, lo, hi, start=None, *, max_iter: int = 200):
+    """Vectorised safeguarded Newton for ``f`` (< 0 below its root, >= 0 above) in [lo, hi].
 
-    Newton steps that leave the current bracket are replaced by bisection; iterates until
-    every element moves by less than 1e-15 (absolute) or the bracket is that narrow.
+    ``f(p, i)`` and ``fprime(p, i)`` evaluate at ``p`` for the elements ``i`` (an index array),
+    so each element stops as soon as it has converged: its Newton step is below 1e-9 p (the
+    next would be of the order of its square) or its bracket is narrower than 1e-15 p. Newton
+    steps that leave the bracket (kept by the sign of f, so f need only change sign once, not
+    be monotone) are replaced by bisection. ``start`` (default the midpoint) is clipped into
+    the bracket.
     """
-    lo = np.array(lo, dtype=float)
-    hi = np.array(hi, dtype=float)
-    p = 0.5 * (lo + hi)
+    lo = np.array(lo, dtype=float).ravel()
+    hi = np.array(hi, dtype=float).ravel()
+    mid = 0.5 * (lo + hi)
+    if start is None:
+        p = mid
+    else:
+        p = np.array(start, dtype=float).ravel()
+        p = np.where((p > lo) & (p < hi), p, mid)
+    out = p.copy()
+    idx = np.arange(p.size)
     for _ in range(max_iter):
-        v = f(p)
-        lo = np.where(v <= 0, p, lo)
+        if idx.size == 0:
+            break
+        v = f(p, idx)
+        lo = np.where(v < 0, p, lo)
         hi = np.where(v >= 0, p, hi)
-        d = fprime(p)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        d = fprime(p, idx)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             pn = p - v / d
-        bad = ~((pn > lo) & (pn < hi)) | ~np.isfinite(pn)
+        bad = ~((pn >= lo) & (pn <= hi))  # also NaN
         pn = np.where(bad, 0.5 * (lo + hi), pn)
         pn = np.where(v == 0, p, pn)
-        step = np.abs(pn - p)
-        p = pn
-        if np.all((step <= 1e-16 + 1e-14 * p) | (hi - lo <= 1e-16 + 1e-15 * p)):
-            break
-    return p
+        # a Newton step of relative size 1e-9 leaves an error of the order of its square:
+        # the root is then known to rounding (f itself is accurate to ~1e-15 only)
+        done = ((~bad & (np.abs(pn - p) <= 1e-300 + 1e-9 * pn))
+                | (hi - lo <= 1e-300 + 1e-15 * pn))
+        out[idx] = pn
+        keep = ~done
+        idx, p, lo, hi = idx[keep], pn[keep], lo[keep], hi[keep]
+    return out
 
 
 def _midp_lower(x: np.ndarray, n: np.ndarray, tail: float) -> np.ndarray:
-    """Mid-p lower bound: solves 0.5 P(X = x) + P(X > x) = tail (0 at x = 0)."""
-    from scipy.special import betainc, betaln
+    """Mid-p lower bound: solves 0.5 P(X = x) + P(X > x) = tail (0 at x = 0).
+
+    0.5 P(X = x) + P(X > x) = 0.5 (I_p(x, n - x + 1) + I_p(x + 1, n - x)) is increasing in p;
+    Newton from the Wilson bound, safeguarded in [0, 1].
+    """
+    from scipy.special import betainc, betaln, ndtri
 
     out = np.zeros(x.shape)
     pos = x > 0
@@ -272,38 +292,42 @@ def _midp_lower(x: np.ndarray, n: np.ndarray, tail: float) -> np.ndarray:
         xi, ni = xp[inner], np_[inner]
         a1, b1 = xi.astype(float), (ni - xi + 1).astype(float)
         a2, b2 = a1 + 1, b1 - 1
-
-        def f(p):
-            return 0.5 * (betainc(a1, b1, p) + betainc(a2, b2, p)) - tail
-
         lb1, lb2 = betaln(a1, b1), betaln(a2, b2)
 
-        def fp(p):
+        def f(p, i):
+            return 0.5 * (betainc(a1[i], b1[i], p) + betainc(a2[i], b2[i], p)) - tail
+
+        def fp(p, i):
             lp, lq = np.log(p), np.log1p(-p)
             return 0.5 * (
-                np.exp((a1 - 1) * lp + (b1 - 1) * lq - lb1)
-                + np.exp((a2 - 1) * lp + (b2 - 1) * lq - lb2)
+                np.exp((a1[i] - 1) * lp + (b1[i] - 1) * lq - lb1[i])
+                + np.exp((a2[i] - 1) * lp + (b2[i] - 1) * lq - lb2[i])
             )
 
-        lo = _cp_lower(xi, ni, tail)
-        hi = _cp_lower(xi + 1, ni, tail)
-        res[inner] = _solve_increasing(f, fp, lo, hi)
+        # start: the Wilson score bound, within a few per cent of the mid-p one
+        z2 = float(ndtri(tail)) ** 2
+        est = a1 / ni
+        start = (est + z2 / (2 * ni) - np.sqrt(z2 * est * (1 - est) / ni + z2 * z2 / (4 * ni * ni))
+                 ) / (1 + z2 / ni)
+        zeros = np.zeros(xi.shape)
+        res[inner] = _solve_bracketed(f, fp, zeros, zeros + 1.0, start)
     out[pos] = res
     return out
 
 
-def _blaker_acceptability_lower(x: int, n: int, p: float) -> float:
-    """Blaker's acceptability P(gamma(X) <= gamma(x)) for p below x/n (upper-tail side)."""
-    from scipy.special import bdtr, bdtrc
+def _binom_pmf_n1(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """n b(k; n - 1, p): the derivative in p of P(X >= k + 1) for X ~ Bin(n, p), 0 <= k < n."""
+    from scipy.special import betaln
 
-    s = bdtrc(x - 1, n, p)
-    cdf = bdtr(np.arange(x), n, p)
-    inc = cdf <= s * REL_ERR
-    return float(s + (cdf[inc][-1] if inc.any() else 0.0))
+    m = n - 1
+    with np.errstate(divide="ignore"):
+        log = (-np.log(m + 1.0) - betaln(k + 1.0, m - k + 1.0) + k * np.log(p)
+               + (m - k) * np.log1p(-p))
+    return n * np.exp(log)
 
 
-def _blaker_lower_one(x: int, n: int, alpha: float) -> float:
-    """Blaker (2000) lower limit: inf{p : acceptability(p) >= alpha}, solved exactly.
+def _blaker_lower(x: np.ndarray, n: np.ndarray, alpha: float) -> np.ndarray:
+    """Blaker (2000) lower limits inf{p : acceptability(p) >= alpha}, solved exactly.
 
     Below x/n the acceptability is a(p) = P(X >= x) + P(X <= k*(p)), with k*(p) the largest
     k < x whose lower tail is <= the upper tail of x (relative fuzz 1e-7, as R binom.test and
@@ -312,69 +336,103 @@ def _blaker_lower_one(x: int, n: int, alpha: float) -> float:
     n [b(x - 1; n - 1, p) - b(k; n - 1, p)] changes sign once, from - to +, because the ratio of
     the two binomial terms is monotone in p), so within a segment that starts below alpha the
     first point with a >= alpha is the single crossing of its increasing part. Walking the
-    segments upward from the Clopper-Pearson bound, the limit is either that crossing (brentq,
-    xtol 1e-16) or a break point where a jumps over alpha. The acceptance set need not be
-    convex (Vos & Hudson 2008): e.g. at 116/150 it contains a sliver [0.697923, ~0.69794]
-    below the main part (from ~0.698801); like Blaker's definition of the interval as the
-    smallest one containing the set, the limit is the sliver's start, which step searches
-    (Blaker's appendix code, step 1e-4) can miss.
+    segments upward from the Clopper-Pearson bound, the limit is either that crossing or a
+    break point where a jumps over alpha. All pairs walk together: each round finds the next
+    break point and the crossings by vectorised safeguarded Newton (to ~1e-15). The acceptance
+    set need not be convex (Vos & Hudson 2008): e.g. at 116/150 it contains a sliver
+    [0.697923, ~0.69794] below the main part (from ~0.698801); like Blaker's definition of the
+    interval as the smallest one containing the set, the limit is the sliver's start, which
+    step searches (Blaker's appendix code, step 1e-4) can miss.
     """
-    from scipy.optimize import brentq
     from scipy.special import bdtr, bdtrc, betaincinv
-    from scipy.stats import binom
 
-    if x == 0:
-        return 0.0
-    top = x / n
-    c = float(betaincinv(x, n - x + 1, alpha / 2.0))
-    cdf = bdtr(np.arange(x), n, c)
-    s = bdtrc(x - 1, n, c)
-    k = int(np.count_nonzero(cdf <= s * REL_ERR)) - 1
-
-    def a_k(p, k):
-        return bdtrc(x - 1, n, p) + (bdtr(k, n, p) if k >= 0 else 0.0)
-
+    out = np.zeros(x.shape)
+    act = np.flatnonzero(x > 0)
+    if act.size == 0:
+        return out
+    xs, ns = x[act], n[act]
+    top = xs / ns
+    c = betaincinv(xs, ns - xs + 1, alpha / 2.0)
+    # k*(c): the largest k < x with P(X <= k) <= P(X >= x) (1 + 1e-7), or -1 (binary search;
+    # the lower tail grows with k)
+    bound = bdtrc(xs - 1, ns, c) * REL_ERR
+    k_ok, k_bad = np.full(xs.shape, -1), xs.copy()
     while True:
-        if k + 1 <= x - 1:
+        open_ = k_bad - k_ok > 1
+        if not open_.any():
+            break
+        mid = (k_ok + k_bad) // 2
+        ok = open_ & (bdtr(np.maximum(mid, 0), ns, c) <= bound)
+        k_ok = np.where(ok, mid, k_ok)
+        k_bad = np.where(open_ & ~ok, mid, k_bad)
+    k = k_ok
 
-            def h(p, k=k):
-                return bdtr(k + 1, n, p) - REL_ERR * bdtrc(x - 1, n, p)
+    def accept(p, k, xs, ns):
+        lower_tail = np.where(k >= 0, bdtr(np.maximum(k, 0), ns, p), 0.0)
+        return bdtrc(xs - 1, ns, p) + lower_tail
 
-            if h(top) < 0:
-                b = brentq(h, c, top, xtol=1e-16, rtol=1e-15, maxiter=500)
-            else:
-                b = top
-        else:
-            b = top
-        if a_k(b, k) >= alpha:
-            if a_k(c, k) >= alpha:
-                return c
-            return brentq(lambda p, k=k: a_k(p, k) - alpha, c, b, xtol=1e-16, rtol=1e-15,
-                          maxiter=500)
-        if b >= top:
-            return top
-        # jump at the break point: term k + 1 joins
-        if a_k(b, k) + binom.pmf(k + 1, n, b) >= alpha:
-            return b
-        c, k = b, k + 1
+    while act.size:
+        # the next break point b in [c, top]: root of the decreasing
+        # h(p) = P(X <= k + 1) - (1 + 1e-7) P(X >= x); top when there is none
+        b = top.copy()
+        nxt = np.flatnonzero(k + 1 <= xs - 1)
+        if nxt.size:
+            kk, xx, nn = k[nxt] + 1, xs[nxt], ns[nxt]
+            h_top = bdtr(kk, nn, top[nxt]) - REL_ERR * bdtrc(xx - 1, nn, top[nxt])
+            root = h_top < 0
+            kk, xx, nn, sel = kk[root], xx[root], nn[root], nxt[root]
+            if sel.size:
+
+                def neg_h(p, i, kk=kk, xx=xx, nn=nn):
+                    return REL_ERR * bdtrc(xx[i] - 1, nn[i], p) - bdtr(kk[i], nn[i], p)
+
+                def neg_h_prime(p, i, kk=kk, xx=xx, nn=nn):
+                    return (REL_ERR * _binom_pmf_n1(xx[i] - 1, nn[i], p)
+                            + _binom_pmf_n1(kk[i], nn[i], p))
+
+                b[sel] = _solve_bracketed(neg_h, neg_h_prime, c[sel], top[sel])
+        a_b = accept(b, k, xs, ns)
+        result = np.full(xs.shape, np.nan)
+        reached = a_b >= alpha
+        if reached.any():
+            r = np.flatnonzero(reached)
+            a_c = accept(c[r], k[r], xs[r], ns[r])
+            result[r[a_c >= alpha]] = c[r[a_c >= alpha]]
+            r = r[a_c < alpha]
+            if r.size:
+                kk, xx, nn = k[r], xs[r], ns[r]
+
+                def f(p, i, kk=kk, xx=xx, nn=nn):
+                    return accept(p, kk[i], xx[i], nn[i]) - alpha
+
+                def f_prime(p, i, kk=kk, xx=xx, nn=nn):
+                    lower = np.where(kk[i] >= 0,
+                                     _binom_pmf_n1(np.maximum(kk[i], 0), nn[i], p), 0.0)
+                    return _binom_pmf_n1(xx[i] - 1, nn[i], p) - lower
+
+                result[r] = _solve_bracketed(f, f_prime, c[r], b[r])
+        at_top = ~reached & (b >= top)
+        result[at_top] = top[at_top]
+        # otherwise a jumps at b (term k + 1 joins): the limit is b if that reaches alpha
+        rest = np.flatnonzero(~reached & ~at_top)
+        if rest.size:
+            jump = accept(b[rest], k[rest] + 1, xs[rest], ns[rest]) >= alpha
+            result[rest[jump]] = b[rest[jump]]
+        done = ~np.isnan(result)
+        out[act[done]] = result[done]
+        keep = ~done
+        act, xs, ns, top, c, k = act[keep], xs[keep], ns[keep], top[keep], b[keep], k[keep] + 1
+    return out
 
 
 def _blaker(x: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    alpha = 1.0 - level
-    lower = np.empty(x.shape)
-    upper = np.empty(x.shape)
-    cache: dict[tuple[int, int], float] = {}
-
-    def low(xi: int, ni: int) -> float:
-        key = (xi, ni)
-        if key not in cache:
-            cache[key] = _blaker_lower_one(xi, ni, alpha)
-        return cache[key]
-
-    for i, (xi, ni) in enumerate(zip(x.ravel().tolist(), n.ravel().tolist(), strict=True)):
-        lower.flat[i] = low(xi, ni)
-        upper.flat[i] = 1.0 - low(ni - xi, ni)
-    return lower, upper
+    """Two-sided Blaker limits; the upper limit of x is 1 - the lower limit of n - x."""
+    both_x = np.concatenate([x.ravel(), (n - x).ravel()])
+    both_n = np.concatenate([n.ravel(), n.ravel()])
+    width = int(both_n.max()) + 1
+    keys, inverse = np.unique(both_x * width + both_n, return_inverse=True)
+    low = _blaker_lower(keys // width, keys % width, 1.0 - level)[inverse.ravel()]
+    return low[: x.size].reshape(x.shape), (1.0 - low[x.size:]).reshape(x.shape)
 
 
 def _interval(x, n, level, method, alternative):
@@ -460,7 +518,7 @@ def proportion_ci(
     ----------
     x, n : int or array-like of int
         Responders and patients; broadcast together. Scalars give Python floats, array-likes
-        numpy arrays (vectorised: no per-element Python loop except for ``blaker``).
+        numpy arrays (vectorised: no per-element Python loop).
     level : float
         Confidence level in (0, 1).
     method : str

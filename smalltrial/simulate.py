@@ -284,6 +284,20 @@ def _simulate_chunk(design: MultiStageDesign, p: float, size: int, seed: int,
             float((n_used.astype(float) ** 2).sum()))
 
 
+def _simulate_chunks(design: MultiStageDesign, chunks: list[tuple[float, int, int, tuple[int, int]]]
+                     ) -> list[tuple[int, int, float, float]]:
+    """:func:`_simulate_chunk` for a batch of chunks (one parallel task)."""
+    return [_simulate_chunk(design, *chunk) for chunk in chunks]
+
+
+#: below this many simulated trials in all, ``n_jobs``/``backend`` are ignored and the chunks
+#: run in this process: starting or feeding workers costs more than the simulation (measured
+#: crossover ~10^6 trials for a two-stage design on 2 cores, see BENCHMARKS.md)
+_PARALLEL_MIN_TRIALS = 1_000_000
+#: trials per parallel task: chunks are sent to workers in batches of about this many
+_BATCH_TRIALS = 250_000
+
+
 class _Progress:
     def __init__(self, total: int, enabled: bool | None) -> None:
         self.total = total
@@ -357,7 +371,9 @@ def operating_characteristics(
     n_sim : simulated trials per value of ``p``.
     seed : seed of the reproducible streams (one per chunk of ``chunk_size`` trials).
     n_jobs, backend : joblib parallelism (``backend="dask"`` needs a running
-        ``distributed.Client``); results are identical for every choice.
+        ``distributed.Client``); results are identical for every choice. Chunks go to the
+        workers in batches of ~250,000 trials, and runs of fewer than 10^6 trials in all stay
+        in this process (workers would make them slower).
     progress : show a progress bar on stderr (default: when stderr is a terminal).
 
     Returns a DataFrame with ``p, reject, reject_se, pet, pet_se, expected_n, expected_n_se,
@@ -380,13 +396,19 @@ def operating_characteristics(
     chunk_size = check_count(chunk_size, "chunk_size", minimum=1)
     n_jobs = _check_parallel(n_jobs, backend)
     n_chunks = math.ceil(n_sim / chunk_size)
-    tasks = []
+    chunks = []
     for i, pv in enumerate(ps):
         for c in range(n_chunks):
             size = min(chunk_size, n_sim - c * chunk_size)
-            tasks.append((d, float(pv), size, seed, (i, c)))
-    results = _run_tasks(_simulate_chunk, tasks, n_jobs=n_jobs, backend=backend,
-                         progress=progress)
+            chunks.append((float(pv), size, seed, (i, c)))
+    if n_sim * len(ps) < _PARALLEL_MIN_TRIALS:
+        n_jobs, backend = 1, None
+    # the chunk layout (and so every random stream) is fixed; only the batching differs
+    per_batch = 1 if n_jobs == 1 and backend is None else max(1, _BATCH_TRIALS // chunk_size)
+    tasks = [(d, chunks[j:j + per_batch]) for j in range(0, len(chunks), per_batch)]
+    results = [res for batch in _run_tasks(_simulate_chunks, tasks, n_jobs=n_jobs,
+                                           backend=backend, progress=progress)
+               for res in batch]
     rows = []
     for i, pv in enumerate(ps):
         part = np.array(results[i * n_chunks:(i + 1) * n_chunks], dtype=float)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from smalltrial import _validate as _v
 from smalltrial._errors import SmallTrialError
@@ -137,7 +137,7 @@ def _survfit_ci(surv: np.ndarray, se_log: np.ndarray, conf_type: str, level: flo
     (sqrt of Greenwood's sum). NaN where R gives NA/NaN (log-log at S = 0 or 1, log at S = 0,
     every type where S = 0 after all subjects failed).
     """
-    z = stats.norm.ppf(1.0 - (1.0 - level) / 2.0)
+    z = special.ndtri(1.0 - (1.0 - level) / 2.0)
     surv = np.asarray(surv, dtype=float)
     se = np.asarray(se_log, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -763,7 +763,7 @@ def logrank_test(
     obs, E, V = _logrank_parts(t, e, g, k)
     chi = float(_chisq(obs, E, V)[0])
     df = int((E[0] > 0).sum()) - 1
-    pvalue = float(stats.chi2.sf(chi, df)) if df > 0 else math.nan
+    pvalue = float(special.chdtrc(df, chi)) if df > 0 else math.nan
     groups = pd.DataFrame(
         {
             "group": levels,
@@ -998,12 +998,12 @@ def event_rate(
     alternative = _v.check_choice(alternative, "alternative", ("two-sided", "less", "greater"))
     a = 1.0 - level
     if alternative == "two-sided":
-        lo = 0.0 if x == 0 else stats.gamma.ppf(a / 2, x)
-        hi = stats.gamma.ppf(1 - a / 2, x + 1)
+        lo = 0.0 if x == 0 else special.gammaincinv(x, a / 2)
+        hi = special.gammaincinv(x + 1, 1 - a / 2)
     elif alternative == "less":
-        lo, hi = 0.0, stats.gamma.ppf(level, x + 1)
+        lo, hi = 0.0, special.gammaincinv(x + 1, level)
     else:
-        lo = 0.0 if x == 0 else stats.gamma.ppf(a, x)
+        lo = 0.0 if x == 0 else special.gammaincinv(x, a)
         hi = math.inf
     scale = per / expo
     return EventRate(
@@ -1072,7 +1072,7 @@ class CumulativeIncidence(Result):
 def _cif_ci(est: np.ndarray, var: np.ndarray, level: float, conf_type: str = "log-log"):
     """log(-log) interval est^exp(+-z*sd/(est*log(est))) (Choudhury 2002; Pintilie 2006),
     or the plain est +- z*sd clipped to [0, 1]."""
-    z = stats.norm.ppf(1.0 - (1.0 - level) / 2.0)
+    z = special.ndtri(1.0 - (1.0 - level) / 2.0)
     sd = np.sqrt(var)
     if conf_type == "plain":
         return np.maximum(est - z * sd, 0.0), np.minimum(est + z * sd, 1.0)
