@@ -207,11 +207,11 @@ def _check_identifiable(prep: _Prepared, subject: str) -> None:
     if prep.slope:
         s = prep.Z[:, 1]
         counts = np.bincount(prep.groups)
-        varies = np.zeros(M, bool)
-        for g in range(M):
-            vals = s[prep.groups == g]
-            varies[g] = vals.size > 1 and np.ptp(vals) > 0
-        if not varies.any():
+        lo = np.full(M, np.inf)
+        hi = np.full(M, -np.inf)
+        np.minimum.at(lo, prep.groups, s)
+        np.maximum.at(hi, prep.groups, s)
+        if not np.any(hi > lo):
             raise SmallTrialError(
                 f"random slope on {prep.slope!r}: {prep.slope!r} never varies within a subject "
                 f"(observations per subject: max {counts.max()}), so the slope variance is not "
@@ -244,23 +244,25 @@ class _Deviance:
         self.n, self.p = X.shape
         self.q = Z.shape[1]
         self.reml = reml
+        # per-subject cross-products Z_i'Z_i and Z_i'[X_i y_i] (O(n); np.add.at keeps the
+        # summation order, and so the last bits, of earlier versions)
+        self.ZtZ = np.zeros((M, self.q, self.q))
+        self.ZtX = np.zeros((M, self.q, self.p))
+        self.Zty = np.zeros((M, self.q))
+        np.add.at(self.ZtZ, g, Z[:, :, None] * Z[:, None, :])
+        np.add.at(self.ZtX, g, Z[:, :, None] * X[:, None, :])
+        np.add.at(self.Zty, g, Z * y[:, None])
         W = np.column_stack([X, y])
-        # per-subject cross-products Z_i'Z_i and Z_i'[X_i y_i], summed with bincount (O(n))
-        zz = (Z[:, :, None] * Z[:, None, :]).reshape(len(y), -1)
-        zw = (Z[:, :, None] * W[:, None, :]).reshape(len(y), -1)
-        self.ZtZ = np.stack([np.bincount(g, zz[:, c], M) for c in range(zz.shape[1])],
-                            axis=1).reshape(M, self.q, self.q)
-        self.ZtW = np.stack([np.bincount(g, zw[:, c], M) for c in range(zw.shape[1])],
-                            axis=1).reshape(M, self.q, self.p + 1)
-        self.ZtX = self.ZtW[:, :, : self.p]
         self.WtW = W.T @ W
+        self.ZtW = np.concatenate([self.ZtX, self.Zty[:, :, None]], axis=2)
         # lme4 order: the lower triangle column-wise
         idx = [(i, j) for j in range(self.q) for i in range(j, self.q)]
         self.theta_index = idx
         self.rows = np.array([i for i, _ in idx])
         self.cols = np.array([j for _, j in idx])
         self.lower = np.array([0.0 if i == j else -np.inf for i, j in idx])
-        self.evaluations = 0
+        self.evaluations = 0  # deviance evaluations
+        self.runs = 0  # optimiser runs (_optimise): 1 when the first start suffices
 
     def Lambda(self, theta):
         L = np.zeros((self.q, self.q))
@@ -269,33 +271,44 @@ class _Deviance:
 
     def _core(self, theta):
         """Pieces shared by the deviance and its gradient (raises LinAlgError when V is not
-        positive definite or X'V^-1X is singular)."""
+        positive definite or X'V^-1X is singular). The arithmetic of S and log|V| is that of
+        earlier versions (bit for bit), so that fits, and the outputs built on them, do not
+        move in their last digits."""
         Lam = self.Lambda(theta)
         p = self.p
         B = np.einsum("ji,mjp->mip", Lam, self.ZtW)  # Lambda' Z_i'[X_i y_i]   (M, q, p+1)
-        A = np.eye(self.q) + np.einsum("ji,mjk,kl->mil", Lam, self.ZtZ, Lam)
         if self.q == 1:
-            det = A[:, 0, 0]
-            Ainv = 1.0 / A
+            a = 1.0 + Lam[0, 0] ** 2 * self.ZtZ[:, 0, 0]
+            if np.any(a <= 0) or not np.all(np.isfinite(a)):
+                raise np.linalg.LinAlgError("A_i not positive definite")
+            logdet_V = float(np.log(a).sum())
+            Ainv = (1.0 / a)[:, None, None]
+            S = self.WtW - np.einsum("mi,mj->ij", B[:, 0, :] / a[:, None], B[:, 0, :])
         else:
+            A = np.eye(2) + np.einsum("ji,mjk,kl->mil", Lam, self.ZtZ, Lam)
             a, b, d = A[:, 0, 0], A[:, 0, 1], A[:, 1, 1]
             det = a * d - b * b
+            if np.any(det <= 0) or not np.all(np.isfinite(det)):
+                raise np.linalg.LinAlgError("A_i not positive definite")
+            logdet_V = float(np.log(det).sum())
+            b0, b1 = B[:, 0, :], B[:, 1, :]
+            S = self.WtW - (
+                np.einsum("m,mi,mj->ij", d / det, b0, b0)
+                + np.einsum("m,mi,mj->ij", a / det, b1, b1)
+                - np.einsum("m,mi,mj->ij", b / det, b0, b1)
+                - np.einsum("m,mi,mj->ij", b / det, b1, b0)
+            )
             Ainv = np.empty_like(A)
             Ainv[:, 0, 0], Ainv[:, 1, 1] = d / det, a / det
             Ainv[:, 0, 1] = Ainv[:, 1, 0] = -b / det
-        if np.any(det <= 0) or not np.all(np.isfinite(det)):
-            raise np.linalg.LinAlgError("A_i not positive definite")
-        AiB = np.einsum("mij,mjp->mip", Ainv, B)
-        S = self.WtW - np.einsum("mip,miq->pq", B, AiB)
         S = (S + S.T) / 2
         XtVX = S[:p, :p]
         XtVy = S[:p, p]
         cholx = np.linalg.cholesky(XtVX)
         beta = np.linalg.solve(XtVX, XtVy)
         pwrss = float(S[p, p] - beta @ XtVy)
-        logdet_V = float(np.log(det).sum())
         logdet_X = 2.0 * float(np.log(np.diag(cholx)).sum())
-        return Lam, Ainv, AiB, beta, pwrss, logdet_V, logdet_X, XtVX
+        return Lam, Ainv, B, beta, pwrss, logdet_V, logdet_X, XtVX
 
     def solve(self, theta):
         """Return (beta, pwrss, logdet_V, logdet_XVX, XtVX) at theta (V relative to sigma^2).
@@ -337,24 +350,23 @@ class _Deviance:
         self.evaluations += 1
         theta = np.asarray(theta, float)
         try:
-            Lam, Ainv, AiB, beta, pwrss, ldV, ldX, XtVX = self._core(theta)
+            Lam, Ainv, B, beta, pwrss, ldV, ldX, XtVX = self._core(theta)
         except np.linalg.LinAlgError:
             return np.inf, np.zeros_like(theta)
         if not pwrss > 0:
             return np.inf, np.zeros_like(theta)
         p = self.p
-        ZZL = np.einsum("mij,jk->mik", self.ZtZ, Lam)  # Z_i'Z_i Lambda
-        C = np.einsum("mij,mjk->mik", ZZL, Ainv)
-        K = self.ZtZ - np.einsum("mij,mkj->mik", C, ZZL)  # Z_i'V_i^-1 Z_i
-        H = self.ZtW - np.einsum("mij,mjp->mip", ZZL, AiB)  # Z_i'V_i^-1 [X_i y_i]
+        ZZL = self.ZtZ @ Lam  # Z_i'Z_i Lambda
+        K = self.ZtZ - (ZZL @ Ainv) @ np.swapaxes(ZZL, 1, 2)  # Z_i'V_i^-1 Z_i
+        H = self.ZtW - ZZL @ (Ainv @ B)  # Z_i'V_i^-1 [X_i y_i]
         w = np.append(-beta, 1.0)
         u = H @ w  # Z_i'V_i^-1 r_i
         G = H[:, :, :p]
         Phi = np.linalg.inv(XtVX)
         c = (self.n - p) if self.reml else self.n
-        T = K.sum(axis=0) - c * np.einsum("mi,mj->ij", u, u) / pwrss
+        T = K.sum(axis=0) - c * (u.T @ u) / pwrss
         if self.reml:
-            T -= np.einsum("mip,pq,mjq->ij", G, Phi, G)
+            T -= np.tensordot(G @ Phi, G, axes=([0, 2], [0, 2]))
         T = (T + T.T) / 2
         grad = 2.0 * (T @ Lam)[self.rows, self.cols]
         return self._value(pwrss, ldV, ldX), grad
@@ -386,11 +398,13 @@ def _re_scale(prep: _Prepared) -> np.ndarray:
 
 
 def _starts(dev: _Deviance, scale):
-    """Starting values of theta: lme4's (the identity) first, then the identity scaled to the
-    spread of each random-effect column (``scale``) at several magnitudes."""
-    out = [np.array([1.0 if i == j else 0.0 for i, j in dev.theta_index])]
-    for s in (1.0, 0.1, 3.0):
-        x = np.array([s * scale[i] if i == j else 0.0 for i, j in dev.theta_index])
+    """Starting values of theta: the identity scaled to the spread of each random-effect column
+    (``scale``; for a random intercept alone this is lme4's start, the identity), then lme4's
+    start, then the scaled identity times 0.1 and 3."""
+    out = []
+    for s in (1.0, None, 0.1, 3.0):
+        x = np.array([(1.0 if s is None else s * scale[i]) if i == j else 0.0
+                      for i, j in dev.theta_index])
         if not any(np.array_equal(x, y) for y in out):
             out.append(x)
     return out
@@ -399,17 +413,21 @@ def _starts(dev: _Deviance, scale):
 def _optimise(dev: _Deviance, starts):
     """Minimise the profiled deviance over theta under the bounds diag(Lambda) >= 0.
 
-    L-BFGS-B with the analytic gradient (:meth:`_Deviance.value_and_gradient`) from each start
-    in ``starts`` (the first is lme4's). When the best optimum so far has a diagonal element
-    of theta on (or near) the boundary, the search is restarted from interior points (that
-    element set to 0.1, 1 and 3 times the size of the others) -- an optimiser that reaches
-    the boundary of the theta parametrisation can stall there (at theta_11 = 0 the deviance is
-    flat in theta_11 when theta_21 = 0) although the optimum is inside. A final check compares
-    this fit with the best fit on each boundary face (that diagonal element fixed at 0, the
-    rest optimised): the lower deviance wins, so a fit is reported on the boundary only when
-    the boundary is the optimum. Convergence is relative: every element of the projected
-    gradient within ``REL_GRADIENT_TOL * (1 + |deviance|)``. Returns (theta, deviance,
-    converged); theta is None when the deviance is not finite at any start.
+    L-BFGS-B with the analytic gradient (:meth:`_Deviance.value_and_gradient`) from
+    ``starts[0]`` (a random intercept alone, one parameter: bounded Brent on [0, 1000]); when
+    that run converges inside the bounds it is the answer (the usual case; nothing else is
+    run). Otherwise the (other) starts are run, and when the best optimum so far
+    has a diagonal element of theta on (or within 1e-3 of) the boundary, the search restarts
+    from interior points (that element set to 0.1, 1 and 3 times the largest diagonal
+    element): L-BFGS-B can stall on the boundary of the theta parametrisation although the
+    optimum is inside (theta_22 enters the deviance only as theta_22^2, so at theta_22 = 0
+    its derivative is 0; theta_11 likewise when theta_21 = 0). A final check compares this fit
+    with the best fit on each boundary face (one diagonal element fixed at 0, the rest
+    optimised, from the best point and the first two starts): the lowest deviance wins, so a fit
+    is reported on the boundary only when the boundary is the optimum. Convergence is
+    relative: every element of the projected gradient within
+    ``REL_GRADIENT_TOL * (1 + |deviance|)``. Returns (theta, deviance, converged); theta is
+    None when the deviance is not finite at any start.
     """
     from scipy.optimize import minimize
 
@@ -419,6 +437,7 @@ def _optimise(dev: _Deviance, starts):
 
     def run(x0, fixed=()):
         """L-BFGS-B from x0; elements in ``fixed`` held at 0."""
+        dev.runs += 1
         x0 = np.maximum(np.asarray(x0, float), np.where(np.isfinite(dev.lower), dev.lower, -np.inf))
         x0[list(fixed)] = 0.0
         if not np.all(np.isfinite(x0)):
@@ -458,10 +477,21 @@ def _optimise(dev: _Deviance, starts):
         g = _projected_gradient(dev, r[1])
         return bool(np.all(np.abs(g) <= REL_GRADIENT_TOL * (1.0 + abs(r[0]))))
 
-    best = run(starts[0])
+    if dev.q == 1:  # one parameter: bounded Brent on [0, 1000] first
+        from scipy.optimize import minimize_scalar
+
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            r1 = minimize_scalar(lambda t: dev(np.array([t])), bounds=(0.0, 1000.0),
+                                 method="bounded", options={"xatol": 1e-10, "maxiter": 500})
+        best = (float(r1.fun), np.array([float(r1.x)])) if np.isfinite(r1.fun) else None
+        rest = starts
+    else:
+        best = run(starts[0])
+        rest = starts[1:]
     if best is not None and converged(best) and not near_boundary(best[1]):
-        return best[1], best[0], True  # the usual case: an interior optimum from lme4's start
-    for x0 in starts[1:]:
+        return best[1], best[0], True  # the usual case: an interior optimum from the 1st start
+    for x0 in rest:
         best = better(best, run(x0))
     if best is None:
         return None, np.inf, False
@@ -478,7 +508,7 @@ def _optimise(dev: _Deviance, starts):
         # the final check: the best fit on each boundary face (one diagonal element fixed at
         # 0) against the best so far; each face from the current best and from every start
         for k in diag:
-            for x0 in [best[1], *starts]:
+            for x0 in [best[1], *starts[:2]]:
                 best = better(best, run(x0, fixed=(k,)))
     fun, x = best
     # a diagonal element within 1e-3 of 0 is set to 0 when that does not raise the deviance
@@ -865,24 +895,26 @@ def _psi_derivatives(theta, sigma, dev: _Deviance):
 
 
 def _blocks(prep: _Prepared, psi, pairs, beta):
-    Xs, Vs, Gs, rs = [], [], [], []
+    """Per-subject X_i, V_i = sum_r psi_r G_ri, G_ri and residuals, stacked by block size
+    (the layout of ``_smalldf.make_blocks``, built without a loop over subjects)."""
+    order = np.argsort(prep.groups, kind="stable")
+    counts = np.bincount(prep.groups)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
     resid = prep.y - prep.X @ beta
-    for g in range(len(prep.subjects)):
-        idx = np.flatnonzero(prep.groups == g)
+    groups = []
+    for n in sorted(set(counts.tolist())):
+        idx = order[first[counts == n][:, None] + np.arange(n)]  # (m, n) rows of each subject
         Z = prep.Z[idx]
-        n = idx.size
         G = []
         for j, k in pairs:
-            zz = np.outer(Z[:, j], Z[:, k])
-            G.append(zz if j == k else zz + zz.T)
-        G.append(np.eye(n))
-        G = np.array(G)
-        V = np.einsum("r,rab->ab", psi, G)
-        Xs.append(prep.X[idx])
-        Vs.append(V)
-        Gs.append(G)
-        rs.append(resid[idx])
-    return _smalldf.make_blocks(Xs, Vs, Gs, rs)
+            zz = Z[:, :, j, None] * Z[:, None, :, k]
+            G.append(zz if j == k else zz + np.swapaxes(zz, 1, 2))
+        G.append(np.broadcast_to(np.eye(n), (idx.shape[0], n, n)))
+        G = np.stack(G, axis=1)  # (m, k, n, n)
+        V = np.einsum("r,mrab->mab", psi, G)
+        groups.append({"X": prep.X[idx], "V": V, "G": G, "r": resid[idx],
+                       "Vinv": np.linalg.inv(V)})
+    return _smalldf.Blocks(groups=groups, p=prep.X.shape[1], k=len(psi))
 
 
 def mixed_model(
@@ -917,8 +949,10 @@ def mixed_model(
     ------
     Estimates are lme4's (Bates et al. 2015, J Stat Softw 67(1)): the REML (or ML) deviance,
     profiled over beta and sigma, is minimised over theta, lme4's relative Cholesky factor
-    with bounds diag >= 0, by L-BFGS-B with the analytic gradient from lme4's start (theta =
-    identity). When that lands on (or within 1e-3 of) the boundary or does not converge, more
+    with bounds diag >= 0 (random intercept: bounded Brent first), by L-BFGS-B with the
+    analytic gradient from lme4's start (theta =
+    identity; for a random slope its slope element divided by the within-subject spread of
+    the slope variable). When that lands on (or within 1e-3 of) the boundary or does not converge, more
     starts (scaled to the spread of the slope variable), restarts from the interior and the
     best fit on each boundary face are compared and the lowest deviance wins, so a fit is on
     the boundary only when the boundary is the optimum. ``converged`` is a relative criterion:
