@@ -41,7 +41,7 @@ def make_data(subjects: int, seed: int) -> pd.DataFrame:
 
 
 def optimiser_runs(d: pd.DataFrame) -> int:
-    """L-BFGS-B runs mixed_model's optimiser needs on d (1: no restart, no fallback)."""
+    """Optimiser runs mixed_model's optimiser needs on d (1: no restart, no fallback)."""
     from smalltrial.longitudinal import _mixed
 
     prep = _mixed._prepare("y ~ month", d, "subject", "1 + month", None)

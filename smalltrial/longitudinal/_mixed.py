@@ -8,7 +8,7 @@ marginal means and changes from baseline (emmeans-style).
 
 Fitting follows lme4: the deviance is profiled over the fixed effects and the residual variance
 and minimised over the relative covariance factor ``theta`` (lower-triangular, column-wise, with
-non-negative diagonal) by L-BFGS-B with the analytic gradient, from lme4's start and, when that
+non-negative diagonal) by SLSQP with the analytic gradient, from lme4's start and, when that
 run ends on (or near) the boundary or short of a zero projected gradient, from further starts,
 interior restarts and a comparison with the best fit on each boundary face (see
 :func:`_optimise`). statsmodels is not used. The per-subject block structure is used
@@ -413,13 +413,14 @@ def _starts(dev: _Deviance, scale):
 def _optimise(dev: _Deviance, starts):
     """Minimise the profiled deviance over theta under the bounds diag(Lambda) >= 0.
 
-    L-BFGS-B with the analytic gradient (:meth:`_Deviance.value_and_gradient`) from
+    SLSQP (scipy's bound-constrained SQP) with the analytic gradient
+    (:meth:`_Deviance.value_and_gradient`) from
     ``starts[0]`` (a random intercept alone, one parameter: bounded Brent on [0, 1000]); when
     that run converges inside the bounds it is the answer (the usual case; nothing else is
     run). Otherwise the (other) starts are run, and when the best optimum so far
     has a diagonal element of theta on (or within 1e-3 of) the boundary, the search restarts
     from interior points (that element set to 0.1, 1 and 3 times the largest diagonal
-    element): L-BFGS-B can stall on the boundary of the theta parametrisation although the
+    element): a gradient method can stall on the boundary of the theta parametrisation although the
     optimum is inside (theta_22 enters the deviance only as theta_22^2, so at theta_22 = 0
     its derivative is 0; theta_11 likewise when theta_21 = 0). A final check compares this fit
     with the best fit on each boundary face (one diagonal element fixed at 0, the rest
@@ -433,10 +434,12 @@ def _optimise(dev: _Deviance, starts):
 
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in dev.lower]
     diag = [k for k, lo in enumerate(dev.lower) if lo == 0]
-    opts = {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000, "maxls": 50}
+    opts = {"ftol": 1e-15, "maxiter": 1000}
 
     def run(x0, fixed=()):
-        """L-BFGS-B from x0; elements in ``fixed`` held at 0."""
+        """SLSQP from x0; elements in ``fixed`` held at 0. (Not L-BFGS-B: scipy's calls BLAS
+        for its tiny matrices at every iteration, ~10 ms each with a multi-threaded BLAS on a
+        busy machine, 10-50x the deviance itself.)"""
         dev.runs += 1
         x0 = np.maximum(np.asarray(x0, float), np.where(np.isfinite(dev.lower), dev.lower, -np.inf))
         x0[list(fixed)] = 0.0
@@ -457,7 +460,7 @@ def _optimise(dev: _Deviance, starts):
             return None
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
-            r = minimize(fg, x0[free], jac=True, method="L-BFGS-B",
+            r = minimize(fg, x0[free], jac=True, method="SLSQP",
                          bounds=[bounds[i] for i in free], options=opts)
         x = x0.copy()
         x[free] = r.x
@@ -949,7 +952,7 @@ def mixed_model(
     ------
     Estimates are lme4's (Bates et al. 2015, J Stat Softw 67(1)): the REML (or ML) deviance,
     profiled over beta and sigma, is minimised over theta, lme4's relative Cholesky factor
-    with bounds diag >= 0 (random intercept: bounded Brent first), by L-BFGS-B with the
+    with bounds diag >= 0 (random intercept: bounded Brent first), by SLSQP with the
     analytic gradient from lme4's start (theta =
     identity; for a random slope its slope element divided by the within-subject spread of
     the slope variable). When that lands on (or within 1e-3 of) the boundary or does not converge, more
