@@ -8,12 +8,12 @@ marginal means and changes from baseline (emmeans-style).
 
 Fitting follows lme4: the deviance is profiled over the fixed effects and the residual variance
 and minimised over the relative covariance factor ``theta`` (lower-triangular, column-wise, with
-non-negative diagonal) with scipy's L-BFGS-B from lme4's start; when that does not reach a
-zero (projected) gradient, the statsmodels ``MixedLM`` estimate serves as a second start and
-Nelder-Mead and Powell are tried, keeping the best. statsmodels' own estimates are never
-reported (its optimiser can stop short of lme4's optimum and can return all-zero fixed effects,
-statsmodels issue 10239). The per-subject block structure is used throughout (Woodbury
-identities; no n x n matrices). The small-sample machinery is in ``_smalldf``.
+non-negative diagonal) by SLSQP with the analytic gradient, from lme4's start and, when that
+run ends on (or near) the boundary or short of a zero projected gradient, from further starts,
+interior restarts and a comparison with the best fit on each boundary face (see
+:func:`_optimise`). statsmodels is not used. The per-subject block structure is used
+throughout (Woodbury identities; no n x n matrices), so a fit costs O(number of subjects).
+The small-sample machinery is in ``_smalldf``.
 """
 
 from __future__ import annotations
@@ -207,11 +207,11 @@ def _check_identifiable(prep: _Prepared, subject: str) -> None:
     if prep.slope:
         s = prep.Z[:, 1]
         counts = np.bincount(prep.groups)
-        varies = np.zeros(M, bool)
-        for g in range(M):
-            vals = s[prep.groups == g]
-            varies[g] = vals.size > 1 and np.ptp(vals) > 0
-        if not varies.any():
+        lo = np.full(M, np.inf)
+        hi = np.full(M, -np.inf)
+        np.minimum.at(lo, prep.groups, s)
+        np.maximum.at(hi, prep.groups, s)
+        if not np.any(hi > lo):
             raise SmallTrialError(
                 f"random slope on {prep.slope!r}: {prep.slope!r} never varies within a subject "
                 f"(observations per subject: max {counts.max()}), so the slope variance is not "
@@ -244,6 +244,8 @@ class _Deviance:
         self.n, self.p = X.shape
         self.q = Z.shape[1]
         self.reml = reml
+        # per-subject cross-products Z_i'Z_i and Z_i'[X_i y_i] (O(n); np.add.at keeps the
+        # summation order, and so the last bits, of earlier versions)
         self.ZtZ = np.zeros((M, self.q, self.q))
         self.ZtX = np.zeros((M, self.q, self.p))
         self.Zty = np.zeros((M, self.q))
@@ -253,37 +255,40 @@ class _Deviance:
         W = np.column_stack([X, y])
         self.WtW = W.T @ W
         self.ZtW = np.concatenate([self.ZtX, self.Zty[:, :, None]], axis=2)
-        self.tri = np.tril_indices(self.q)  # lme4 column-wise lower triangle order
-        # lme4 order: column-wise
+        # lme4 order: the lower triangle column-wise
         idx = [(i, j) for j in range(self.q) for i in range(j, self.q)]
         self.theta_index = idx
+        self.rows = np.array([i for i, _ in idx])
+        self.cols = np.array([j for _, j in idx])
         self.lower = np.array([0.0 if i == j else -np.inf for i, j in idx])
+        self.evaluations = 0  # deviance evaluations
+        self.runs = 0  # optimiser runs (_optimise): 1 when the first start suffices
 
     def Lambda(self, theta):
         L = np.zeros((self.q, self.q))
-        for t, (i, j) in zip(theta, self.theta_index, strict=True):
-            L[i, j] = t
+        L[self.rows, self.cols] = theta
         return L
 
-    def solve(self, theta):
-        """Return (beta, pwrss, logdet_V, logdet_XVX, XtVX) at theta (V relative to sigma^2).
-
-        With A_i = I + Lambda' Z_i' Z_i Lambda and B_i = Lambda' Z_i' [X_i y_i]:
-        [X y]' V^-1 [X y] = [X y]'[X y] - sum_i B_i' A_i^-1 B_i and log|V| = sum_i log|A_i|
-        (Woodbury / determinant lemma); q <= 2, so A_i^-1 is written out elementwise.
-        """
+    def _core(self, theta):
+        """Pieces shared by the deviance and its gradient (raises LinAlgError when V is not
+        positive definite or X'V^-1X is singular). The arithmetic of S and log|V| is that of
+        earlier versions (bit for bit), so that fits, and the outputs built on them, do not
+        move in their last digits."""
         Lam = self.Lambda(theta)
         p = self.p
-        B = np.einsum("ji,mjp->mip", Lam, self.ZtW)  # (M, q, p+1)
+        B = np.einsum("ji,mjp->mip", Lam, self.ZtW)  # Lambda' Z_i'[X_i y_i]   (M, q, p+1)
         if self.q == 1:
             a = 1.0 + Lam[0, 0] ** 2 * self.ZtZ[:, 0, 0]
+            if np.any(a <= 0) or not np.all(np.isfinite(a)):
+                raise np.linalg.LinAlgError("A_i not positive definite")
             logdet_V = float(np.log(a).sum())
+            Ainv = (1.0 / a)[:, None, None]
             S = self.WtW - np.einsum("mi,mj->ij", B[:, 0, :] / a[:, None], B[:, 0, :])
         else:
             A = np.eye(2) + np.einsum("ji,mjk,kl->mil", Lam, self.ZtZ, Lam)
             a, b, d = A[:, 0, 0], A[:, 0, 1], A[:, 1, 1]
             det = a * d - b * b
-            if np.any(det <= 0):
+            if np.any(det <= 0) or not np.all(np.isfinite(det)):
                 raise np.linalg.LinAlgError("A_i not positive definite")
             logdet_V = float(np.log(det).sum())
             b0, b1 = B[:, 0, :], B[:, 1, :]
@@ -293,6 +298,9 @@ class _Deviance:
                 - np.einsum("m,mi,mj->ij", b / det, b0, b1)
                 - np.einsum("m,mi,mj->ij", b / det, b1, b0)
             )
+            Ainv = np.empty_like(A)
+            Ainv[:, 0, 0], Ainv[:, 1, 1] = d / det, a / det
+            Ainv[:, 0, 1] = Ainv[:, 1, 0] = -b / det
         S = (S + S.T) / 2
         XtVX = S[:p, :p]
         XtVy = S[:p, p]
@@ -300,148 +308,219 @@ class _Deviance:
         beta = np.linalg.solve(XtVX, XtVy)
         pwrss = float(S[p, p] - beta @ XtVy)
         logdet_X = 2.0 * float(np.log(np.diag(cholx)).sum())
-        return beta, pwrss, logdet_V, logdet_X, XtVX
+        return Lam, Ainv, B, beta, pwrss, logdet_V, logdet_X, XtVX
 
-    def __call__(self, theta) -> float:
-        try:
-            _, pwrss, ldV, ldX, _ = self.solve(np.asarray(theta, float))
-        except np.linalg.LinAlgError:
-            return np.inf
-        if not pwrss > 0:
-            return np.inf
+    def solve(self, theta):
+        """Return (beta, pwrss, logdet_V, logdet_XVX, XtVX) at theta (V relative to sigma^2).
+
+        With A_i = I + Lambda' Z_i' Z_i Lambda and B_i = Lambda' Z_i' [X_i y_i]:
+        [X y]' V^-1 [X y] = [X y]'[X y] - sum_i B_i' A_i^-1 B_i and log|V| = sum_i log|A_i|
+        (Woodbury / determinant lemma); q <= 2, so A_i^-1 is written out elementwise.
+        """
+        _, _, _, beta, pwrss, ldV, ldX, XtVX = self._core(np.asarray(theta, float))
+        return beta, pwrss, ldV, ldX, XtVX
+
+    def _value(self, pwrss, ldV, ldX):
         n, p = self.n, self.p
         if self.reml:
             return ldV + ldX + (n - p) * (1.0 + math.log(2 * math.pi * pwrss / (n - p)))
         return ldV + n * (1.0 + math.log(2 * math.pi * pwrss / n))
 
+    def __call__(self, theta) -> float:
+        self.evaluations += 1
+        try:
+            _, _, _, _, pwrss, ldV, ldX, _ = self._core(np.asarray(theta, float))
+        except np.linalg.LinAlgError:
+            return np.inf
+        if not pwrss > 0:
+            return np.inf
+        return self._value(pwrss, ldV, ldX)
 
-def _statsmodels_start(prep: _Prepared, reml: bool, dev: _Deviance, notes: list):
-    """theta from a statsmodels MixedLM fit (None when it fails or is degenerate)."""
-    try:
-        from statsmodels.regression.mixed_linear_model import MixedLM
+    def value_and_gradient(self, theta):
+        """The deviance and its analytic gradient with respect to theta.
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = MixedLM(prep.y, prep.X, groups=prep.groups, exog_re=prep.Z).fit(
-                reml=reml, method=["lbfgs", "bfgs", "cg"]
-            )
-        fe = np.asarray(res.fe_params, float)
-        if np.all(fe == 0) and np.any(prep.y != 0):  # statsmodels issue 10239
-            notes.append("statsmodels MixedLM returned all-zero fixed effects (ignored)")
-            return None
-        with np.errstate(all="ignore"):
-            cov = np.asarray(res.cov_re, float) / float(res.scale)
-        cov = (cov + cov.T) / 2
-        w, v = np.linalg.eigh(cov)
-        cov = (v * np.clip(w, 1e-10, None)) @ v.T
-        L = np.linalg.cholesky(cov)
-        theta = np.array([L[i, j] for i, j in dev.theta_index])
-        return theta if np.all(np.isfinite(theta)) else None
-    except Exception as exc:  # noqa: BLE001 -- any failure just means no start value
-        notes.append(f"statsmodels MixedLM failed: {type(exc).__name__}")
-        return None
-
-
-def _projected_gradient(f, x, lower, h=1e-6):
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e[i] = h
-        if x[i] - h < lower[i]:
-            g[i] = (f(x + e) - f(x)) / h
-            g[i] = min(g[i], 0.0)  # at the bound only a descent into the interior counts
-        else:
-            g[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
+        With V = I + Z Lambda Lambda' Z' and D_k = dV/dtheta_k = Z (E_k Lambda' + Lambda E_k') Z'
+        (E_k the unit matrix of theta_k): d log|V| = tr(V^-1 D_k),
+        d log|X'V^-1X| = -tr(Phi X'V^-1 D_k V^-1 X) and d pwrss = -r'V^-1 D_k V^-1 r
+        (r = y - X beta-hat; beta-hat is stationary). Each is tr((E_k Lambda' + Lambda E_k') T)
+        = 2 (T Lambda)_k for a symmetric q x q matrix T built per subject from
+        Z_i'V_i^-1 Z_i = Z_i'Z_i - Z_i'Z_i Lambda A_i^-1 Lambda' Z_i'Z_i and
+        Z_i'V_i^-1 [X_i y_i] = Z_i'[X_i y_i] - Z_i'Z_i Lambda A_i^-1 B_i.
+        """
+        self.evaluations += 1
+        theta = np.asarray(theta, float)
+        try:
+            Lam, Ainv, B, beta, pwrss, ldV, ldX, XtVX = self._core(theta)
+        except np.linalg.LinAlgError:
+            return np.inf, np.zeros_like(theta)
+        if not pwrss > 0:
+            return np.inf, np.zeros_like(theta)
+        p = self.p
+        ZZL = self.ZtZ @ Lam  # Z_i'Z_i Lambda
+        K = self.ZtZ - (ZZL @ Ainv) @ np.swapaxes(ZZL, 1, 2)  # Z_i'V_i^-1 Z_i
+        H = self.ZtW - ZZL @ (Ainv @ B)  # Z_i'V_i^-1 [X_i y_i]
+        w = np.append(-beta, 1.0)
+        u = H @ w  # Z_i'V_i^-1 r_i
+        G = H[:, :, :p]
+        Phi = np.linalg.inv(XtVX)
+        c = (self.n - p) if self.reml else self.n
+        T = K.sum(axis=0) - c * (u.T @ u) / pwrss
+        if self.reml:
+            T -= np.tensordot(G @ Phi, G, axes=([0, 2], [0, 2]))
+        T = (T + T.T) / 2
+        grad = 2.0 * (T @ Lam)[self.rows, self.cols]
+        return self._value(pwrss, ldV, ldX), grad
 
 
-def _optimise(dev: _Deviance, start, fallback_start):
-    """Minimise the deviance over theta.
+REL_GRADIENT_TOL = 1e-6  # converged: |projected gradient| <= REL_GRADIENT_TOL * (1 + |deviance|)
 
-    A random intercept alone (one parameter): bounded Brent on [0, 1000]. Otherwise, or when
-    that fails: L-BFGS-B from lme4's start, polished with central-difference gradients. When the
-    projected gradient is not ~0 there, fall back: L-BFGS-B from ``fallback_start()`` (the
-    statsmodels MixedLM estimate), then Nelder-Mead and Powell from the best point so far, and
-    polish again. Returns (theta, deviance, converged).
+
+def _projected_gradient(dev: _Deviance, x):
+    """Analytic gradient of the deviance, projected on the bounds (at a diagonal element equal
+    to 0 only a descent into the interior counts)."""
+    _, g = dev.value_and_gradient(x)
+    at_bound = (dev.lower == 0) & (x <= 0)
+    return np.where(at_bound, np.minimum(g, 0.0), g)
+
+
+def _re_scale(prep: _Prepared) -> np.ndarray:
+    """Per random-effect column, 1 / (its root-mean-square deviation from the subject mean;
+    1 for the intercept): a slope's theta is of the order of the intercept's divided by the
+    spread of the slope variable within subjects."""
+    out = np.ones(prep.Z.shape[1])
+    for j in range(1, prep.Z.shape[1]):
+        z = prep.Z[:, j]
+        counts = np.bincount(prep.groups)
+        means = np.bincount(prep.groups, z) / counts
+        spread = math.sqrt(float(np.mean((z - means[prep.groups]) ** 2)))
+        out[j] = 1.0 / spread if spread > 0 else 1.0
+    return out
+
+
+def _starts(dev: _Deviance, scale):
+    """Starting values of theta: the identity scaled to the spread of each random-effect column
+    (``scale``; for a random intercept alone this is lme4's start, the identity), then lme4's
+    start, then the scaled identity times 0.1 and 3."""
+    out = []
+    for s in (1.0, None, 0.1, 3.0):
+        x = np.array([(1.0 if s is None else s * scale[i]) if i == j else 0.0
+                      for i, j in dev.theta_index])
+        if not any(np.array_equal(x, y) for y in out):
+            out.append(x)
+    return out
+
+
+def _optimise(dev: _Deviance, starts):
+    """Minimise the profiled deviance over theta under the bounds diag(Lambda) >= 0.
+
+    SLSQP (scipy's bound-constrained SQP) with the analytic gradient
+    (:meth:`_Deviance.value_and_gradient`) from
+    ``starts[0]`` (a random intercept alone, one parameter: bounded Brent on [0, 1000]); when
+    that run converges inside the bounds it is the answer (the usual case; nothing else is
+    run). Otherwise the (other) starts are run, and when the best optimum so far
+    has a diagonal element of theta on (or within 1e-3 of) the boundary, the search restarts
+    from interior points (that element set to 0.1, 1 and 3 times the largest diagonal
+    element): a gradient method can stall on the boundary of the theta parametrisation although the
+    optimum is inside (theta_22 enters the deviance only as theta_22^2, so at theta_22 = 0
+    its derivative is 0; theta_11 likewise when theta_21 = 0). A final check compares this fit
+    with the best fit on each boundary face (one diagonal element fixed at 0, the rest
+    optimised, from the best point and the first two starts): the lowest deviance wins, so a fit
+    is reported on the boundary only when the boundary is the optimum. Convergence is
+    relative: every element of the projected gradient within
+    ``REL_GRADIENT_TOL * (1 + |deviance|)``. Returns (theta, deviance, converged); theta is
+    None when the deviance is not finite at any start.
     """
     from scipy.optimize import minimize
 
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in dev.lower]
+    diag = [k for k, lo in enumerate(dev.lower) if lo == 0]
+    opts = {"ftol": 1e-15, "maxiter": 1000}
 
-    def run(method, x0, opts, jac=None):
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore", RuntimeWarning)  # inf - inf in finite differences
-                r = minimize(dev, x0, method=method, jac=jac, bounds=bounds, options=opts)
-        except (ValueError, np.linalg.LinAlgError):
+    def run(x0, fixed=()):
+        """SLSQP from x0; elements in ``fixed`` held at 0. (Not L-BFGS-B: scipy's calls BLAS
+        for its tiny matrices at every iteration, ~10 ms each with a multi-threaded BLAS on a
+        busy machine, 10-50x the deviance itself.)"""
+        dev.runs += 1
+        x0 = np.maximum(np.asarray(x0, float), np.where(np.isfinite(dev.lower), dev.lower, -np.inf))
+        x0[list(fixed)] = 0.0
+        if not np.all(np.isfinite(x0)):
             return None
-        if not np.isfinite(r.fun):
+        free = [i for i in range(x0.size) if i not in fixed]
+
+        def fg(z):
+            t = x0.copy()
+            t[free] = z
+            f, g = dev.value_and_gradient(t)
+            return f, g[free]
+
+        if not free:
+            f = dev(x0)
+            return (float(f), x0) if np.isfinite(f) else None
+        if not np.isfinite(fg(x0[free])[0]):
             return None
-        return float(r.fun), np.asarray(r.x, float)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            r = minimize(fg, x0[free], jac=True, method="SLSQP",
+                         bounds=[bounds[i] for i in free], options=opts)
+        x = x0.copy()
+        x[free] = r.x
+        f = dev(x)
+        return (float(f), x) if np.isfinite(f) else None
 
-    def polish(best):
-        r = run("L-BFGS-B", best[1], {"ftol": 1e-15, "gtol": 1e-11, "maxiter": 500},
-                jac="3-point")
-        return r if r is not None and r[0] <= best[0] else best
+    def better(a, b):
+        if b is None:
+            return a
+        return b if a is None or b[0] < a[0] else a
 
-    def ok(best):
-        return bool(np.all(np.abs(_projected_gradient(dev, best[1], dev.lower)) < 1e-4))
+    def near_boundary(x):
+        size = max(1.0, float(np.max(np.abs(x))))
+        return [k for k in diag if x[k] < 1e-3 * size]
 
-    coarse = {"ftol": 1e-12, "gtol": 1e-8, "maxiter": 2000}
-    candidates = []
-    if dev.q == 1:  # one parameter: bounded Brent on [0, 1000], then the boundary itself
+    def converged(r):
+        g = _projected_gradient(dev, r[1])
+        return bool(np.all(np.abs(g) <= REL_GRADIENT_TOL * (1.0 + abs(r[0]))))
+
+    if dev.q == 1:  # one parameter: bounded Brent on [0, 1000] first
         from scipy.optimize import minimize_scalar
 
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             r1 = minimize_scalar(lambda t: dev(np.array([t])), bounds=(0.0, 1000.0),
                                  method="bounded", options={"xatol": 1e-10, "maxiter": 500})
-        if np.isfinite(r1.fun) and r1.x < 999.0:
-            candidates.append((float(r1.fun), np.array([float(r1.x)])))
-    if not candidates or not ok(candidates[0]):
-        r = run("L-BFGS-B", np.maximum(np.asarray(start, float), dev.lower), coarse)
-        if r is not None:
-            candidates.append(polish(r))
-    if not candidates or not ok(min(candidates, key=lambda c: c[0])):
-        x1 = fallback_start()
-        if x1 is not None:
-            r = run("L-BFGS-B", np.maximum(x1, dev.lower), coarse)
-            if r is not None:
-                candidates.append(polish(r))
-        x0 = (min(candidates, key=lambda c: c[0])[1] if candidates
-              else np.maximum(np.asarray(start, float), dev.lower))
-        for method, opts in (
-            ("Nelder-Mead", {"xatol": 1e-9, "fatol": 1e-12, "maxiter": 1000 * x0.size}),
-            ("Powell", {"xtol": 1e-9, "ftol": 1e-13, "maxiter": 1000 * x0.size}),
-        ):
-            r = run(method, x0, opts)
-            if r is not None:
-                candidates.append(polish(r))
-    if not candidates:
+        best = (float(r1.fun), np.array([float(r1.x)])) if np.isfinite(r1.fun) else None
+        rest = starts
+    else:
+        best = run(starts[0])
+        rest = starts[1:]
+    if best is not None and converged(best) and not near_boundary(best[1]):
+        return best[1], best[0], True  # the usual case: an interior optimum from the 1st start
+    for x0 in rest:
+        best = better(best, run(x0))
+    if best is None:
         return None, np.inf, False
-    fun, x = min(candidates, key=lambda c: c[0])
-    diag = [k for k, lo in enumerate(dev.lower) if lo == 0]
-    for k in diag:
-        if 0 < x[k] < 1e-3:
-            free = [i for i in range(x.size) if i != k]
-            x_try = x.copy()
-            x_try[k] = 0.0
-            if free:
-                def sub(z, free=free, size=x.size):
-                    t = np.zeros(size)
-                    t[free] = z
-                    return dev(t)
-
-                r = minimize(sub, x[free], method="L-BFGS-B",
-                             bounds=[bounds[i] for i in free],
-                             options={"ftol": 1e-15, "gtol": 1e-11})
-                x_try[free] = r.x
-            f_try = dev(x_try)
-            if f_try <= fun + 1e-10:
-                fun, x = f_try, x_try
-    grad = _projected_gradient(dev, x, dev.lower)
-    converged = bool(np.all(np.abs(grad) < 2e-3))
-    return x, fun, converged
+    if near_boundary(best[1]):
+        # restarts from the interior: the boundary may be a place the optimiser stalled
+        x = best[1]
+        low = near_boundary(x)
+        size = max(float(np.max(np.abs(x[diag]))), 1e-2)
+        for s in (0.1, 1.0, 3.0):
+            x0 = x.copy()
+            x0[low] = s * size
+            best = better(best, run(x0))
+    if near_boundary(best[1]):
+        # the final check: the best fit on each boundary face (one diagonal element fixed at
+        # 0) against the best so far; each face from the current best and from every start
+        for k in diag:
+            for x0 in [best[1], *starts[:2]]:
+                best = better(best, run(x0, fixed=(k,)))
+    fun, x = best
+    # a diagonal element within 1e-3 of 0 is set to 0 when that does not raise the deviance
+    for k in near_boundary(x):
+        if x[k] > 0:
+            r = run(x, fixed=(k,))
+            if r is not None and r[0] <= fun + 1e-10:
+                fun, x = r
+    return x, fun, converged((fun, x))
 
 
 # --------------------------------------------------------------------------------------------
@@ -819,24 +898,26 @@ def _psi_derivatives(theta, sigma, dev: _Deviance):
 
 
 def _blocks(prep: _Prepared, psi, pairs, beta):
-    Xs, Vs, Gs, rs = [], [], [], []
+    """Per-subject X_i, V_i = sum_r psi_r G_ri, G_ri and residuals, stacked by block size
+    (the layout of ``_smalldf.make_blocks``, built without a loop over subjects)."""
+    order = np.argsort(prep.groups, kind="stable")
+    counts = np.bincount(prep.groups)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
     resid = prep.y - prep.X @ beta
-    for g in range(len(prep.subjects)):
-        idx = np.flatnonzero(prep.groups == g)
+    groups = []
+    for n in sorted(set(counts.tolist())):
+        idx = order[first[counts == n][:, None] + np.arange(n)]  # (m, n) rows of each subject
         Z = prep.Z[idx]
-        n = idx.size
         G = []
         for j, k in pairs:
-            zz = np.outer(Z[:, j], Z[:, k])
-            G.append(zz if j == k else zz + zz.T)
-        G.append(np.eye(n))
-        G = np.array(G)
-        V = np.einsum("r,rab->ab", psi, G)
-        Xs.append(prep.X[idx])
-        Vs.append(V)
-        Gs.append(G)
-        rs.append(resid[idx])
-    return _smalldf.make_blocks(Xs, Vs, Gs, rs)
+            zz = Z[:, :, j, None] * Z[:, None, :, k]
+            G.append(zz if j == k else zz + np.swapaxes(zz, 1, 2))
+        G.append(np.broadcast_to(np.eye(n), (idx.shape[0], n, n)))
+        G = np.stack(G, axis=1)  # (m, k, n, n)
+        V = np.einsum("r,mrab->mab", psi, G)
+        groups.append({"X": prep.X[idx], "V": V, "G": G, "r": resid[idx],
+                       "Vinv": np.linalg.inv(V)})
+    return _smalldf.Blocks(groups=groups, p=prep.X.shape[1], k=len(psi))
 
 
 def mixed_model(
@@ -870,13 +951,17 @@ def mixed_model(
     Method
     ------
     Estimates are lme4's (Bates et al. 2015, J Stat Softw 67(1)): the REML (or ML) deviance,
-    profiled over beta and sigma, is minimised over theta (random intercept: bounded Brent;
-    random slope: L-BFGS-B from lme4's start theta = identity, polished with
-    central-difference gradients); if the projected
-    gradient is then not ~0, statsmodels' ``MixedLM`` estimate is used as a second start and
-    Nelder-Mead and Powell are tried (the best deviance wins; ``converged`` is False, with a
-    warning, when none reaches a zero gradient). Diagonal elements of theta near 0 are snapped
-    to the boundary when that does not raise the deviance. ``singular`` is lme4's
+    profiled over beta and sigma, is minimised over theta, lme4's relative Cholesky factor
+    with bounds diag >= 0 (random intercept: bounded Brent first), by SLSQP with the
+    analytic gradient from lme4's start (theta =
+    identity; for a random slope its slope element divided by the within-subject spread of
+    the slope variable). When that lands on (or within 1e-3 of) the boundary or does not converge, more
+    starts (scaled to the spread of the slope variable), restarts from the interior and the
+    best fit on each boundary face are compared and the lowest deviance wins, so a fit is on
+    the boundary only when the boundary is the optimum. ``converged`` is a relative criterion:
+    every element of the projected gradient within 1e-6 (1 + |deviance|) (False, with a
+    warning, otherwise). Diagonal elements of theta within 1e-3 of 0 are set to 0 when that
+    does not raise the deviance. ``singular`` is lme4's
     ``isSingular`` (a diagonal element of theta < 1e-4). Validated against lme4 1.1-31,
     lmerTest 3.1-3, pbkrtest 0.5.2, emmeans 1.8.4-1 and nlme (tests/reference/mixed).
 
@@ -940,10 +1025,7 @@ def mixed_model(
     record: list[str] = []
     notes: list[str] = []
     dev = _Deviance(prep, reml)
-    start0 = np.array([1.0 if i == j else 0.0 for i, j in dev.theta_index])
-    theta, crit, converged = _optimise(
-        dev, start0, lambda: _statsmodels_start(prep, reml, dev, notes)
-    )
+    theta, crit, converged = _optimise(dev, _starts(dev, _re_scale(prep)))
     if theta is None:
         raise SmallTrialError(
             f"the mixed model {formula!r} could not be fitted: the deviance is not finite for "

@@ -186,21 +186,43 @@ def _kr_A(L, kr: KenwardRoger):
     return L, A1, A2
 
 
-def _kr_constants(q, A1, A2):
-    B = (A1 + 6 * A2) / (2 * q)
-    g = ((q + 1) * A1 - (q + 4) * A2) / ((q + 2) * A2)
-    denom = 3 * q + 2 * (1 - g)
-    c1, c2, c3 = g / denom, (q - g) / denom, (q + 2 - g) / denom
-    V0 = 1 + c1 * B
-    V1 = 1 - c2 * B
-    V2 = 1 - c3 * B
-    if abs(V0) < 1e-10:
-        V0 = 0.0
-    x = 1 - A2 / q
-    ratio = 1.0 if (abs(x) < 1e-14 and abs(V1) < 1e-14) else x / V1
-    rho = ratio**2 * V0 / V2 / q
-    df2 = 4 + (q + 2) / (q * rho - 1)
-    return df2
+def _kr_constants(q, A1, A2) -> float:
+    """Kenward-Roger denominator df from A1, A2 (pbkrtest ``Lb_ddf`` / ``.KR_adjust``).
+
+    Safe at every corner of the formula (no exception for any input):
+
+    * q = 1: A1 = A2 always (U_r is of rank one), and pbkrtest's chain of constants reduces to
+      ``ddf = 2 / A1`` (g = -1, c1, c2, c3 = -1/7, 2/7, 4/7, B = 7 A1 / 2, so 1 - A2 = V1,
+      V0 = 1 - A1/2, V2 = 1 - 2 A1, rho = V0 / V2 and 4 + 3 / (rho - 1) = 2 / A1). That form is
+      used: it equals pbkrtest where pbkrtest divides by zero (A1 = 1/2: V2 = 0, rho = Inf,
+      ddf = 4; A1 = 1: 1 - A2/q = V1 = 0, ratio taken as 1, ddf = 2) and has no cancellation
+      next to those points.
+    * q > 1: pbkrtest's expressions in IEEE arithmetic (x/0 = Inf, as R), with its two
+      guards (V0 within 1e-10 of 0 is 0; 0/0 in (1 - A2/q) / V1 is 1).
+    * A2 = 0 (the variance of L beta-hat does not depend on the variance parameters): the
+      limit of the formula, ``Inf`` (pbkrtest's intermediate g is 0/0 there and it returns NaN).
+    """
+    q = float(q)
+    A1, A2 = np.float64(A1), np.float64(A2)
+    if A2 == 0:
+        return float("inf")
+    with np.errstate(all="ignore"):
+        if q == 1:
+            return float(np.float64(2.0) / A1)
+        B = (A1 + 6 * A2) / (2 * q)
+        g = ((q + 1) * A1 - (q + 4) * A2) / ((q + 2) * A2)
+        denom = np.float64(3 * q + 2 * (1 - g))
+        c1, c2, c3 = g / denom, (q - g) / denom, (q + 2 - g) / denom
+        V0 = 1 + c1 * B
+        V1 = 1 - c2 * B
+        V2 = 1 - c3 * B
+        if abs(V0) < 1e-10:
+            V0 = np.float64(0.0)
+        x = 1 - A2 / q
+        ratio = np.float64(1.0) if (abs(x) < 1e-14 and abs(V1) < 1e-14) else x / V1
+        rho = ratio**2 * V0 / V2 / q
+        df2 = 4 + (q + 2) / (q * rho - 1)
+    return float(df2)
 
 
 def kr_ddf(L, kr: KenwardRoger) -> float:
@@ -209,9 +231,7 @@ def kr_ddf(L, kr: KenwardRoger) -> float:
     ``L`` is a contrast vector (p,) or matrix (q x p) of full row rank.
     """
     L, A1, A2 = _kr_A(L, kr)
-    q = L.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(_kr_constants(q, A1, A2))
+    return _kr_constants(L.shape[0], A1, A2)
 
 
 def kr_ftest(L, beta, kr: KenwardRoger, beta0=None):
@@ -225,9 +245,11 @@ def kr_ftest(L, beta, kr: KenwardRoger, beta0=None):
     diff = np.asarray(beta, float) - (0.0 if beta0 is None else np.asarray(beta0, float))
     Lb = L @ diff
     wald = float(Lb @ np.linalg.solve(L @ kr.vcov_adj @ L.T, Lb)) / q
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df2 = _kr_constants(q, A1, A2)
-        scaling = 1.0 if abs(df2 - 4) < 1e-2 else df2 * (1 - A2 / q) / (df2 - 2)
+    df2 = _kr_constants(q, A1, A2)
+    if abs(df2 - 2) < 1e-2 or not np.isfinite(df2):  # pbkrtest .KR_adjust: no scaling near 2
+        scaling = 1.0 if abs(df2 - 2) < 1e-2 else 1 - A2 / q
+    else:
+        scaling = df2 * (1 - A2 / q) / (df2 - 2)
     return float(scaling * wald), q, float(df2), float(scaling)
 
 
