@@ -292,10 +292,9 @@ def test_summarize_and_describe_dtypes(dtype):
 def test_longitudinal_dtypes(column, dtype):
     data = LONG.assign(**{column: LONG[column].astype(dtype)})
     formula = "y ~ C(visit)" if column != "month" else "y ~ month"
-    if dtype != "category":  # see test_mixed_model_categorical_subject
-        ref = mixed_model(formula, LONG, subject="subject").fixed_effects
-        got = mixed_model(formula, data, subject="subject").fixed_effects
-        np.testing.assert_allclose(got.to_numpy(float), ref.to_numpy(float), rtol=1e-10)
+    ref = mixed_model(formula, LONG, subject="subject").fixed_effects
+    got = mixed_model(formula, data, subject="subject").fixed_effects
+    np.testing.assert_allclose(got.to_numpy(float), ref.to_numpy(float), rtol=1e-10)
     if column != "month":
         ref = marginal_model("y ~ C(visit)", LONG, subject="subject", time="visit",
                              covariance="cs").fixed_effects
@@ -309,9 +308,6 @@ def test_longitudinal_dtypes(column, dtype):
         assert (got.n, got.median_change, got.pvalue) == (ref.n, ref.median_change, ref.pvalue)
 
 
-@pytest.mark.xfail(strict=True, raises=FutureWarning,
-                   reason="_mixed._prepare groups a categorical subject column without "
-                   "observed=, a pandas FutureWarning (an error under this suite's filterwarnings)")
 def test_mixed_model_categorical_subject():
     data = LONG.assign(subject=LONG["subject"].astype("category"))
     ref = mixed_model("y ~ C(visit)", LONG, subject="subject").fixed_effects

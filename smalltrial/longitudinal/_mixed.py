@@ -129,7 +129,7 @@ def _prepare(formula, data, subject, random, transform) -> _Prepared:
     # one row per subject and visit: the visit is identified by the model's columns that vary
     # within subjects (and by a 'visit' column when data has one)
     keys = [c for c in dict.fromkeys([*rhs_cols, *([slope] if slope else [])]) if c != subject
-            and (d.groupby(subject, sort=False)[c].nunique() > 1).any()]
+            and (d.groupby(subject, sort=False, observed=True)[c].nunique() > 1).any()]
     if "visit" in data.columns and "visit" not in keys and subject != "visit":
         d["visit"] = data.loc[keep, "visit"].to_numpy() if "visit" not in d else d["visit"]
         keys.append("visit")
@@ -627,13 +627,13 @@ class MixedModelFit(Result):
         """Estimate, std_error, df and t-based CI of ``L beta`` (and the two-sided p-value of
         ``L beta = 0`` with ``test``); with ``response`` back-transformed from the log scale
         (delta-method std_error; the p-value stays that of the log-scale test)."""
-        from scipy import stats
+        from scipy.special import stdtr, stdtrit  # t distribution without loading scipy.stats
 
         est, se, df = self._contrast(L)
-        t = stats.t.ppf(0.5 + self.level / 2, df)
+        t = stdtrit(df, 0.5 + self.level / 2)
         lo, hi = est - t * se, est + t * se
         if test:
-            p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
+            p = float(2 * stdtr(df, -abs(est / se))) if se > 0 else float("nan")
         if response:
             est, se, lo, hi = math.exp(est), math.exp(est) * se, math.exp(lo), math.exp(hi)
         row = {"estimate": est, "std_error": se, "df": df, "lower": lo, "upper": hi}
@@ -736,7 +736,7 @@ class MixedModelFit(Result):
         """
         import pandas as pd
         import patsy
-        from scipy import stats
+        from scipy.special import fdtrc
 
         s = self._state
         info = s["design_info"]
@@ -780,7 +780,7 @@ class MixedModelFit(Result):
                 L = C @ cell_X
             F, q, ddf = self._ftest(L)
             rows.append({"term": term, "num_df": q, "den_df": ddf, "statistic": F,
-                         "p_value": float(stats.f.sf(F, q, ddf))})
+                         "p_value": float(fdtrc(q, ddf, F))})
         out = pd.DataFrame(rows, columns=["term", "num_df", "den_df", "statistic", "p_value"])
         return out.set_index("term").rename_axis(None)
 
@@ -936,7 +936,12 @@ def mixed_model(
     Parameters
     ----------
     formula : fixed effects in patsy/statsmodels syntax with the raw outcome column on the left,
-        e.g. ``"sledai ~ C(visit)"``, ``"y ~ month + arm"``.
+        e.g. ``"sledai ~ C(visit)"``, ``"y ~ month + arm"``. A formula is data, not code: only
+        column names (or ``Q('column')``), ``C(column)`` with an optional contrast,
+        numeric literals, ``+ - * : / ** ( )`` and the transforms listed in
+        :mod:`smalltrial.longitudinal._formula` (``np.log``, ``np.sqrt``, ``center``,
+        ``standardize``, ``I`` ...) are accepted; anything else raises SmallTrialError before
+        patsy evaluates it.
     data : long DataFrame, one row per subject and visit. Rows with a missing value in a used
         column are dropped (as lme4's ``na.omit``).
     subject : column identifying subjects (the grouping factor of the random effects).
