@@ -49,6 +49,9 @@ __all__ = [
     "beta_posterior",
     "coverage",
     "summarize",
+    "POOLING_METHODS",
+    "PooledProportion",
+    "pooled_proportion",
 ]
 
 #: accepted ``method`` names of :func:`proportion_ci` (``exact`` is an alias of ``clopper-pearson``)
@@ -1009,3 +1012,4 @@ def summarize(
         "level": level,
         "method": method,
     })
+from smalltrial._meta import POOLING_METHODS, PooledProportion, pooled_proportion  # noqa: E402
