@@ -52,6 +52,11 @@ __all__ = [
     "POOLING_METHODS",
     "PooledProportion",
     "pooled_proportion",
+    "DIFFERENCE_METHODS",
+    "ProportionDifference",
+    "proportion_difference",
+    "TwoByTwoTest",
+    "fisher_exact",
 ]
 
 #: accepted ``method`` names of :func:`proportion_ci` (``exact`` is an alias of ``clopper-pearson``)
@@ -1013,3 +1018,10 @@ def summarize(
         "method": method,
     })
 from smalltrial._meta import POOLING_METHODS, PooledProportion, pooled_proportion  # noqa: E402
+from smalltrial._ratediff import (  # noqa: E402
+    DIFFERENCE_METHODS,
+    ProportionDifference,
+    TwoByTwoTest,
+    fisher_exact,
+    proportion_difference,
+)
