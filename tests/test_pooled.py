@@ -114,3 +114,48 @@ def test_deterministic_and_frame():
     assert frame.shape[0] == 1
     assert {"estimate", "lower", "upper", "tau2", "i2", "prediction_lower",
             "prediction_upper"} <= set(frame.columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# forest plot with the pooled diamond
+# ---------------------------------------------------------------------------------------------
+
+
+def _gid(ax, gid):
+    found = [a for a in ax.findobj() if a.get_gid() == gid]
+    assert len(found) == 1, (gid, found)
+    return found[0]
+
+
+def test_forest_draws_the_pooled_diamond():
+    import os
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from smalltrial import figures
+
+    ref = REF["heterogeneous"]
+    fit = pooled_proportion(ref["x"], ref["n"])
+    studies = fit.studies().assign(cohort=[f"Cohort {i + 1}" for i in range(fit.k)])
+    studies = studies.rename(columns={"x": "responders"})
+    ax = figures.forest(studies, pooled=fit)
+    # the diamond spans the pooled CI (R: rma.glmm, tight glmer fit) at the last row (y = 0)
+    want = ref["glmm"]["tight"]
+    xy = _gid(ax, "forest-pooled").get_xy()[:4]
+    np.testing.assert_allclose(xy[:, 0], 100 * np.array([want["lower"], want["estimate"],
+                                                         want["upper"], want["estimate"]]),
+                               rtol=1e-4)
+    np.testing.assert_allclose(xy[:, 1], [0.0, 0.3, 0.0, -0.3])
+    seg = _gid(ax, "forest-prediction").get_segments()[0]
+    np.testing.assert_allclose(seg[:, 0], 100 * np.array([want["prediction_lower"],
+                                                          want["prediction_upper"]]), rtol=1e-4)
+    # cohorts above it, first on top; the pooled row is labelled
+    np.testing.assert_allclose(_gid(ax, "forest-estimate").get_ydata(), [5, 4, 3, 2, 1])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"Cohort {i}" for i in range(1, 6)] + ["Pooled (random effects)"]
+    assert _gid(ax, "forest-text-pooled").get_text().startswith("61.4% (13.6")
+    # without pooled: no diamond (the plot as before)
+    ax = figures.forest(studies)
+    assert not [a for a in ax.findobj() if a.get_gid() == "forest-pooled"]
+    np.testing.assert_allclose(_gid(ax, "forest-estimate").get_ydata(), [4, 3, 2, 1, 0])
+    with pytest.raises(SmallTrialError, match="pooled"):
+        figures.forest(studies, pooled=0.5)
