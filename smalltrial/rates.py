@@ -57,6 +57,7 @@ __all__ = [
     "proportion_difference",
     "TwoByTwoTest",
     "fisher_exact",
+    "boschloo_test",
 ]
 
 #: accepted ``method`` names of :func:`proportion_ci` (``exact`` is an alias of ``clopper-pearson``)
@@ -1022,6 +1023,7 @@ from smalltrial._ratediff import (  # noqa: E402
     DIFFERENCE_METHODS,
     ProportionDifference,
     TwoByTwoTest,
+    boschloo_test,
     fisher_exact,
     proportion_difference,
 )

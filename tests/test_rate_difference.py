@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from smalltrial import SmallTrialError
-from smalltrial.rates import fisher_exact, proportion_difference
+from smalltrial.rates import boschloo_test, fisher_exact, proportion_difference
 from tests.conftest import load_reference
 
 REF = load_reference("rates_diff")
@@ -71,6 +71,22 @@ def test_fisher_matches_r(case):
         assert t.pvalue == pytest.approx(case["fisher"][key], rel=1e-10), alternative
 
 
+@pytest.mark.parametrize("case", [c for c in REF if c["level"] == 0.95], ids=_id)
+def test_boschloo_matches_r_and_scipy(case):
+    from scipy.stats import boschloo_exact
+
+    x1, n1, x2, n2 = case["x1"], case["n1"], case["x2"], case["n2"]
+    table = [[x1, x2], [n1 - x1, n2 - x2]]
+    for alternative, key in (("two-sided", "two"), ("greater", "greater"), ("less", "less")):
+        t = boschloo_test(x1, n1, x2, n2, alternative=alternative)
+        assert t.pvalue == pytest.approx(case["boschloo"][key], rel=1e-7, abs=1e-12), alternative
+        want = boschloo_exact(table, alternative=alternative).pvalue
+        assert t.pvalue == pytest.approx(want, rel=1e-6, abs=1e-12), alternative
+    # Boschloo is uniformly at least as powerful as Fisher's test (one-sided)
+    assert boschloo_test(x1, n1, x2, n2, alternative="greater").pvalue <= (
+        fisher_exact(x1, n1, x2, n2, alternative="greater").pvalue + 1e-12)
+
+
 def test_hard_cases_by_hand():
     # 0/n vs 0/m and n/n vs n/n: estimate 0, interval contains 0, test p = 1
     for args in ((0, 5, 0, 7), (5, 5, 7, 7)):
@@ -126,6 +142,10 @@ def test_bad_input(args, kwargs, match):
 def test_fisher_bad_input():
     with pytest.raises(SmallTrialError, match="alternative"):
         fisher_exact(1, 5, 2, 5, alternative="two.sided")
+    with pytest.raises(SmallTrialError, match="alternative"):
+        boschloo_test(1, 5, 2, 5, alternative="two.sided")
+    with pytest.raises(SmallTrialError, match=r"n1 must be >= 1, got 0"):
+        boschloo_test(0, 0, 2, 5)
     with pytest.raises(SmallTrialError, match=r"x2 must be <= n2"):
         fisher_exact(1, 5, 6, 5)
 

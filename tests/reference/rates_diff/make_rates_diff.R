@@ -5,6 +5,8 @@
 #   Miettinen & Nurminen (1985) score interval (restricted MLE closed form, variance * N/(N-1));
 #   Chan & Zhang (1999) exact unconditional interval (score statistic without N/(N-1), each tail
 #   maximised over the nuisance parameter on a grid of 201 points + optimize(); bounds by bisection).
+# Boschloo (1970) exact unconditional test: Fisher's one-sided p-value (phyper) as the statistic,
+#   maximised over the common proportion as above; two-sided = twice the smaller one-sided p-value.
 # Fisher's exact test: base R fisher.test. The counts are synthetic.
 suppressMessages(library(jsonlite))
 
@@ -84,6 +86,20 @@ chan_zhang <- function(x1, n1, x2, n2, level) {
   c(lo, hi, cz_tail(x1, n1, x2, n2, 0, "two"))
 }
 
+boschloo_one <- function(x1, n1, x2, n2, side) {
+  g <- expand.grid(a = 0:n1, b = 0:n2); m <- g$a + g$b
+  pf <- if (side == "greater") phyper(g$a - 1, n1, n2, m, lower.tail = FALSE) else phyper(g$a, n1, n2, m)
+  reg <- pf <= pf[g$a == x1 & g$b == x2] * (1 + 1e-7)
+  prob <- function(p) sum(dbinom(g$a[reg], n1, p) * dbinom(g$b[reg], n2, p))
+  grid <- seq(0, 1, length.out = 201); vals <- sapply(grid, prob); i <- which.max(vals)
+  opt <- optimize(prob, c(grid[max(i - 1, 1)], grid[min(i + 1, 201)]), maximum = TRUE, tol = 1e-12)
+  min(1, max(vals[i], opt$objective))
+}
+boschloo <- function(x1, n1, x2, n2) {
+  g <- boschloo_one(x1, n1, x2, n2, "greater"); l <- boschloo_one(x1, n1, x2, n2, "less")
+  list(two = min(1, 2 * min(g, l)), greater = g, less = l)
+}
+
 cases <- list(c(9, 10, 3, 10), c(0, 5, 0, 7), c(5, 5, 7, 7), c(0, 6, 6, 6), c(6, 6, 0, 6),
               c(1, 1, 0, 1), c(1, 1, 1, 1), c(12, 20, 5, 18), c(3, 15, 8, 12), c(0, 1, 0, 1),
               c(2, 3, 20, 25))
@@ -99,7 +115,8 @@ for (s in cases) {
       newcombe = nc, miettinen_nurminen = m[1:2], mn_pvalue = m[3],
       chan_zhang = cz[1:2], cz_pvalue = cz[3],
       fisher = list(two = fisher.test(tab)$p.value, greater = fisher.test(tab, alternative = "greater")$p.value,
-                 less = fisher.test(tab, alternative = "less")$p.value))
+                 less = fisher.test(tab, alternative = "less")$p.value),
+      boschloo = boschloo(x1, n1, x2, n2))
   }
 }
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "rates_diff.json")
