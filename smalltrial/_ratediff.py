@@ -174,18 +174,26 @@ class _Unconditional:
     """Exact unconditional tail probabilities of the score statistic (Chan & Zhang 1999)."""
 
     def __init__(self, x1: int, n1: int, x2: int, n2: int):
-        from scipy.stats import binom
+        from scipy.special import gammaln, xlog1py, xlogy
 
-        self.binom = binom
+        self._xlogy, self._xlog1py = xlogy, xlog1py
         self.x1, self.n1, self.x2, self.n2 = x1, n1, x2, n2
         self.a = np.arange(n1 + 1, dtype=float)[:, None]
         self.b = np.arange(n2 + 1, dtype=float)[None, :]
+        self._k1, self._k2 = np.arange(n1 + 1.0), np.arange(n2 + 1.0)
+        self._c1 = gammaln(n1 + 1.0) - gammaln(self._k1 + 1) - gammaln(n1 - self._k1 + 1)
+        self._c2 = gammaln(n2 + 1.0) - gammaln(self._k2 + 1) - gammaln(n2 - self._k2 + 1)
+
+    def _pmf(self, k: np.ndarray, c: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
+        """Binomial pmf of every k (columns) at every p (rows)."""
+        p = p[:, None]
+        return np.exp(c[None, :] + self._xlogy(k[None, :], p) + self._xlog1py(n - k[None, :], -p))
 
     def _prob(self, region: np.ndarray, delta: float, p2: np.ndarray) -> np.ndarray:
         """P(table in region) at (p2 + delta, p2) for each p2."""
         p1 = np.clip(p2 + delta, 0.0, 1.0)
-        f1 = self.binom.pmf(np.arange(self.n1 + 1)[None, :], self.n1, p1[:, None])
-        f2 = self.binom.pmf(np.arange(self.n2 + 1)[None, :], self.n2, p2[:, None])
+        f1 = self._pmf(self._k1, self._c1, self.n1, p1)
+        f2 = self._pmf(self._k2, self._c2, self.n2, p2)
         return np.einsum("gi,ij,gj->g", f1, region.astype(float), f2)
 
     def _maximise(self, region: np.ndarray, delta: float) -> float:
