@@ -73,4 +73,7 @@ out$level90 <- list(glmm = list(lower = p90$ci.lb, upper = p90$ci.ub, prediction
 # every cohort x = n: rma.glmm cannot fit
 out$all_full_error <- tryCatch({rma.glmm(measure = "PLO", xi = c(5, 6), ni = c(5, 6)); "fitted"},
                                error = function(e) conditionMessage(e))
+# every cohort x = 0: rma.glmm cannot fit either
+out$all_zero_error <- tryCatch({rma.glmm(measure = "PLO", xi = c(0, 0, 0), ni = c(5, 8, 6)); "fitted"},
+                               error = function(e) conditionMessage(e))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "pooled.json")
