@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from smalltrial._errors import SmallTrialError
+from smalltrial._errors import SmallTrialError, warn
 from smalltrial._results import Result
 from smalltrial._validate import check_choice, check_counts, check_level
 
@@ -55,8 +55,9 @@ class PooledProportion(Result):
     model_std_error: float
     x: tuple[int, ...] = field(default=(), repr=False)
     n: tuple[int, ...] = field(default=(), repr=False)
+    warnings: tuple[str, ...] = ()
 
-    _hidden = ("x", "n")
+    _hidden = ("x", "n", "warnings")
 
     def to_frame(self) -> pd.DataFrame:
         """One row: the pooled estimate, intervals, tau2, I2, k, level and method."""
@@ -163,6 +164,8 @@ def _fit_glmm(x: np.ndarray, n: np.ndarray) -> tuple[float, float, float]:
     grid = np.concatenate([[0.0], np.geomspace(1e-2, 20.0, 16)])
     prof = np.array([beta_hat(t)[1] for t in grid])
     best = int(np.argmin(prof))
+    if best == grid.size - 1:  # the likelihood keeps rising with tau: no finite optimum
+        return math.nan, math.nan, math.nan
     tau = 0.0
     if best > 0:
         lo = grid[best - 1]
@@ -257,7 +260,10 @@ def pooled_proportion(
         as ``lme4::glmer(nAGQ = 7)`` called by R ``metafor::rma.glmm(measure = "PLO")``); Wald
         interval for the logit, back-transformed. When every cohort has x = n (or every cohort
         x = 0) the model has no finite estimate: R's ``rma.glmm`` stops with an error, here a
-        :class:`~smalltrial.SmallTrialError` suggests ``freeman-tukey``.
+        :class:`~smalltrial.SmallTrialError` suggests ``freeman-tukey``. When the likelihood keeps
+        rising with tau (separated cohorts, e.g. 0/5 and 5/5; R then reports an arbitrary
+        tau^2 in the tens of thousands) the result is NaN with a ``SmallTrialWarning`` (also in
+        ``.warnings``); the search covers tau up to 20 on the logit scale.
         ``freeman-tukey``: Freeman & Tukey (1950) double arcsine with REML tau^2, as R
         ``metafor::rma(measure = "PFT", method = "REML")``, back-transformed by Miller's (1978)
         inversion at the harmonic mean of n (``transf.ipft.hm``). R's iterative REML may stop
@@ -287,14 +293,19 @@ def pooled_proportion(
     level = check_level(level)
     xa, na = _cohorts(x, n)
     z = NormalDist().inv_cdf(0.5 + level / 2)
+    notes: list[str] = []
     if method == "glmm":
         mu, se, tau2 = _fit_glmm(xa, na)
+        if math.isnan(tau2):
+            warn(f"the binomial-normal likelihood has no finite maximum for x={xa.tolist()}, "
+                 f"n={na.tolist()} (tau2 -> infinity: the cohorts are separated); the pooled "
+                 "proportion is not estimable (NaN); consider method='freeman-tukey'", notes)
         only0 = (xa == 0) | (xa == na)
         add = np.where(only0, 0.5, 0.0)
         vi = 1.0 / (xa + add) + 1.0 / (na - xa + add)
 
         def back(t: float) -> float:
-            return float(1.0 / (1.0 + math.exp(-t)))
+            return math.nan if math.isnan(t) else float(1.0 / (1.0 + math.exp(-t)))
     else:
         y = 0.5 * (np.arcsin(np.sqrt(xa / (na + 1))) + np.arcsin(np.sqrt((xa + 1) / (na + 1))))
         vi = 1.0 / (4 * na + 2)
@@ -314,5 +325,5 @@ def pooled_proportion(
         i2=float(_i2(tau2, vi)), prediction_lower=back(mu - pred),
         prediction_upper=back(mu + pred), k=int(xa.size), level=level, method=method,
         model_estimate=float(mu), model_std_error=float(se),
-        x=tuple(int(v) for v in xa), n=tuple(int(v) for v in na),
+        x=tuple(int(v) for v in xa), n=tuple(int(v) for v in na), warnings=tuple(notes),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smalltrial import SmallTrialError
+from smalltrial import SmallTrialError, SmallTrialWarning
 from smalltrial.rates import pooled_proportion
 from tests.conftest import load_reference
 
@@ -80,6 +80,17 @@ def test_every_cohort_full_is_an_error():
     # the double arcsine model fits it: estimate at the boundary 1
     fit = pooled_proportion([5, 6], [5, 6], method="freeman-tukey")
     assert fit.estimate == 1.0 and fit.tau2 == 0.0
+
+
+def test_separated_cohorts_are_not_estimable():
+    # 0/5 and 5/5: the marginal likelihood rises without bound in tau (R's rma.glmm stops at an
+    # arbitrary tau2 ~ 2e4); here NaN with a warning recorded on the result
+    with pytest.warns(SmallTrialWarning, match="no finite maximum"):
+        fit = pooled_proportion([0, 5], [5, 5])
+    assert np.isnan([fit.estimate, fit.lower, fit.upper, fit.tau2, fit.i2]).all()
+    assert len(fit.warnings) == 1
+    # the double arcsine model still gives a number
+    assert pooled_proportion([0, 5], [5, 5], method="freeman-tukey").estimate == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize(
