@@ -49,6 +49,15 @@ __all__ = [
     "beta_posterior",
     "coverage",
     "summarize",
+    "POOLING_METHODS",
+    "PooledProportion",
+    "pooled_proportion",
+    "DIFFERENCE_METHODS",
+    "ProportionDifference",
+    "proportion_difference",
+    "TwoByTwoTest",
+    "fisher_exact",
+    "boschloo_test",
 ]
 
 #: accepted ``method`` names of :func:`proportion_ci` (``exact`` is an alias of ``clopper-pearson``)
@@ -1009,3 +1018,12 @@ def summarize(
         "level": level,
         "method": method,
     })
+from smalltrial._meta import POOLING_METHODS, PooledProportion, pooled_proportion  # noqa: E402
+from smalltrial._ratediff import (  # noqa: E402
+    DIFFERENCE_METHODS,
+    ProportionDifference,
+    TwoByTwoTest,
+    boschloo_test,
+    fisher_exact,
+    proportion_difference,
+)

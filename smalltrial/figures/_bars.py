@@ -173,6 +173,8 @@ def forest(
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
+    pooled: Any = None,
+    pooled_label: str = "Pooled (random effects)",
 ) -> Axes:
     """Forest plot of proportions (e.g. remission per cohort or per published trial).
 
@@ -187,6 +189,10 @@ def forest(
     reference : a vertical dashed line (e.g. the null rate p0, as a proportion).
     xlabel : default "Remission, % (95% CI)" ("Remission (95% CI)" when not ``percent``).
     text : print the text column right of the axes.
+    pooled : a :class:`smalltrial.rates.PooledProportion` (or any object with ``estimate``,
+        ``lower``, ``upper``, proportions): drawn as a diamond (its CI) in a last row labelled
+        ``pooled_label``, with its prediction interval as a dotted line when it has
+        ``prediction_lower``/``prediction_upper``. Nothing is recomputed.
 
     Rows are drawn top to bottom in the order of ``data``. The CI is whatever ``data``
     holds (exact Clopper-Pearson from ``rates.summarize``); nothing is recomputed. A row with
@@ -231,13 +237,15 @@ def forest(
     if xlabel is None:
         xlabel = "Remission, % (95% CI)" if percent else "Remission (95% CI)"
     k = len(labels)
+    diamond = _pooled_row(pooled)
+    extra = 0 if diamond is None else 1
     if height_mm is None:
-        height_mm = 14.0 + 6.0 * k
+        height_mm = 14.0 + 6.0 * (k + extra)
 
     with _drawing(style, ax):
         if ax is None:
             _, ax = new_figure(style, columns, height_mm=height_mm)
-        y = np.arange(k, dtype=float)[::-1]
+        y = np.arange(k, dtype=float)[::-1] + extra
         ax.hlines(
             y, lo * factor, hi * factor, color="#000000", linewidth=0.8, gid="forest-ci",
             clip_on=False,
@@ -251,10 +259,23 @@ def forest(
                 float(reference) * factor, color=GREY, linestyle=(0, (3, 2)), linewidth=0.6,
                 gid="forest-reference",
             )
-        ax.set_yticks(y, labels)
+        if diamond is not None:
+            p_est, p_lo, p_hi, p_pred = diamond
+            ax.fill(
+                np.array([p_lo, p_est, p_hi, p_est]) * factor, [0.0, 0.3, 0.0, -0.3],
+                color=OKABE_ITO["blue"], linewidth=0, gid="forest-pooled", clip_on=False,
+            )
+            if p_pred is not None:
+                ax.hlines(0.0, p_pred[0] * factor, p_pred[1] * factor, color="#000000",
+                          linewidth=0.8, linestyle=(0, (1, 1)), gid="forest-prediction",
+                          clip_on=False)
+            y_ticks, tick_labels = np.append(y, 0.0), labels + [str(pooled_label)]
+        else:
+            y_ticks, tick_labels = y, labels
+        ax.set_yticks(y_ticks, tick_labels)
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        ax.set_ylim(-0.7, k - 0.3)
+        ax.set_ylim(-0.7, k + extra - 0.3)
         ax.set_xlim(0.0, 1.0 * factor)
         ax.set_xlabel(xlabel)
         if text:
@@ -263,7 +284,7 @@ def forest(
             trans = blended_transform_factory(ax.transAxes, ax.transData)
             header = "n/N, % (95% CI)" if counts_n is not None else "% (95% CI)"
             ax.text(
-                1.04, k - 0.3, header, transform=trans, ha="left", va="bottom",
+                1.04, k + extra - 0.3, header, transform=trans, ha="left", va="bottom",
                 fontweight="bold", clip_on=False, gid="forest-text-header",
             )
             for i in range(k):
@@ -273,7 +294,37 @@ def forest(
                     1.04, y[i], rate_text(x_i, n_i, float(est[i]), lo[i], hi[i]), transform=trans,
                     ha="left", va="center", clip_on=False, gid=f"forest-text-{i}",
                 )
+            if diamond is not None:
+                ax.text(
+                    1.04, 0.0, rate_text(None, None, diamond[0], diamond[1], diamond[2]),
+                    transform=trans, ha="left", va="center", clip_on=False,
+                    gid="forest-text-pooled",
+                )
     return ax
+
+
+def _pooled_row(pooled: Any):
+    """(estimate, lower, upper, (prediction_lower, prediction_upper) or None), or None."""
+    if pooled is None:
+        return None
+    try:
+        est, lo, hi = (float(getattr(pooled, f)) for f in ("estimate", "lower", "upper"))
+    except (AttributeError, TypeError, ValueError):
+        raise SmallTrialError(
+            f"pooled must have numeric estimate, lower and upper (e.g. rates.pooled_proportion), "
+            f"got {pooled!r}"
+        ) from None
+    if not (0.0 <= lo <= est <= hi <= 1.0):
+        raise SmallTrialError(
+            f"pooled must satisfy 0 <= lower <= estimate <= upper <= 1, got estimate={est}, "
+            f"lower={lo}, upper={hi}"
+        )
+    pred = None
+    if hasattr(pooled, "prediction_lower") and hasattr(pooled, "prediction_upper"):
+        pl, pu = float(pooled.prediction_lower), float(pooled.prediction_upper)
+        if np.isfinite(pl) and np.isfinite(pu):
+            pred = (pl, pu)
+    return est, lo, hi, pred
 
 
 __all__ = ["waterfall", "forest", "rate_text"]
