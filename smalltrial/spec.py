@@ -69,6 +69,9 @@ CI_METHODS = ("clopper-pearson", "exact", "mid-p", "blaker", "wilson", "wilson-c
 DF_METHODS = ("kenward-roger", "satterthwaite", "residual", "between-within")
 CONF_TYPES = ("log-log", "log", "plain")
 FIGURE_FORMATS = ("png", "pdf", "svg")
+#: time units of tables and figures (days per unit: 1, 7, 30.4375, 365.25)
+TIME_UNITS = ("days", "weeks", "months", "years")
+SUMMARY_KINDS = ("continuous", "categorical")
 
 # An option is (type, default, choices). Types: str, int, number, bool, list[str],
 # list[number], list[table]. default None = optional without default; REQUIRED = must be given.
@@ -92,6 +95,7 @@ ENDPOINT_OPTIONS: dict[str, _Opt] = {
     "ci_method": ("str", "clopper-pearson", CI_METHODS),
     "conf_type": ("str", "log-log", CONF_TYPES),
     "by": ("str", "cohort", None),
+    "time_unit": ("str", "months", TIME_UNITS),
 }
 
 _COMMON_ITEM: dict[str, _Opt] = {
@@ -101,7 +105,11 @@ _COMMON_ITEM: dict[str, _Opt] = {
     "optional": ("bool", False, None),  # true: a missing dependency skips it instead of failing
 }
 
-_FIGURE_COMMON: dict[str, _Opt] = {"formats": ("list[str]", ["png", "pdf"], FIGURE_FORMATS)}
+_FIGURE_COMMON: dict[str, _Opt] = {
+    "formats": ("list[str]", ["png", "pdf"], FIGURE_FORMATS),
+    "xlabel": ("str", None, None),
+    "ylabel": ("str", None, None),
+}
 _TOP: dict[str, _Opt] = {
     "title": ("str", "Analysis", None),
     "seed": ("int", 0, None),
@@ -111,6 +119,22 @@ _TOP: dict[str, _Opt] = {
     "endpoints": ("table", {}, None),
     "tables": ("list[table]", [], None),
     "figures": ("list[table]", [], None),
+    "labels": ("table", {}, None),
+}
+
+# [labels]: display names, category order and summary type; each section maps a name to ...
+_LABEL_SECTIONS: dict[str, str] = {
+    "variables": "str",      # subjects column or parameter -> display name ("Mgfa class")
+    "units": "str",          # parameter -> unit (default: the parameters table)
+    "levels": "table",       # variable -> {level -> display name}
+    "order": "list",         # variable -> levels in display order (also the `by` groups)
+    "summary": "kind",       # variable -> "continuous" or "categorical" (Table 1)
+    "events": "str",         # event / time-to-event endpoint -> display name
+    "groups": "str",         # value of the `by` column -> display name
+    "visits": "str",         # visit -> display name
+}
+_LABEL_SCALARS: dict[str, _Opt] = {
+    "origin": ("str", "CAR-T infusion", None),  # time axes: "<Unit> since <origin>"
 }
 _DATA_KEYS = ("dataset", "path")
 _STEM_MAX = 200  # bytes of a table/figure file stem (file systems allow 255 per name)
@@ -157,6 +181,7 @@ class Spec:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: ``output`` resolved against the spec file's folder (None: relative to the current folder)
     output_path: Path | None = None
+    labels: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec with every default filled in (as recorded in the manifest)."""
@@ -172,6 +197,7 @@ class Spec:
             "output": self.output,
             "data": data,
             "endpoints": dict(self.endpoints),
+            **({"labels": copy.deepcopy(dict(self.labels))} if self.raw.get("labels") else {}),
             "tables": [t.to_dict() for t in self.tables],
             "figures": [f.to_dict() for f in self.figures],
         }
@@ -236,6 +262,41 @@ def _check_options(prefix: str, given: Mapping[str, Any], schema: Mapping[str, _
             raise _fail(key, "missing (required)")
         else:
             out[name] = copy.deepcopy(default)
+    return out
+
+
+def _check_labels(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The [labels] section: every section present (empty when not given), shapes checked."""
+    valid = sorted([*_LABEL_SECTIONS, *_LABEL_SCALARS])
+    unknown = [k for k in given if k not in valid]
+    if unknown:
+        raise _fail(f"labels.{unknown[0]}", f"unknown key; valid: {', '.join(map(repr, valid))}")
+    out: dict[str, Any] = _check_options("labels", {k: v for k, v in given.items() if k in _LABEL_SCALARS},
+                                         _LABEL_SCALARS)
+    for section, kind in _LABEL_SECTIONS.items():
+        key = f"labels.{section}"
+        table = _check_value(key, given.get(section, {}), "table", None)
+        entries: dict[str, Any] = {}
+        for name, value in table.items():
+            k = f"{key}.{name}"
+            if kind == "str":
+                entries[name] = _check_value(k, value, "str", None)
+            elif kind == "kind":
+                entries[name] = _check_value(k, value, "str", SUMMARY_KINDS)
+            elif kind == "table":
+                levels = _check_value(k, value, "table", None)
+                entries[name] = {lv: _check_value(f"{k}.{lv}", text, "str", None)
+                                 for lv, text in levels.items()}
+            else:
+                if not isinstance(value, list) or not value:
+                    raise _fail(k, f"must be a non-empty array of levels, got {_typename(value)} {value!r}")
+                for i, lv in enumerate(value):
+                    if not isinstance(lv, (str, int, float)) or isinstance(lv, bool):
+                        raise _fail(f"{k}[{i}]", f"must be a string or a number, got {_typename(lv)} {lv!r}")
+                if len({str(lv) for lv in value}) < len(value):
+                    raise _fail(k, f"lists a level twice: {value!r}")
+                entries[name] = list(value)
+        out[section] = entries
     return out
 
 
@@ -352,6 +413,7 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
     for i, t in enumerate(endpoints["landmarks"]):
         if t <= 0:
             raise _fail(f"endpoints.landmarks[{i}]", f"must be > 0, got {t!r}")
+    labels = _check_labels(top["labels"])
     tables = _parse_items("tables", top["tables"], _registry().TABLES)
     figures = _parse_items("figures", top["figures"], _registry().FIGURES)
     style = top["style"]
@@ -361,6 +423,7 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
         title=top["title"], seed=top["seed"], style=style, output=top["output"],
         dataset=dataset, data_path=data_path, endpoints=endpoints, tables=tables,
         figures=figures, source=source, raw=copy.deepcopy(dict(raw)), output_path=output_path,
+        labels=labels,
     )
 
 

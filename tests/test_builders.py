@@ -107,3 +107,157 @@ def test_registration_errors(scratch_registry):
         @register_table("once")
         def second(ctx, item):  # pragma: no cover
             return None
+
+
+# ---- issue #12/#13: groups, labels, time units, swimmer states, all visits ----------------------
+def _run(tmp_path, spec, name="out"):
+    return run(spec, out=tmp_path / name, progress=False)
+
+
+def _table_text(table):
+    return [r.cells for r in table.rows], list(table.footnotes)
+
+
+def test_every_group_is_accounted_for_in_efficacy_and_longitudinal(tmp_path):
+    # muller2024: DORIS and SLEDAI-2K exist for the 8 SLE patients only; the 3 IIM and 4 SSc
+    # patients must be named, not silently dropped
+    spec = {"data": {"dataset": "muller2024"},
+            "tables": [{"name": "efficacy", "visits": ["month 6"]},
+                       {"name": "longitudinal", "parameter": "sledai2k"}]}
+    result = _run(tmp_path, spec)
+    eff = result.tables["efficacy"]
+    assert eff.columns == ("Visit", "SLE")
+    assert eff.footnotes[-1] == ("IIM (n = 3), SSc (n = 4): no patient assessed for DORIS "
+                                 "remission; not shown.")
+    lon = result.tables["longitudinal_sledai2k"]
+    assert lon.footnotes[-1] == ("IIM (n = 3), SSc (n = 4): no patient assessed for SLEDAI-2K "
+                                 "total; not shown.")
+
+
+def test_longitudinal_uses_every_visit_with_data_and_shows_n(tmp_path):
+    # issue #13: month 12 has 7 of the 8 SLE values, month 29 one; all are kept by default
+    import pandas as pd
+
+    from smalltrial import datasets
+
+    trial = datasets.load("muller2024")
+    m = trial.measurements
+    counts = m[m["parameter"] == "sledai2k"].groupby("visit")["subject"].nunique()
+    spec = {"data": {"dataset": "muller2024"},
+            "tables": [{"name": "longitudinal", "parameter": "sledai2k"},
+                       {"name": "longitudinal", "parameter": "sledai2k", "min_n": 7,
+                        "file": "seven"}]}
+    result = _run(tmp_path, spec)
+    rows = {r.cells[0]: r.cells[1] for r in result.tables["longitudinal_sledai2k"].rows}
+    assert set(rows) == {v[:1].upper() + v[1:] for v in counts.index}
+    assert rows["Month 12"] == "7" and rows["Month 29"] == "1"
+    seven = [r.cells[0] for r in result.tables["seven"].rows]
+    assert seven == ["Baseline", "Day 7", "Day 14", "Day 28", "Month 2", "Month 3", "Month 6",
+                     "Month 9", "Month 12"]
+    assert int(pd.Series(counts).loc["month 12"]) == 7
+
+
+def test_time_to_event_table_and_km_plot_split_by_group(tmp_path):
+    spec = {"data": {"dataset": "muller2024"},
+            "tables": [{"name": "time_to_event", "endpoints": ["b_cell_reconstitution"]}],
+            "figures": [{"name": "km_plot", "formats": ["svg"]}]}
+    result = _run(tmp_path, spec)
+    rows, _ = _table_text(result.tables["time_to_event"])
+    # bundled muller2024 counts: 8/8 SLE, 3/3 IIM and 3/4 SSc patients reach 10 cells/uL;
+    # all patients first, then one indented row per cohort
+    table = result.tables["time_to_event"]
+    assert [r[:3] for r in rows] == [("B-cell reconstitution", "15", "14"), ("SLE", "8", "8"),
+                                     ("IIM", "3", "3"), ("SSc", "4", "3")]
+    assert [r.indent for r in table.rows] == [0, 1, 1, 1]
+    svg = (tmp_path / "out" / "figures" / "km_plot_b_cell_reconstitution.svg").read_text()
+    assert all(f'id="km-curve-{i}"' in svg for i in range(3)) and 'id="km-curve-3"' not in svg
+
+
+def test_labels_order_summary_and_time_unit_come_from_the_spec(tmp_path):
+    spec = {"data": {"dataset": "mackensen2022"},
+            "endpoints": {"time_unit": "weeks", "landmarks": [13]},
+            "labels": {"variables": {"sex": "Sex at birth", "age": "Age (years)"},
+                       "levels": {"sex": {"F": "Woman", "M": "Man"}},
+                       "order": {"sex": ["M", "F"]},
+                       "summary": {"age": "categorical"},
+                       "groups": {"SLE": "Lupus"}},
+            "tables": [{"name": "baseline", "variables": ["age", "sex"]},
+                       {"name": "time_to_event", "endpoints": ["relapse"]}],
+            "figures": [{"name": "swimmer", "formats": ["svg"], "xlabel": "Weeks after cells"}]}
+    result = _run(tmp_path, spec)
+    base = result.tables["baseline"]
+    assert base.columns[1].startswith("Lupus (n = 5)")
+    labels = [r.cells[0] for r in base.rows]
+    assert labels[0] == "Age (years), n (%)"  # categorical by the spec, not median (range)
+    assert labels.index("Man") < labels.index("Woman")  # the spec's order
+    assert "Sex at birth, n (%)" in labels
+    tte = result.tables["time_to_event"]
+    assert tte.columns[3] == "Median, weeks (95% CI)" and tte.columns[4].startswith("At 13 weeks")
+    svg = (tmp_path / "out" / "figures" / "swimmer.svg").read_text()
+    assert "Weeks after cells" in svg
+
+
+def test_xlabel_and_labels_keys_are_accepted_and_checked():
+    spec = parse_spec({**MINIMAL, "labels": {"order": {"ecog": [0, 1, 2]}},
+                       "figures": [{"name": "km_plot", "xlabel": "Time", "ylabel": "Free",
+                                    "time_unit": "weeks"}]})
+    assert spec.labels["order"] == {"ecog": [0, 1, 2]}
+    assert spec.figures[0].options["xlabel"] == "Time"
+    with pytest.raises(SmallTrialError, match=r"labels\.summary\.ecog: unknown value 'ordinal'"):
+        parse_spec({**MINIMAL, "labels": {"summary": {"ecog": "ordinal"}}})
+    with pytest.raises(SmallTrialError, match=r"labels\.colour: unknown key"):
+        parse_spec({**MINIMAL, "labels": {"colour": {}}})
+    with pytest.raises(SmallTrialError, match=r"labels\.order\.ecog: lists a level twice"):
+        parse_spec({**MINIMAL, "labels": {"order": {"ecog": [1, "1"]}}})
+    with pytest.raises(SmallTrialError, match=r"figures\[0\]\.time_unit: unknown value 'hours'"):
+        parse_spec({**MINIMAL, "figures": [{"name": "km_plot", "time_unit": "hours"}]})
+
+
+def test_swimmer_draws_no_aplasia_without_b_cell_data(tmp_path):
+    # a trial without B-cell counts or reconstitution events: no lane may show aplasia
+    from smalltrial import datasets
+
+    trial = datasets.load("mackensen2022")
+    folder = tmp_path / "nob"
+    trial.to_folder(folder)
+    import pandas as pd
+
+    m = pd.read_csv(folder / "measurements.csv")
+    m[m["parameter"] != "cd19_bcells"].to_csv(folder / "measurements.csv", index=False)
+    e = pd.read_csv(folder / "events.csv")
+    e[e["event"] != "b_cell_reconstitution"].to_csv(folder / "events.csv", index=False)
+    spec = {"data": {"path": str(folder)}, "figures": [{"name": "swimmer", "formats": ["svg"]}]}
+    _run(tmp_path, spec)
+    svg = (tmp_path / "out" / "figures" / "swimmer.svg").read_text()
+    assert "swimmer-phase-aplasia" not in svg and "B-cell aplasia" not in svg
+    assert "swimmer-phase-follow_up" in svg
+
+
+def test_swimmer_aplasia_follows_the_b_cell_counts(tmp_path):
+    # the bundled events say nothing of B cells; the counts do: aplasia and reconstitution in
+    # the swimmer come from the counts (the time-to-event table's definition)
+    from smalltrial import datasets
+    from smalltrial.builders.context import Analysis
+    from smalltrial.builders.course import bcell_status
+    from smalltrial.spec import load_spec
+
+    trial = datasets.load("muller2024")
+    ctx = Analysis(trial, load_spec("muller2024"))
+    status = bcell_status(ctx).set_index("subject")
+    # MU12 never reaches 10 cells/uL: censored at the last count (day 122), not at last contact
+    assert status.loc["MU12", "event"] == 0 and status.loc["MU12", "time"] == 122.0
+    assert status.loc["MU01", "event"] == 1 and status.loc["MU01", "time"] == 144.0
+
+
+def test_longitudinal_table_gets_one_section_and_model_per_group(tmp_path):
+    # muller2024 prednisone: 8 SLE, 3 IIM, 4 SSc patients; min_n applies within each group
+    spec = {"data": {"dataset": "muller2024"},
+            "tables": [{"name": "longitudinal", "parameter": "prednisone_mg", "min_n": 3,
+                        "test_at": "month 6"}]}
+    table = _run(tmp_path, spec).tables["longitudinal_prednisone_mg"]
+    sections = [r.cells[0] for r in table.rows if r.section]
+    assert sections == ["SLE", "IIM", "SSc"]
+    iim = [r.cells for r in table.rows][table.rows.index(next(r for r in table.rows if r.cells[0] == "IIM")) + 1:]
+    assert iim[0][:2] == ("Baseline", "3")
+    # a signed-rank footnote per group, attributed to it
+    assert [n.split(":")[0] for n in table.footnotes if "Wilcoxon" in n] == ["SLE", "IIM", "SSc"]

@@ -34,9 +34,12 @@ class Analysis:
     """The trial and spec of one run, with every derivation and statistic cached."""
 
     def __init__(self, trial: Any, spec: Any) -> None:
+        from smalltrial.builders.labels import Labels
+
         self.trial = trial
         self.spec = spec
         self.ep = spec.endpoints
+        self.labels = Labels(getattr(spec, "labels", None), trial)
         self._cache: dict[Any, Any] = {}
 
     def once(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -50,13 +53,39 @@ class Analysis:
         return self.ep["by"]
 
     def groups(self) -> list[str]:
+        """The values of the ``by`` column, in the spec's ``[labels.order]`` or as they appear."""
         subj = self.trial.subjects
         if self.by not in subj.columns:
             raise SmallTrialError(
                 f"spec: endpoints.by: subjects has no column {self.by!r}; "
                 f"columns present: {', '.join(map(repr, map(str, subj.columns)))}"
             )
-        return [str(g) for g in dict.fromkeys(subj[self.by].tolist())]
+        return self.labels.ordered(self.by, [str(g) for g in subj[self.by].tolist()])
+
+    def group_sizes(self) -> dict[str, int]:
+        """Patients per group (every patient of the trial)."""
+        col = self.trial.subjects[self.by].astype(str)
+        return {g: int((col == g).sum()) for g in self.groups()}
+
+    def subjects_of(self, group: str | None) -> set:
+        """The subject ids of a group (all subjects for None or ``"All"``)."""
+        subj = self.trial.subjects
+        if group is None or group == "All":
+            return set(subj["subject"])
+        return set(subj.loc[subj[self.by].astype(str) == group, "subject"])
+
+    def not_assessed(self, subjects) -> list[tuple[str, int]]:
+        """Groups none of whose patients is among ``subjects``: (group, number of patients)."""
+        have = set(subjects)
+        return [(g, n) for g, n in self.group_sizes().items() if not self.subjects_of(g) & have]
+
+    def not_assessed_note(self, subjects, what: str) -> str | None:
+        """A footnote naming the groups without ``what`` (None when every group has some)."""
+        missing = self.not_assessed(subjects)
+        if not missing:
+            return None
+        names = ", ".join(f"{self.labels.group(g)} (n = {n})" for g, n in missing)
+        return f"{names}: no patient assessed for {what}; not shown."
 
     def visit_order(self) -> list[str]:
         return list(self.trial.visits())
@@ -111,9 +140,18 @@ class Analysis:
         frame = frame.drop(columns=[column])
         return frame.merge(self.trial.subjects[["subject", self.by]], on="subject", how="left")
 
-    def time_to_event(self, endpoint: str):
-        """Per subject: ``subject, time`` (months), ``event`` (0/1), ``<by>`` for one endpoint."""
-        return self.once(("tte", endpoint), lambda: self._time_to_event(endpoint))
+    def time_to_event(self, endpoint: str, unit: str = "months"):
+        """Per subject: ``subject, time`` (in ``unit``), ``event`` (0/1), ``<by>`` for one endpoint."""
+        def compute():
+            from smalltrial.builders.labels import to_unit
+
+            out = self.time_to_event_days(endpoint).copy()
+            out["time"] = to_unit(out["time"].astype(float), unit)
+            return out
+        return self.once(("tte", endpoint, unit), compute)
+
+    def time_to_event_days(self, endpoint: str):
+        return self.once(("tte_days", endpoint), lambda: self._time_to_event(endpoint))
 
     def _time_to_event(self, endpoint: str):
         trial = self.trial
@@ -124,39 +162,61 @@ class Analysis:
             derive = attr("survival", "time_to_event")
             frame = derive(trial, endpoint)
         out = frame[["subject", "time", "event"]].copy()
-        out["time"] = out["time"].astype(float) / DAYS_PER_MONTH  # days -> months
+        out["time"] = out["time"].astype(float)
         out["event"] = out["event"].astype(int)
         return out.merge(trial.subjects[["subject", self.by]], on="subject", how="left")
 
-    def kaplan_meier(self, endpoint: str):
+    def tte_groups(self, endpoint: str) -> list[str]:
+        """The groups with at least one patient in the endpoint's data."""
+        data = self.time_to_event_days(endpoint)
+        present = set(data[self.by].astype(str))
+        return [g for g in self.groups() if g in present]
+
+    def kaplan_meier(self, endpoint: str, unit: str = "months", group: str | None = None,
+                     subjects: tuple | None = None):
+        """Kaplan-Meier fit of an endpoint: all patients (``group`` None) or one group, of
+        ``subjects`` only when given."""
         def compute():
             kaplan_meier = attr("survival", "kaplan_meier")
-            data = self.time_to_event(endpoint)
+            data = self.time_to_event(endpoint, unit)
+            if subjects is not None:
+                data = data[data["subject"].isin(set(subjects))]
+            if group is not None:
+                data = data[data[self.by].astype(str) == group]
             return kaplan_meier(data, time="time", event="event", level=self.ep["level"],
-                                         conf_type=self.ep["conf_type"])
-        return self.once(("km", endpoint), compute)
+                                conf_type=self.ep["conf_type"])
+        return self.once(("km", endpoint, unit, group, subjects), compute)
 
-    def follow_up(self):
+    def follow_up(self, unit: str = "months"):
         def compute():
             import pandas as pd
 
+            from smalltrial.builders.labels import to_unit
+
             median_follow_up = attr("survival", "median_follow_up")
-            months = self.trial.follow_up_months()
+            days = self.trial.follow_up_days()
             deaths = self.trial.event_days("death")
-            data = pd.DataFrame({"time": months.to_numpy(float),
+            data = pd.DataFrame({"time": to_unit(days.to_numpy(float), unit),
                                  "event": deaths.notna().to_numpy().astype(int)})
             return median_follow_up(data, time="time", event="event", level=self.ep["level"])
-        return self.once("follow_up", compute)
+        return self.once(("follow_up", unit), compute)
 
-    def follow_up_years(self) -> float:
-        return float(self.trial.follow_up_days().sum()) / DAYS_PER_YEAR
+    def follow_up_years(self, group: str | None = None) -> float:
+        days = self.trial.follow_up_days()
+        if group is not None:
+            keep = self.subjects_of(group)
+            days = days[[s in keep for s in days.index]]
+        return float(days.sum()) / DAYS_PER_YEAR
 
-    def event_rate(self, endpoint: str):
+    def event_rate(self, endpoint: str, group: str | None = None):
         def compute():
             event_rate = attr("survival", "event_rate")
-            n_events = int((self.trial.events["event"] == endpoint).sum())
-            return event_rate(n_events, self.follow_up_years(), level=self.ep["level"])
-        return self.once(("rate", endpoint), compute)
+            ev = self.trial.events
+            hit = ev["event"] == endpoint
+            if group is not None:
+                hit &= ev["subject"].isin(self.subjects_of(group))
+            return event_rate(int(hit.sum()), self.follow_up_years(group), level=self.ep["level"])
+        return self.once(("rate", endpoint, group), compute)
 
     def worst_grades(self, events: tuple[str, ...]):
         """Per subject: worst grade of each event (0 = did not occur)."""
@@ -206,37 +266,53 @@ class Analysis:
         return pd.DataFrame(records)
 
     def mixed_fit(self, parameter: str, transform: str, df_method: str, visits: tuple | None,
-                  key: str):
+                  key: str, group: str | None = None, min_n: int = 1):
+        """The mixed model ``value ~ visit`` + random intercept, all patients or one group."""
         def compute():
             import pandas as pd
 
             mixed_model = attr("longitudinal", "mixed_model")
-            data = self.model_frame(parameter, visits, key)
-            data = data.assign(visit=pd.Categorical(data["visit"], categories=self.model_visits(parameter, visits, key),
-                                                    ordered=True))
+            data = self.model_frame(parameter, visits, key, group, min_n)
+            order = self.model_visits(parameter, visits, key, group, min_n)
+            data = data.assign(visit=pd.Categorical(data["visit"], categories=order, ordered=True))
             return mixed_model(
                 "value ~ C(visit)", data, subject="subject",
                 transform=None if transform == "none" else transform, df_method=df_method,
                 level=self.ep["level"],
             )
-        return self.once(("mixed", parameter, transform, df_method, visits), compute)
+        return self.once(("mixed", parameter, transform, df_method, visits, group, min_n), compute)
 
-    def model_visits(self, parameter: str, visits: tuple | None, key: str) -> list[str]:
-        """The visits of the model (``key``: the spec entry, e.g. ``tables[2]``)."""
+    def _rows_of(self, parameter: str, key: str, group: str | None):
+        rows = self.long(parameter, f"{key}.parameter")
+        if group is not None:
+            rows = rows[rows[self.by].astype(str) == group]
+        return rows
+
+    def model_visits(self, parameter: str, visits: tuple | None, key: str,
+                     group: str | None = None, min_n: int = 1) -> list[str]:
+        """The visits of the model (``key``: the spec entry, e.g. ``tables[2]``).
+
+        By default every visit where at least ``min_n`` patients (of ``group``) have a value:
+        the mixed model uses incomplete data, so a visit is not dropped because a patient
+        missed it. Listed ``visits`` must have data in some group; a group keeps those it has.
+        """
         rows = self.long(parameter, f"{key}.parameter")
         present = [v for v in self.visit_order() if v in set(rows["visit"])]
+        if visits is not None:
+            for i, v in enumerate(visits):
+                if v not in present:
+                    raise SmallTrialError(f"spec: {key}.visits[{i}]: no {parameter!r} values at visit {v!r}; "
+                                          f"visits: {', '.join(map(repr, present))}")
+        rows = self._rows_of(parameter, key, group)
+        counts = rows.groupby("visit")["subject"].nunique()
         if visits is None:
-            n_subj = rows["subject"].nunique()
-            return [v for v in present if (rows["visit"] == v).sum() == n_subj]
-        for i, v in enumerate(visits):
-            if v not in present:
-                raise SmallTrialError(f"spec: {key}.visits[{i}]: no {parameter!r} values at visit {v!r}; "
-                                      f"visits: {', '.join(map(repr, present))}")
-        return list(visits)
+            return [v for v in present if counts.get(v, 0) >= min_n]
+        return [v for v in visits if counts.get(v, 0) > 0]
 
-    def model_frame(self, parameter: str, visits: tuple | None, key: str):
-        rows = self.long(parameter, f"{key}.parameter")
-        keep = self.model_visits(parameter, visits, key)
+    def model_frame(self, parameter: str, visits: tuple | None, key: str,
+                    group: str | None = None, min_n: int = 1):
+        rows = self._rows_of(parameter, key, group)
+        keep = self.model_visits(parameter, visits, key, group, min_n)
         return rows[rows["visit"].isin(keep)].reset_index(drop=True)
 
 

@@ -1,4 +1,7 @@
 """Response by visit: the efficacy table and the forest plot.
+
+Every group of the ``by`` column is accounted for: a group with no assessment is named in a
+footnote instead of silently missing.
 """
 
 from __future__ import annotations
@@ -7,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from smalltrial._errors import SmallTrialError
 from smalltrial.builders.course import _needs
-from smalltrial.builders.labels import _visit_labels
 from smalltrial.builders.registry import register_figure, register_table
 from smalltrial.spec import REQUIRED, _check_options, _fail
 
@@ -39,10 +41,13 @@ def _table_efficacy(ctx: Analysis, item: ItemSpec):
     if results.empty:
         raise SmallTrialError(f"spec: {item.key}: no visit with a remission assessment")
     label, definition = _REMISSION_DEFINITIONS[ctx.ep["remission"]]
+    note = ctx.not_assessed_note(ctx.remission_by_visit()["subject"],
+                                 label)
     return tables.efficacy_table(
         results, title=item.title or f"Table 2. {label} by visit", outcome=label,
-        row_labels=_visit_labels(results["visit"].unique()),
-        definition=definition, name=item.file,
+        row_labels=ctx.labels.visits(results["visit"].unique()),
+        column_labels=ctx.labels.groups(results["group"].unique()),
+        definition=definition, notes=[note] if note else (), name=item.file,
     )
 
 
@@ -77,7 +82,7 @@ def _fig_forest(ctx: Analysis, item: ItemSpec):
     records = []
     for _, r in results.iterrows():
         own = item.options["label"]
-        records.append({"label": f"{own}: {r['group']}" if len(results) > 1 else own,
+        records.append({"label": f"{own}: {ctx.labels.group(r['group'])}" if len(results) > 1 else own,
                         "responders": int(r["x"]), "n": int(r["n"]), "estimate": r["estimate"],
                         "lower": r["lower"], "upper": r["upper"]})
     for ext in item.options["external"]:
@@ -87,6 +92,6 @@ def _fig_forest(ctx: Analysis, item: ItemSpec):
                         "upper": float(ci.upper)})
     label, _ = _REMISSION_DEFINITIONS[ctx.ep["remission"]]
     level = f"{100 * ctx.ep['level']:g}%"
-    ax = fn(pd.DataFrame(records), label="label", xlabel=f"{label} at {visit}, % ({level} CI)",
-            style=ctx.spec.style, columns=2)
+    xlabel = item.options["xlabel"] or f"{label} at {visit}, % ({level} CI)"
+    ax = fn(pd.DataFrame(records), label="label", xlabel=xlabel, style=ctx.spec.style, columns=2)
     return ax.figure

@@ -27,5 +27,6 @@ def _table_adverse_events(ctx: Analysis, item: ItemSpec):
     names = {"crs": "Cytokine release syndrome", "icans": "ICANS"}
     return tables.adverse_event_table(
         counts, events={e: names[e] for e in events}, grades=(1, 2, 3, 4),
+        group_labels=ctx.labels.groups(groups),
         title=item.title or "Adverse events of special interest", name=item.file,
     )

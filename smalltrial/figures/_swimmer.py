@@ -57,7 +57,7 @@ class Lane:
     subject: Any
     end: float  # last contact, or death
     alive: bool
-    aplasia: tuple[float, float]
+    aplasia: tuple[float, float] | None  # None: the data say nothing of this patient's B cells
     remissions: list[tuple[float, float]] = field(default_factory=list)
     events: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # (day, grade)
 
@@ -83,6 +83,9 @@ def swimmer_lanes(
         Tidy events, one row per event (``smalltrial.Trial.events``).
     subject, day, event, grade : str
         Column names (``grade`` optional: toxicity grade of CRS/ICANS events).
+
+    ``aplasia`` is None for every lane when the events hold no ``b_cell_reconstitution`` at
+    all: without B-cell data the plot must not claim aplasia.
 
     >>> import pandas as pd
     >>> ev = pd.DataFrame({"subject": ["P1", "P1", "P1", "P2"], "day": [90, 10, 300, 200],
@@ -133,6 +136,7 @@ def swimmer_lanes(
             f"every subject needs exactly one 'last_contact' event in column {event!r}; "
             f"subject {wrong[:5]!r} has {[int(contacts.get(s, 0)) for s in wrong[:5]]}"
         )
+    has_bcells = bool((frame["event"] == "b_cell_reconstitution").any())
     lanes = []
     for sid in subjects:
         rows = frame.loc[frame["subject"] == sid].sort_values(["day", "event"], kind="mergesort")
@@ -142,7 +146,7 @@ def swimmer_lanes(
         end = last if alive else float(deaths.min())
         end = max(end, float(rows["day"].max()))
         recon = rows.loc[rows["event"] == "b_cell_reconstitution", "day"]
-        aplasia = (0.0, float(recon.min()) if len(recon) else end)
+        aplasia = (0.0, float(recon.min()) if len(recon) else end) if has_bcells else None
         remissions: list[tuple[float, float]] = []
         start = None
         for kind, when in zip(rows["event"], rows["day"], strict=True):
@@ -160,6 +164,20 @@ def swimmer_lanes(
         lanes.append(Lane(sid, end, alive, aplasia, remissions, marks))
     lanes.sort(key=lambda lane: (-lane.end, str(lane.subject)))
     return lanes
+
+
+def _aplasia_spans(aplasia: Any) -> dict[Any, tuple[float, float]]:
+    """subject -> (start, end) days from an ``aplasia`` frame (None: no spans)."""
+    if aplasia is None:
+        return {}
+    check_frame(aplasia, "aplasia")
+    check_columns(aplasia, ["subject", "start", "end"], "aplasia")
+    start = numeric(aplasia, "start", name="aplasia")
+    end = numeric(aplasia, "end", name="aplasia")
+    if np.any(end < start):
+        raise SmallTrialError(f"aplasia: end must be >= start; got start {start[end < start].tolist()}, "
+                              f"end {end[end < start].tolist()}")
+    return {s: (float(a), float(b)) for s, a, b in zip(aplasia["subject"], start, end, strict=True)}
 
 
 def _rects(ax, spans, height, color, alpha, gid, label):
@@ -198,6 +216,7 @@ def swimmer(
     grade: str = "grade",
     group: str | None = None,
     unit: str = "days",
+    aplasia: Any = "events",
     legend: bool = True,
     ax: Any = None,
     style: str | None = None,
@@ -215,6 +234,11 @@ def swimmer(
         ``"cohort"``: lanes are blocked by group (groups in sorted order, by follow-up within
         a group) and labelled "subject (group)".
     unit : ``"days"`` or ``"months"`` (30.4375 days) on the x axis.
+    aplasia : where the B-cell aplasia bars come from. ``"events"`` (default): day 0 to the
+        first ``b_cell_reconstitution`` event (to the end of follow-up if none), and no bar
+        at all when the events hold no ``b_cell_reconstitution`` (no B-cell data); a DataFrame
+        with columns ``subject, start, end`` (days; e.g. from the B-cell counts up to the
+        reconstitution or the last count); or None for no bars.
     legend : a legend that explains every segment and marker drawn.
 
     Lanes are sorted by follow-up, the longest at the top (ties by subject id). Segments:
@@ -237,6 +261,12 @@ def swimmer(
     check_flag(legend, "legend")
     frame = trial_frame(data, "events", "data") if is_trial(data) else trial_frame(data, "", "data")
     lanes = swimmer_lanes(frame, subject=subject, day=day, event=event, grade=grade)
+    if aplasia is None or not isinstance(aplasia, str):
+        spans = _aplasia_spans(aplasia)
+        for lane in lanes:
+            lane.aplasia = spans.get(lane.subject)
+    elif aplasia != "events":
+        raise SmallTrialError(f"aplasia must be 'events', a DataFrame or None, got {aplasia!r}")
     labels = {lane.subject: str(lane.subject) for lane in lanes}
     if group is not None:
         source = frame
@@ -272,6 +302,7 @@ def swimmer(
             "aplasia": [
                 (lane.aplasia[0] * scale, lane.aplasia[1] * scale, y)
                 for lane, y in zip(lanes, ys, strict=True)
+                if lane.aplasia is not None and lane.aplasia[1] > lane.aplasia[0]
             ],
         }
         for key in ("follow_up", "remission", "aplasia"):
