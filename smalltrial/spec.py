@@ -96,6 +96,20 @@ ENDPOINT_OPTIONS: dict[str, _Opt] = {
     "conf_type": ("str", "log-log", CONF_TYPES),
     "by": ("str", "cohort", None),
     "time_unit": ("str", "months", TIME_UNITS),
+    "responses": ("list[table]", [], None),
+    "time_to_event": ("list[table]", [], None),
+}
+
+#: named response rules every spec knows (smalltrial.endpoints.response_rule({"rule": name}))
+NAMED_RESPONSES = ("doris", "drug_free_remission", "lldas", "sri4")
+#: [[endpoints.time_to_event]]: an endpoint from the events (smalltrial.survival.time_to_event)
+_TTE_DEFINITION: dict[str, _Opt] = {
+    "name": ("str", REQUIRED, None),
+    "label": ("str", None, None),
+    "events": ("list[str]", None, None),     # default [name]
+    "origin": ("str", "infusion", None),     # infusion, an event name, or response:<name>
+    "competing": ("list[str]", [], None),
+    "censor": ("str", "last_contact", None),  # last_contact or last_assessment:<parameter>
 }
 
 _COMMON_ITEM: dict[str, _Opt] = {
@@ -300,6 +314,64 @@ def _check_labels(given: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _check_name(key: str, name: Any, seen: dict[str, str]) -> str:
+    name = _check_value(key, name, "str", None)
+    if not name.isidentifier() or name != name.lower():
+        raise _fail(key, f"must be a lower-case name of letters, digits and _, got {name!r}")
+    if name in seen:
+        raise _fail(key, f"{name!r} is already defined by {seen[name]}")
+    seen[name] = key.rsplit(".", 1)[0]
+    return name
+
+
+def _check_responses(entries: list) -> list[dict]:
+    """[[endpoints.responses]]: response rules as plain data (INTERFACES shapes), each named.
+
+    The rule itself is checked by ``smalltrial.endpoints.response_rule`` where available."""
+    out = []
+    seen: dict[str, str] = dict.fromkeys(NAMED_RESPONSES, "a named rule")
+    for i, entry in enumerate(entries):
+        key = f"endpoints.responses[{i}]"
+        if not isinstance(entry, dict):
+            raise _fail(key, f"must be a table, got {_typename(entry)} {entry!r}")
+        if "name" not in entry:
+            raise _fail(f"{key}.name", "missing (required)")
+        name = _check_name(f"{key}.name", entry["name"], seen)
+        if "label" in entry:
+            _check_value(f"{key}.label", entry["label"], "str", None)
+        try:
+            from smalltrial.endpoints import response_rule
+        except ImportError:  # pragma: no cover - an installation without response rules
+            response_rule = None
+        if response_rule is not None:
+            try:
+                response_rule(entry)
+            except SmallTrialError as exc:
+                raise _fail(key, str(exc)) from None
+        out.append({**copy.deepcopy(dict(entry)), "name": name})
+    return out
+
+
+def _check_tte_definitions(entries: list, responses: list[dict]) -> list[dict]:
+    out = []
+    seen: dict[str, str] = {}
+    known = {r["name"] for r in responses} | set(NAMED_RESPONSES)
+    for i, entry in enumerate(entries):
+        key = f"endpoints.time_to_event[{i}]"
+        opts = _check_options(key, entry, _TTE_DEFINITION)
+        _check_name(f"{key}.name", opts["name"], seen)
+        origin = opts["origin"]
+        if origin.startswith("response:") and origin.split(":", 1)[1] not in known:
+            raise _fail(f"{key}.origin", f"no response named {origin.split(':', 1)[1]!r}; "
+                        f"responses: {', '.join(map(repr, sorted(known)))}")
+        censor = opts["censor"]
+        if censor != "last_contact" and not (censor.startswith("last_assessment:") and censor[16:]):
+            raise _fail(f"{key}.censor", "must be 'last_contact' or 'last_assessment:<parameter>', "
+                        f"got {censor!r}")
+        out.append({k: v for k, v in opts.items() if v is not None})
+    return out
+
+
 def _registry():
     from smalltrial.builders import registry
 
@@ -314,7 +386,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _parse_items(kind: str, entries: list, builders: Mapping[str, Any]) -> tuple[ItemSpec, ...]:
+def _parse_items(kind: str, entries: list, builders: Mapping[str, Any],
+                 endpoints: Mapping[str, Any]) -> tuple[ItemSpec, ...]:
     items = []
     stems: dict[str, str] = {}
     label = "table" if kind == "tables" else "figure"
@@ -331,7 +404,7 @@ def _parse_items(kind: str, entries: list, builders: Mapping[str, Any]) -> tuple
         schema = {**_COMMON_ITEM, **(_FIGURE_COMMON if kind == "figures" else {}), **builder.options}
         opts = _check_options(key, entry, schema)
         if builder.check is not None:
-            opts = builder.check(key, opts)
+            opts = builder.check(key, opts, endpoints)
         opts.pop("name")
         stem = opts.pop("file") or builder.default_stem(opts)
         if not stem or any(ch in stem for ch in "/\\") or stem.startswith("."):
@@ -413,9 +486,12 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
     for i, t in enumerate(endpoints["landmarks"]):
         if t <= 0:
             raise _fail(f"endpoints.landmarks[{i}]", f"must be > 0, got {t!r}")
+    endpoints["responses"] = _check_responses(endpoints["responses"])
+    endpoints["time_to_event"] = _check_tte_definitions(endpoints["time_to_event"],
+                                                        endpoints["responses"])
     labels = _check_labels(top["labels"])
-    tables = _parse_items("tables", top["tables"], _registry().TABLES)
-    figures = _parse_items("figures", top["figures"], _registry().FIGURES)
+    tables = _parse_items("tables", top["tables"], _registry().TABLES, endpoints)
+    figures = _parse_items("figures", top["figures"], _registry().FIGURES, endpoints)
     style = top["style"]
     _check_style(style)
     output_path = _output_path(top["output"], base_dir)
@@ -494,7 +570,7 @@ def load_spec(spec: str | Path | Mapping[str, Any] | Spec | None = None) -> Spec
     >>> load_spec({"data": {"dataset": "mackensen2022"}, "tables": [{"name": "efficacyy"}]})
     Traceback (most recent call last):
     ...
-    smalltrial._errors.SmallTrialError: spec: tables[0].name: unknown table 'efficacyy'; valid: 'adverse_events', 'baseline', 'efficacy', 'longitudinal', 'time_to_event'
+    smalltrial._errors.SmallTrialError: spec: tables[0].name: unknown table 'efficacyy'; valid: 'adverse_events', 'adverse_events_by_soc', 'baseline', 'efficacy', 'longitudinal', 'time_to_event'
     """
     if isinstance(spec, Spec):
         return spec

@@ -393,9 +393,14 @@ def test_swimmer_grouped_lanes():
 def test_swimmer_rejects_bad_events():
     ev = _events()
     bad = ev.copy()
-    bad.loc[0, "event"] = "flare"
-    with pytest.raises(SmallTrialError, match=r"unknown event\(s\) 'flare'"):
+    bad.loc[0, "event"] = "Flare!"
+    with pytest.raises(SmallTrialError, match=r"invalid event name\(s\) 'Flare!'"):
         F.swimmer(bad)
+    # the vocabulary is open: another lower-case event gets a generic marker and legend entry
+    other = ev.copy()
+    other.loc[0, "event"] = "flare"
+    ax = F.swimmer(other)
+    assert [line.get_label() for line in ax.lines if line.get_gid() == "swimmer-flare"] == ["Flare"]
     missing = ev.loc[~((ev.subject == "P3") & (ev.event == "last_contact"))]
     with pytest.raises(SmallTrialError, match=r"exactly one 'last_contact'.*'P3'"):
         F.swimmer(missing)

@@ -39,7 +39,9 @@ class Analysis:
         self.trial = trial
         self.spec = spec
         self.ep = spec.endpoints
-        self.labels = Labels(getattr(spec, "labels", None), trial)
+        defined = {e["name"]: e["label"] for key in ("responses", "time_to_event")
+                   for e in self.ep.get(key, ()) if e.get("label")}
+        self.labels = Labels(getattr(spec, "labels", None), trial, defined)
         self._cache: dict[Any, Any] = {}
 
     def once(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -155,7 +157,17 @@ class Analysis:
 
     def _time_to_event(self, endpoint: str):
         trial = self.trial
-        if endpoint == "b_cell_reconstitution":
+        definition = self.tte_definition(endpoint)
+        if definition is not None:
+            derive = attr("survival", "time_to_event")
+            origin = definition["origin"]
+            if origin.startswith("response:"):
+                origin = self.response_rule(origin.split(":", 1)[1]).first_day(trial)
+            frame = derive(trial, endpoint, events=tuple(definition.get("events") or (endpoint,)),
+                           origin=origin, competing=tuple(definition["competing"]) or None,
+                           censor=definition["censor"])
+            self._cache[("tte_excluded", endpoint)] = list(frame.attrs.get("excluded", []))
+        elif endpoint == "b_cell_reconstitution":
             derive = attr("survival", "b_cell_reconstitution")
             frame = derive(trial, threshold=self.ep["bcell_threshold"])
         else:
@@ -234,11 +246,78 @@ class Analysis:
         return self.once(("ci", x, n), lambda: proportion_ci(
             x, n, level=self.ep["level"], method=self.ep["ci_method"]))
 
-    def efficacy_results(self, visits: list[str] | None, key: str):
-        """Remission n/N with CI per (visit, group) (and all patients when there are groups)."""
+    # ---- response rules and time-to-event endpoints declared in the spec ----------------------
+    def response_definition(self, name: str) -> dict:
+        """The spec's ``[[endpoints.responses]]`` entry ``name``, or a named rule (doris, ...)."""
+        from smalltrial.spec import NAMED_RESPONSES
+
+        for entry in self.ep.get("responses", ()):
+            if entry["name"] == name:
+                return dict(entry)
+        if name in NAMED_RESPONSES:
+            return {"rule": name, "name": name}
+        known = [e["name"] for e in self.ep.get("responses", ())] + list(NAMED_RESPONSES)
+        raise SmallTrialError(f"spec: no response {name!r}; responses: {', '.join(map(repr, known))}")
+
+    def response_rule(self, name: str):
+        return self.once(("rule", name), lambda: attr("endpoints", "response_rule")(
+            self.response_definition(name)))
+
+    def response_by_visit(self, name: str):
+        """Per subject-visit where the response is assessable: ``subject, day, visit,
+        remission`` (met, bool) and the group."""
+        def compute():
+            frame = self.response_rule(name).evaluate(self.trial)
+            frame = frame[frame["met"].notna()].copy()
+            frame["remission"] = frame["met"].astype(bool)
+            frame = frame[["subject", "day", "visit", "remission"]]
+            return frame.merge(self.trial.subjects[["subject", self.by]], on="subject", how="left")
+        return self.once(("response_by_visit", name), compute)
+
+    def best_response(self, name: str):
+        """Per subject the rule applies to: met at any post-baseline visit (never assessable:
+        not met, flagged ``never_assessable``) and group."""
+        def compute():
+            best = self.response_rule(name).best(self.trial).copy()
+            # an overall response rate counts every patient the rule applies to (intention to
+            # treat): a patient without any assessable visit is not a responder
+            best["never_assessable"] = best["met"].isna().to_numpy(dtype=bool)
+            best["met"] = best["met"].fillna(False).astype(bool)
+            return best.merge(self.trial.subjects[["subject", self.by]], on="subject", how="left")
+        return self.once(("best", name), compute)
+
+    def tte_definition(self, endpoint: str) -> dict | None:
+        for entry in self.ep.get("time_to_event", ()):
+            if entry["name"] == endpoint:
+                return dict(entry)
+        return None
+
+    def tte_excluded(self, endpoint: str) -> list:
+        """Subjects left out of a declared endpoint because its origin never occurred."""
+        self.time_to_event_days(endpoint)
+        return list(self._cache.get(("tte_excluded", endpoint), []))
+
+    def rates_by_group(self, frame, column: str):
+        """n/N with CI per group of a per-subject (or subject-visit) frame with a bool column."""
         import pandas as pd
 
-        rem = self.remission_by_visit()
+        groups = [g for g in self.groups() if (frame[self.by].astype(str) == g).any()]
+        records = []
+        for g in groups + (["All"] if len(groups) > 1 else []):
+            sub = frame if g == "All" else frame[frame[self.by].astype(str) == g]
+            x, n = int(sub[column].sum()), int(len(sub))
+            ci = self.proportion_ci(x, n)
+            records.append({"group": g, "x": x, "n": n, "estimate": float(ci.estimate),
+                            "lower": float(ci.lower), "upper": float(ci.upper),
+                            "method": str(ci.method), "level": float(ci.level)})
+        return pd.DataFrame(records)
+
+    def efficacy_results(self, visits: list[str] | None, key: str, response: str | None = None):
+        """Response n/N with CI per (visit, group) (and all patients when there are groups):
+        the spec's remission by default, else the response rule ``response``."""
+        import pandas as pd
+
+        rem = self.remission_by_visit() if response is None else self.response_by_visit(response)
         order = [v for v in self.visit_order() if v in set(rem["visit"])]
         if visits is None:
             visits = [v for v in order if v != "baseline" and
@@ -246,7 +325,7 @@ class Analysis:
         else:
             for i, v in enumerate(visits):
                 if v not in set(rem["visit"]):
-                    raise SmallTrialError(f"spec: {key}.visits[{i}]: no remission assessment at visit "
+                    raise SmallTrialError(f"spec: {key}.visits[{i}]: no {response or 'remission'} assessment at visit "
                                           f"{v!r}; visits: {', '.join(map(repr, order))}")
         at_visits = rem[rem["visit"].isin(visits)]
         groups = [g for g in self.groups() if (at_visits[self.by] == g).any()]

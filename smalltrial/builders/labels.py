@@ -57,8 +57,11 @@ class Labels:
         Its ``parameters`` table gives the label and unit of each measurement parameter.
     """
 
-    def __init__(self, spec_labels: Mapping[str, Any] | None = None, trial: Any = None) -> None:
+    def __init__(self, spec_labels: Mapping[str, Any] | None = None, trial: Any = None,
+                 defined: Mapping[str, str] | None = None) -> None:
         lab = dict(spec_labels or {})
+        #: labels of the responses and time-to-event endpoints declared in the spec
+        self._defined = dict(defined or {})
         self._spec = {k: dict(lab.get(k) or {}) for k in
                       ("variables", "units", "levels", "order", "summary", "events", "groups", "visits")}
         self.origin = str(lab.get("origin") or "CAR-T infusion")
@@ -134,10 +137,13 @@ class Labels:
     # ---- events, groups, visits, time ----------------------------------------------------
     def renamed_event(self, name: str) -> bool:
         """Whether the spec names this event (built-in wordings then give way to it)."""
-        return name in self._spec["events"]
+        return name in self._spec["events"] or name in self._defined
 
     def event(self, name: str) -> str:
-        return self._spec["events"].get(name, _EVENTS.get(name, _humanise(name)))
+        """An event, response or endpoint: [labels.events], else its declared label."""
+        if name in self._spec["events"]:
+            return self._spec["events"][name]
+        return self._defined.get(name, _EVENTS.get(name, _humanise(name)))
 
     def group(self, value: Any) -> str:
         return self._spec["groups"].get(str(value), str(value))

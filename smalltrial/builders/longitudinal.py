@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from smalltrial.spec import ItemSpec
 
 
-def _check_min_n(key: str, opts: dict) -> dict:
+def _check_min_n(key: str, opts: dict, endpoints: dict) -> dict:
     from smalltrial.spec import _fail
 
     if opts["min_n"] < 1:

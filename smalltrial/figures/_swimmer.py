@@ -42,6 +42,12 @@ MARKERS: dict[str, tuple[str, str, str, str, float]] = {
     "death": ("Death", "$\u2020$", "#000000", "#000000", 5.0),
 }
 
+#: markers of other events (the vocabulary is open), in turn: (marker, face colour)
+_OTHER_MARKERS: tuple[tuple[str, str], ...] = (
+    ("^", OKABE_ITO["yellow"]), ("P", OKABE_ITO["sky_blue"]), ("*", OKABE_ITO["orange"]),
+    ("h", OKABE_ITO["reddish_purple"]), ("d", OKABE_ITO["bluish_green"]),
+)
+
 SEGMENTS: dict[str, tuple[str, str, float, float]] = {
     # key: (legend label, colour, lane height, alpha)
     "follow_up": ("Follow-up", LIGHT_GREY, 0.72, 1.0),
@@ -99,7 +105,7 @@ def swimmer_lanes(
     """
     import pandas as pd
 
-    from smalltrial.trial import EVENTS
+    from smalltrial.trial import _EVENT_NAME, EVENTS
 
     for arg, value in (("subject", subject), ("day", day), ("event", event), ("grade", grade)):
         check_column_name(value, arg)
@@ -108,11 +114,13 @@ def swimmer_lanes(
     check_columns(events, [subject, day, event] + ([grade] if grade != "grade" else []), "events")
     days = numeric(events, day, subject=subject, name="events")
     kinds = events[event].astype(str).to_numpy()
-    bad = sorted(set(kinds) - set(EVENTS))
+    # the event vocabulary is open (smalltrial.trial): any lower-case name; events without a
+    # marker of their own are drawn with generic markers named in the legend
+    bad = sorted(k for k in set(kinds) if _EVENT_NAME.fullmatch(k) is None)
     if bad:
         raise SmallTrialError(
-            f"column {event!r} of events has unknown event(s) {', '.join(map(repr, bad))}; "
-            f"allowed: {', '.join(EVENTS)}"
+            f"column {event!r} of events has invalid event name(s) {', '.join(map(repr, bad))}; "
+            f"event names are lower-case [a-z][a-z0-9_]* (known: {', '.join(EVENTS)})"
         )
     if np.any(days < 0):
         who = events.loc[days < 0, subject].tolist()
@@ -159,7 +167,7 @@ def swimmer_lanes(
             remissions.append((start, end))
         marks: dict[str, list[tuple[float, float]]] = {}
         for kind, when, g in zip(rows["event"], rows["day"], rows["grade"], strict=True):
-            if kind in MARKERS:
+            if kind != "last_contact":
                 marks.setdefault(kind, []).append((float(when), float(g)))
         lanes.append(Lane(sid, end, alive, aplasia, remissions, marks))
     lanes.sort(key=lambda lane: (-lane.end, str(lane.subject)))
@@ -311,7 +319,12 @@ def swimmer(
                 handles.append(
                     _rects(ax, spans[key], height, color, alpha, f"swimmer-phase-{key}", label)
                 )
-        for kind, (label, marker, face, edge, size) in MARKERS.items():
+        others = sorted({k for lane in lanes for k in lane.events} - set(MARKERS))
+        styles = dict(MARKERS)
+        for j, kind in enumerate(others):  # open vocabulary: generic markers, named in the legend
+            shape, colour = _OTHER_MARKERS[j % len(_OTHER_MARKERS)]
+            styles[kind] = (kind.replace("_", " ").capitalize(), shape, colour, "#000000", 3.8)
+        for kind, (label, marker, face, edge, size) in styles.items():
             dy = {"crs": -0.17, "icans": 0.17}.get(kind, 0.0)  # CRS above, ICANS below
             pts = [
                 (when * scale, y + dy, g)
