@@ -46,7 +46,7 @@ def _check_response(key: str, opts: dict, endpoints: dict) -> dict:
     "visits": ("list[str]", None, None),
     "outcome": ("str", "remission", ("remission",)),
     "response": ("str", None, None),
-    "best": ("bool", False, None),
+    "best": ("bool", None, None),  # unset = false (not recorded in the manifest)
 }, title="Table 2. <response> by visit", check=_check_response)
 def _table_efficacy(ctx: Analysis, item: ItemSpec):
     """Response n/N [CI] by visit and group: the spec's lupus remission (``endpoints.remission``)
