@@ -69,6 +69,9 @@ CI_METHODS = ("clopper-pearson", "exact", "mid-p", "blaker", "wilson", "wilson-c
 DF_METHODS = ("kenward-roger", "satterthwaite", "residual", "between-within")
 CONF_TYPES = ("log-log", "log", "plain")
 FIGURE_FORMATS = ("png", "pdf", "svg")
+#: time units of tables and figures (days per unit: 1, 7, 30.4375, 365.25)
+TIME_UNITS = ("days", "weeks", "months", "years")
+SUMMARY_KINDS = ("continuous", "categorical")
 
 # An option is (type, default, choices). Types: str, int, number, bool, list[str],
 # list[number], list[table]. default None = optional without default; REQUIRED = must be given.
@@ -92,6 +95,21 @@ ENDPOINT_OPTIONS: dict[str, _Opt] = {
     "ci_method": ("str", "clopper-pearson", CI_METHODS),
     "conf_type": ("str", "log-log", CONF_TYPES),
     "by": ("str", "cohort", None),
+    "time_unit": ("str", "months", TIME_UNITS),
+    "responses": ("list[table]", [], None),
+    "time_to_event": ("list[table]", [], None),
+}
+
+#: named response rules every spec knows (smalltrial.endpoints.response_rule({"rule": name}))
+NAMED_RESPONSES = ("doris", "drug_free_remission", "lldas", "sri4")
+#: [[endpoints.time_to_event]]: an endpoint from the events (smalltrial.survival.time_to_event)
+_TTE_DEFINITION: dict[str, _Opt] = {
+    "name": ("str", REQUIRED, None),
+    "label": ("str", None, None),
+    "events": ("list[str]", None, None),     # default [name]
+    "origin": ("str", "infusion", None),     # infusion, an event name, or response:<name>
+    "competing": ("list[str]", [], None),
+    "censor": ("str", "last_contact", None),  # last_contact or last_assessment:<parameter>
 }
 
 _COMMON_ITEM: dict[str, _Opt] = {
@@ -101,7 +119,11 @@ _COMMON_ITEM: dict[str, _Opt] = {
     "optional": ("bool", False, None),  # true: a missing dependency skips it instead of failing
 }
 
-_FIGURE_COMMON: dict[str, _Opt] = {"formats": ("list[str]", ["png", "pdf"], FIGURE_FORMATS)}
+_FIGURE_COMMON: dict[str, _Opt] = {
+    "formats": ("list[str]", ["png", "pdf"], FIGURE_FORMATS),
+    "xlabel": ("str", None, None),
+    "ylabel": ("str", None, None),
+}
 _TOP: dict[str, _Opt] = {
     "title": ("str", "Analysis", None),
     "seed": ("int", 0, None),
@@ -111,6 +133,22 @@ _TOP: dict[str, _Opt] = {
     "endpoints": ("table", {}, None),
     "tables": ("list[table]", [], None),
     "figures": ("list[table]", [], None),
+    "labels": ("table", {}, None),
+}
+
+# [labels]: display names, category order and summary type; each section maps a name to ...
+_LABEL_SECTIONS: dict[str, str] = {
+    "variables": "str",      # subjects column or parameter -> display name ("Mgfa class")
+    "units": "str",          # parameter -> unit (default: the parameters table)
+    "levels": "table",       # variable -> {level -> display name}
+    "order": "list",         # variable -> levels in display order (also the `by` groups)
+    "summary": "kind",       # variable -> "continuous" or "categorical" (Table 1)
+    "events": "str",         # event / time-to-event endpoint -> display name
+    "groups": "str",         # value of the `by` column -> display name
+    "visits": "str",         # visit -> display name
+}
+_LABEL_SCALARS: dict[str, _Opt] = {
+    "origin": ("str", "CAR-T infusion", None),  # time axes: "<Unit> since <origin>"
 }
 _DATA_KEYS = ("dataset", "path")
 _STEM_MAX = 200  # bytes of a table/figure file stem (file systems allow 255 per name)
@@ -157,6 +195,7 @@ class Spec:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: ``output`` resolved against the spec file's folder (None: relative to the current folder)
     output_path: Path | None = None
+    labels: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec with every default filled in (as recorded in the manifest)."""
@@ -172,6 +211,7 @@ class Spec:
             "output": self.output,
             "data": data,
             "endpoints": dict(self.endpoints),
+            **({"labels": copy.deepcopy(dict(self.labels))} if self.raw.get("labels") else {}),
             "tables": [t.to_dict() for t in self.tables],
             "figures": [f.to_dict() for f in self.figures],
         }
@@ -239,6 +279,99 @@ def _check_options(prefix: str, given: Mapping[str, Any], schema: Mapping[str, _
     return out
 
 
+def _check_labels(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The [labels] section: every section present (empty when not given), shapes checked."""
+    valid = sorted([*_LABEL_SECTIONS, *_LABEL_SCALARS])
+    unknown = [k for k in given if k not in valid]
+    if unknown:
+        raise _fail(f"labels.{unknown[0]}", f"unknown key; valid: {', '.join(map(repr, valid))}")
+    out: dict[str, Any] = _check_options("labels", {k: v for k, v in given.items() if k in _LABEL_SCALARS},
+                                         _LABEL_SCALARS)
+    for section, kind in _LABEL_SECTIONS.items():
+        key = f"labels.{section}"
+        table = _check_value(key, given.get(section, {}), "table", None)
+        entries: dict[str, Any] = {}
+        for name, value in table.items():
+            k = f"{key}.{name}"
+            if kind == "str":
+                entries[name] = _check_value(k, value, "str", None)
+            elif kind == "kind":
+                entries[name] = _check_value(k, value, "str", SUMMARY_KINDS)
+            elif kind == "table":
+                levels = _check_value(k, value, "table", None)
+                entries[name] = {lv: _check_value(f"{k}.{lv}", text, "str", None)
+                                 for lv, text in levels.items()}
+            else:
+                if not isinstance(value, list) or not value:
+                    raise _fail(k, f"must be a non-empty array of levels, got {_typename(value)} {value!r}")
+                for i, lv in enumerate(value):
+                    if not isinstance(lv, (str, int, float)) or isinstance(lv, bool):
+                        raise _fail(f"{k}[{i}]", f"must be a string or a number, got {_typename(lv)} {lv!r}")
+                if len({str(lv) for lv in value}) < len(value):
+                    raise _fail(k, f"lists a level twice: {value!r}")
+                entries[name] = list(value)
+        out[section] = entries
+    return out
+
+
+def _check_name(key: str, name: Any, seen: dict[str, str]) -> str:
+    name = _check_value(key, name, "str", None)
+    if not name.isidentifier() or name != name.lower():
+        raise _fail(key, f"must be a lower-case name of letters, digits and _, got {name!r}")
+    if name in seen:
+        raise _fail(key, f"{name!r} is already defined by {seen[name]}")
+    seen[name] = key.rsplit(".", 1)[0]
+    return name
+
+
+def _check_responses(entries: list) -> list[dict]:
+    """[[endpoints.responses]]: response rules as plain data (INTERFACES shapes), each named.
+
+    The rule itself is checked by ``smalltrial.endpoints.response_rule`` where available."""
+    out = []
+    seen: dict[str, str] = dict.fromkeys(NAMED_RESPONSES, "a named rule")
+    for i, entry in enumerate(entries):
+        key = f"endpoints.responses[{i}]"
+        if not isinstance(entry, dict):
+            raise _fail(key, f"must be a table, got {_typename(entry)} {entry!r}")
+        if "name" not in entry:
+            raise _fail(f"{key}.name", "missing (required)")
+        name = _check_name(f"{key}.name", entry["name"], seen)
+        if "label" in entry:
+            _check_value(f"{key}.label", entry["label"], "str", None)
+        try:
+            from smalltrial.endpoints import response_rule
+        except ImportError:  # pragma: no cover - an installation without response rules
+            response_rule = None
+        if response_rule is not None:
+            try:
+                response_rule(entry)
+            except SmallTrialError as exc:
+                raise _fail(key, str(exc)) from None
+        out.append({**copy.deepcopy(dict(entry)), "name": name})
+    return out
+
+
+def _check_tte_definitions(entries: list, responses: list[dict]) -> list[dict]:
+    out = []
+    seen: dict[str, str] = {}
+    known = {r["name"] for r in responses} | set(NAMED_RESPONSES)
+    for i, entry in enumerate(entries):
+        key = f"endpoints.time_to_event[{i}]"
+        opts = _check_options(key, entry, _TTE_DEFINITION)
+        _check_name(f"{key}.name", opts["name"], seen)
+        origin = opts["origin"]
+        if origin.startswith("response:") and origin.split(":", 1)[1] not in known:
+            raise _fail(f"{key}.origin", f"no response named {origin.split(':', 1)[1]!r}; "
+                        f"responses: {', '.join(map(repr, sorted(known)))}")
+        censor = opts["censor"]
+        if censor != "last_contact" and not (censor.startswith("last_assessment:") and censor[16:]):
+            raise _fail(f"{key}.censor", "must be 'last_contact' or 'last_assessment:<parameter>', "
+                        f"got {censor!r}")
+        out.append({k: v for k, v in opts.items() if v is not None})
+    return out
+
+
 def _registry():
     from smalltrial.builders import registry
 
@@ -253,7 +386,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _parse_items(kind: str, entries: list, builders: Mapping[str, Any]) -> tuple[ItemSpec, ...]:
+def _parse_items(kind: str, entries: list, builders: Mapping[str, Any],
+                 endpoints: Mapping[str, Any]) -> tuple[ItemSpec, ...]:
     items = []
     stems: dict[str, str] = {}
     label = "table" if kind == "tables" else "figure"
@@ -270,7 +404,7 @@ def _parse_items(kind: str, entries: list, builders: Mapping[str, Any]) -> tuple
         schema = {**_COMMON_ITEM, **(_FIGURE_COMMON if kind == "figures" else {}), **builder.options}
         opts = _check_options(key, entry, schema)
         if builder.check is not None:
-            opts = builder.check(key, opts)
+            opts = builder.check(key, opts, endpoints)
         opts.pop("name")
         stem = opts.pop("file") or builder.default_stem(opts)
         if not stem or any(ch in stem for ch in "/\\") or stem.startswith("."):
@@ -352,8 +486,12 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
     for i, t in enumerate(endpoints["landmarks"]):
         if t <= 0:
             raise _fail(f"endpoints.landmarks[{i}]", f"must be > 0, got {t!r}")
-    tables = _parse_items("tables", top["tables"], _registry().TABLES)
-    figures = _parse_items("figures", top["figures"], _registry().FIGURES)
+    endpoints["responses"] = _check_responses(endpoints["responses"])
+    endpoints["time_to_event"] = _check_tte_definitions(endpoints["time_to_event"],
+                                                        endpoints["responses"])
+    labels = _check_labels(top["labels"])
+    tables = _parse_items("tables", top["tables"], _registry().TABLES, endpoints)
+    figures = _parse_items("figures", top["figures"], _registry().FIGURES, endpoints)
     style = top["style"]
     _check_style(style)
     output_path = _output_path(top["output"], base_dir)
@@ -361,6 +499,7 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
         title=top["title"], seed=top["seed"], style=style, output=top["output"],
         dataset=dataset, data_path=data_path, endpoints=endpoints, tables=tables,
         figures=figures, source=source, raw=copy.deepcopy(dict(raw)), output_path=output_path,
+        labels=labels,
     )
 
 
@@ -431,7 +570,7 @@ def load_spec(spec: str | Path | Mapping[str, Any] | Spec | None = None) -> Spec
     >>> load_spec({"data": {"dataset": "mackensen2022"}, "tables": [{"name": "efficacyy"}]})
     Traceback (most recent call last):
     ...
-    smalltrial._errors.SmallTrialError: spec: tables[0].name: unknown table 'efficacyy'; valid: 'adverse_events', 'baseline', 'efficacy', 'longitudinal', 'time_to_event'
+    smalltrial._errors.SmallTrialError: spec: tables[0].name: unknown table 'efficacyy'; valid: 'adverse_events', 'adverse_events_by_soc', 'baseline', 'efficacy', 'longitudinal', 'time_to_event'
     """
     if isinstance(spec, Spec):
         return spec

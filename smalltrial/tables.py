@@ -51,6 +51,8 @@ __all__ = [
     "longitudinal_table",
     "time_to_event_table",
     "adverse_event_table",
+    "adverse_event_soc_table",
+    "stack_tables",
     "ci_method_label",
     "km_conf_type_label",
 ]
@@ -559,6 +561,16 @@ def _normalize_zip(data: bytes) -> bytes:
 # --------------------------------------------------------------------------------------------
 # builders: results in, tables out (no statistics here)
 # --------------------------------------------------------------------------------------------
+def _check_notes(notes: Any) -> list[str]:
+    if isinstance(notes, (str, bytes)) or not isinstance(notes, Iterable):
+        raise SmallTrialError(f"notes must be a sequence of footnote strings, got {notes!r}")
+    notes = list(notes)
+    for n in notes:
+        if not isinstance(n, str):
+            raise SmallTrialError(f"notes must be strings, got {n!r}")
+    return notes
+
+
 def _get(obj: Any, name: str, default: Any = None) -> Any:
     if isinstance(obj, Mapping):
         return obj.get(name, default)
@@ -695,6 +707,7 @@ def efficacy_table(
     row_labels: Mapping[Any, str] | None = None,
     column_labels: Mapping[Any, str] | None = None,
     digits: int = 1,
+    notes: Sequence[str] = (),
     name: str = "efficacy",
 ) -> Table:
     """Response n/N (%) [CI] by visit (rows) and cohort (columns) from proportion CIs.
@@ -716,6 +729,8 @@ def efficacy_table(
         Order (and selection) and display names of rows and columns; a missing cell is '–'.
     digits : int
         Decimals of the percentages and limits (0..10).
+    notes : sequence of str
+        More footnotes, printed last (e.g. the groups without an assessment).
     title, name : str
         Table title and file stem.
 
@@ -747,11 +762,13 @@ def efficacy_table(
             r = hit.iloc[0]
             cells.append(fmt_prop_ci(int(r["x"]), int(r["n"]), r["lower"], r["upper"], digits))
         out_rows.append(Row(tuple(cells)))
+    extra = _check_notes(notes)
     notes = [f"{outcome}: n/N (%) [{_level_pct(results['level'].iloc[0])} CI]; N = patients assessed at the visit."]
     if definition:
         notes.append(definition)
     for method, level in dict.fromkeys(zip(results["method"], results["level"], strict=True)):
         notes.append(f"{_level_pct(level)} CI: {ci_method_label(method)}.")
+    notes.extend(extra)
     return Table(title, tuple(columns), tuple(out_rows), tuple(notes), name=name)
 
 
@@ -773,6 +790,7 @@ def longitudinal_table(
     change_digits: int | None = None,
     order: Sequence[Any] | None = None,
     labels: Mapping[Any, str] | None = None,
+    notes: Sequence[str] = (),
     name: str = "longitudinal",
 ) -> Table:
     """Per visit: n, observed median (range), model-based mean with CI and change from baseline.
@@ -799,6 +817,8 @@ def longitudinal_table(
     digits, model_digits, change_digits : int
         Decimals of the observed values, the model means (default ``digits``) and the changes
         (default ``model_digits``; 2 for ratios on the log scale).
+    notes : sequence of str
+        More footnotes, printed last.
 
     Builds text only: every number comes from the inputs (Kenward-Roger or Satterthwaite
     inference as in R lmerTest / SAS PROC MIXED DDFM=KR, named in a footnote via
@@ -822,6 +842,7 @@ def longitudinal_table(
         _check_result_frame(change, "change", (by, "estimate", "lower", "upper", "p_value"),
                             allow_empty=True)
     digits = _check_digits(digits)
+    more_notes = _check_notes(notes)
     model_digits = digits if model_digits is None else _check_digits(model_digits, "model_digits")
     if change_digits is None:
         change_digits = 2 if scale == "log" else model_digits
@@ -879,7 +900,58 @@ def longitudinal_table(
             f"(n = {int(change_test['n'])}, median change {fmt_num(change_test['median_change'], digits, na=NE)}): "
             f"P = {fmt_pvalue(change_test['pvalue'])}."
         )
+    notes.extend(more_notes)
     return Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
+
+
+def stack_tables(
+    parts: Sequence[tuple[str, Table]],
+    *,
+    title: str,
+    notes: Sequence[str] = (),
+    name: str = "table",
+) -> Table:
+    """One table from several with the same columns, each under a section heading (a group).
+
+    Footnotes shared by every part are printed once; a footnote of some parts only is printed
+    once per part, prefixed with that part's heading. ``notes`` follow.
+
+    Parameters
+    ----------
+    parts : sequence of (heading, Table)
+        The tables, in order; the first one's columns head the result (a part whose columns
+        differ only in the unit-free text of the first header is accepted).
+    title, name : str
+        Table title and file stem.
+    notes : sequence of str
+        More footnotes, printed last.
+
+    >>> a = Table("A", ("Visit", "n"), (Row(("Baseline", "5")),), ("n: patients.",))
+    >>> b = Table("B", ("Visit", "n"), (Row(("Baseline", "3")),), ("n: patients.",))
+    >>> t = stack_tables([("SLE", a), ("IIM", b)], title="Both")
+    >>> [r.cells for r in t.rows], t.footnotes
+    ([('SLE', ''), ('Baseline', '5'), ('IIM', ''), ('Baseline', '3')], ('n: patients.',))
+    """
+    if isinstance(parts, (str, bytes)) or not isinstance(parts, Sequence) or not parts:
+        raise SmallTrialError(f"parts must be a non-empty sequence of (heading, Table), got {parts!r}")
+    for i, part in enumerate(parts):
+        if not (isinstance(part, tuple) and len(part) == 2 and isinstance(part[1], Table)):
+            raise SmallTrialError(f"parts[{i}] must be a (heading, Table) pair, got {part!r}")
+    more_notes = _check_notes(notes)
+    columns = parts[0][1].columns
+    for i, (_, t) in enumerate(parts):
+        if len(t.columns) != len(columns):
+            raise SmallTrialError(f"parts[{i}] has {len(t.columns)} columns, parts[0] has {len(columns)}")
+    rows: list[Row] = []
+    for heading, t in parts:
+        rows.append(Row((str(heading),), section=True))
+        rows.extend(Row(r.cells, indent=r.indent + 1, section=r.section) for r in t.rows)
+    shared = [n for n in parts[0][1].footnotes if all(n in t.footnotes for _, t in parts)]
+    out = list(shared)
+    for heading, t in parts:
+        out.extend(f"{heading}: {n}" for n in t.footnotes if n not in shared)
+    out.extend(more_notes)
+    return Table(title, tuple(columns), tuple(rows), tuple(dict.fromkeys(out)), name=name)
 
 
 def time_to_event_table(
@@ -892,6 +964,7 @@ def time_to_event_table(
     level: float = 0.95,
     follow_up: Any = None,
     digits: int = 1,
+    notes: Sequence[str] = (),
     name: str = "time_to_event",
 ) -> Table:
     """Median time to event (95% CI, NR when not reached), landmark rates and event rates.
@@ -900,7 +973,10 @@ def time_to_event_table(
     ``median`` (a ``Quantile``: ``estimate, lower, upper``; NaN = not reached), optional
     ``landmarks`` (``KaplanMeier.at(times)`` DataFrame: ``time, survival, lower, upper``; shown
     as 1 - survival, the cumulative event probability, when ``cumulative=True``), optional
-    ``rate`` (``EventRate``: ``rate, lower, upper``, per patient-year), optional ``note``.
+    ``rate`` (``EventRate``: ``rate, lower, upper``, per patient-year), optional ``note``,
+    optional ``section`` (a heading row above the entry whenever it changes: e.g. the endpoint,
+    with one entry per group below it), optional ``indent`` (e.g. 1 for a group's row under
+    the row of all patients).
     ``follow_up``: a ``Quantile`` from ``median_follow_up`` (reverse Kaplan-Meier), a footnote.
 
     Parameters
@@ -916,6 +992,8 @@ def time_to_event_table(
         Confidence level of the intervals, in (0, 1).
     digits : int
         Decimals (0..10).
+    notes : sequence of str
+        More footnotes, printed last.
     time_unit, title, name : str
         Unit in the headers, table title and file stem.
 
@@ -939,6 +1017,7 @@ def time_to_event_table(
     conf_type = check_choice(conf_type, "conf_type", tuple(_KM_CONF))
     level = check_level(level)
     digits = _check_digits(digits)
+    more_notes = _check_notes(notes)
     if isinstance(landmarks, (str, bytes)) or not isinstance(landmarks, Iterable):
         raise SmallTrialError(f"landmarks must be a sequence of times, got {landmarks!r}")
     landmarks = list(landmarks)
@@ -954,8 +1033,12 @@ def time_to_event_table(
     extra_notes = []
     cumulative_any = False
     zero_width_any = False
+    section = None
     for e in entries:
         med = _get(e, "median")
+        if _get(e, "section") is not None and _get(e, "section") != section:
+            section = _get(e, "section")
+            rows.append(Row((str(section),), section=True))
         cells = [str(_get(e, "label")), str(int(_get(e, "n"))), str(int(_get(e, "events")))]
         cells.append(fmt_estimate_ci(_get(med, "estimate"), _get(med, "lower"), _get(med, "upper"),
                                      digits, na=NR))
@@ -985,7 +1068,8 @@ def time_to_event_table(
             rate = _get(e, "rate")
             cells.append(DASH if rate is None else fmt_estimate_ci(
                 _get(rate, "rate"), _get(rate, "lower"), _get(rate, "upper"), 2, na=NE))
-        rows.append(Row(tuple(cells)))
+        indent = _get(e, "indent", 1 if _get(e, "section") is not None else 0)
+        rows.append(Row(tuple(cells), indent=indent))
         if _get(e, "note"):
             extra_notes.append(f"{_get(e, 'label')}: {_get(e, 'note')}")
     notes = [
@@ -1010,6 +1094,7 @@ def time_to_event_table(
             f" {time_unit}."
         )
     notes.extend(extra_notes)
+    notes.extend(more_notes)
     return Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
 
 
@@ -1098,3 +1183,128 @@ def adverse_event_table(
         "ICANS: immune effector cell-associated neurotoxicity syndrome.",
     ]
     return Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
+
+
+def adverse_event_soc_table(
+    summary: pd.DataFrame,
+    *,
+    by: str | None = None,
+    bands: Sequence[int] = (1, 3),
+    group_order: Sequence[Any] | None = None,
+    group_labels: Mapping[Any, str] | None = None,
+    title: str = "Adverse events by system organ class and preferred term",
+    grading: str | None = "CTCAE; CRS and ICANS: ASTCT consensus grading (Lee et al. 2019)",
+    notes: Sequence[str] = (),
+    name: str = "adverse_events_by_soc",
+) -> Table:
+    """Patients with adverse events by system organ class and preferred term, n (%) per grade band.
+
+    Lays out :func:`smalltrial.summaries.adverse_events` (one row per overall / class / term
+    with ``n``, ``N`` and the patients at each worst grade ``grade_1`` .. ``grade_5``): a first
+    row "Any adverse event", then each system organ class (a bold row with its counts) with its
+    preferred terms indented below, in the order of the summary (most frequent first). Columns:
+    for each group (``by``) and each grade band, n (%) of the group's N patients.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``summaries.adverse_events(...)`` output (columns ``level, soc, term, n, N,
+        grade_1..grade_5`` and ``by`` when given).
+    by : str, optional
+        The group column of ``summary`` (one set of band columns per group).
+    bands : sequence of int
+        Lowest grade of each band column (1..5): ``1`` = any grade, ``3`` = grade >= 3. A band
+        counts the patients whose worst grade in that row is at least its lowest grade.
+    group_order, group_labels : optional
+        Order (and selection) and display names of the groups.
+    grading : str or None
+        The grading system, in a footnote.
+    notes : sequence of str
+        More footnotes, printed last.
+    title, name : str
+        Table title and file stem.
+
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"level": ["overall", "soc", "term"], "soc": ["", "Infections", "Infections"],
+    ...                   "term": ["", "", "Pneumonia"], "n": [2, 2, 2], "N": [5, 5, 5],
+    ...                   "grade_1": [0, 0, 0], "grade_2": [1, 1, 1], "grade_3": [1, 1, 1],
+    ...                   "grade_4": [0, 0, 0], "grade_5": [0, 0, 0]})
+    >>> t = adverse_event_soc_table(s)
+    >>> t.columns
+    ('Adverse event', 'Any grade (N = 5)', 'Grade ≥3 (N = 5)')
+    >>> [r.cells for r in t.rows]
+    [('Any adverse event', '2 (40%)', '1 (20%)'), ('Infections', '2 (40%)', '1 (20%)'), ('Pneumonia', '2 (40%)', '1 (20%)')]
+    """
+    grade_cols = [f"grade_{g}" for g in range(1, 6)]
+    need = ["level", "soc", "term", "n", "N", *grade_cols] + ([by] if by is not None else [])
+    if by is not None and not isinstance(by, str):
+        raise SmallTrialError(f"by must be a column name, got {by!r}")
+    _check_result_frame(summary, "summary", need)
+    if isinstance(bands, (str, bytes)) or not isinstance(bands, Iterable):
+        raise SmallTrialError(f"bands must be a sequence of grades 1..5, got {bands!r}")
+    bands = list(bands)
+    if not bands:
+        raise SmallTrialError("bands is empty: give at least one grade band (1 = any grade)")
+    for b in bands:
+        if check_count(b, "bands") not in (1, 2, 3, 4, 5):
+            raise SmallTrialError(f"bands must be grades 1..5, got {b!r}")
+    if len(set(bands)) < len(bands):
+        raise SmallTrialError(f"bands lists a grade twice: {bands!r}")
+    more_notes = _check_notes(notes)
+    levels = set(summary["level"])
+    if not levels <= {"overall", "soc", "term"}:
+        raise SmallTrialError(f"column 'level' of summary must hold overall, soc or term; got "
+                              f"{sorted(map(str, levels - {'overall', 'soc', 'term'}))}")
+    if by is None:
+        groups: list[Any] = [None]
+    else:
+        present = list(dict.fromkeys(summary[by].tolist()))
+        groups = list(group_order) if group_order is not None else present
+        missing = [g for g in groups if g not in present]
+        if missing:
+            raise SmallTrialError(f"group_order: {missing!r} not in column {by!r} of summary")
+
+    def band_label(b: int) -> str:
+        return "Any grade" if b == 1 else f"Grade \u2265{b}" if b < 5 else "Grade 5"
+
+    def block(g):
+        return summary if g is None else summary[summary[by] == g]
+
+    columns = ["Adverse event"]
+    for g in groups:
+        sub = block(g)
+        n_total = int(sub["N"].max()) if len(sub) else 0
+        prefix = "" if g is None else f"{_label(g, group_labels)}: "
+        columns += [f"{prefix}{band_label(b)} (N = {n_total})" for b in bands]
+    # rows in the order of the first group's block (every group lists the same rows)
+    first = block(groups[0]).reset_index(drop=True)
+    rows = []
+    for i, r in first.iterrows():
+        if r["level"] == "overall":
+            label, indent, section = "Any adverse event", 0, False
+        elif r["level"] == "soc":
+            label, indent, section = str(r["soc"]), 0, False
+        else:
+            label, indent, section = str(r["term"]), 1, False
+        cells = [label]
+        for g in groups:
+            sub = block(g).reset_index(drop=True)
+            row = sub.iloc[i]
+            if (row["level"], row["soc"], row["term"]) != (r["level"], r["soc"], r["term"]):
+                raise SmallTrialError(f"summary: group {g!r} lists other rows than {groups[0]!r} "
+                                      f"(row {i}: {row['soc']!r}/{row['term']!r})")
+            total = int(row["N"])
+            for b in bands:
+                count = int(sum(int(row[f"grade_{k}"]) for k in range(b, 6)))
+                cells.append(fmt_count_pct(count, total))
+        rows.append(Row(tuple(cells), indent=indent, section=section))
+    notes_out = [
+        "Patients with at least one adverse event, n (%) of N patients of the column; a patient "
+        "counts once per row, at the worst grade. Classes and terms by decreasing frequency.",
+    ]
+    if any(b > 1 for b in bands):
+        notes_out.append("Grade \u2265k: patients whose worst grade in the row is k or higher.")
+    if grading:
+        notes_out.append(f"Grading: {grading}.")
+    notes_out.extend(more_notes)
+    return Table(title, tuple(columns), tuple(rows), tuple(notes_out), name=name)

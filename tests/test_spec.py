@@ -83,7 +83,8 @@ BAD = [
      r"^spec: figures\[0\]\.log: must be true or false"),
     # unknown names and values
     (spec_with(tables=[{"name": "baseline"}, {"name": "efficacyy"}]),
-     r"^spec: tables\[1\]\.name: unknown table 'efficacyy'; valid: 'adverse_events', 'baseline', "
+     r"^spec: tables\[1\]\.name: unknown table 'efficacyy'; valid: 'adverse_events', "
+     r"'adverse_events_by_soc', 'baseline', "
      r"'efficacy', 'longitudinal', 'time_to_event'$"),
     (spec_with(figures=[{"name": "kaplan"}]), r"^spec: figures\[0\]\.name: unknown figure 'kaplan'; valid: "),
     (spec_with(tables=[{"file": "x"}]), r"^spec: tables\[0\]\.name: missing \(required\)"),

@@ -390,3 +390,48 @@ def test_save_checks_every_format_before_writing(tmp_path):
     assert [p.name for p in t.save(tmp_path / "t", formats="md")] == ["t.md"]
     with pytest.raises(SmallTrialError, match=r"stem must be a path, got int 3"):
         t.save(3)
+
+
+# ------------------------------------------------------------------ groups and extra footnotes
+def test_time_to_event_sections_group_rows_under_the_endpoint():
+    nr = {"estimate": NAN, "lower": NAN, "upper": NAN}
+    entries = [{"label": g, "section": "Relapse", "n": n, "events": 0, "median": nr}
+               for g, n in (("SLE", 8), ("IIM", 3), ("All", 11))]
+    entries.append({"label": "Death", "n": 11, "events": 0, "median": nr})
+    entries.append({"label": "SLE", "n": 8, "events": 0, "median": nr, "indent": 1})
+    t = T.time_to_event_table(entries, notes=["IIM: one patient without assessment."])
+    assert [(r.cells[0], r.section, r.indent) for r in t.rows] == [
+        ("Relapse", True, 0), ("SLE", False, 1), ("IIM", False, 1), ("All", False, 1),
+        ("Death", False, 0), ("SLE", False, 1)]
+    assert t.rows[2].cells[1:3] == ("3", "0")
+    assert t.footnotes[-1] == "IIM: one patient without assessment."
+
+
+def test_extra_notes_come_last_and_are_checked():
+    res = pd.DataFrame({"visit": ["Month 3"], "group": ["SLE"], "x": [5], "n": [5],
+                        "lower": [0.4782], "upper": [1.0], "method": ["clopper-pearson"],
+                        "level": [0.95]})
+    t = T.efficacy_table(res, notes=["IIM (n = 3): no patient assessed for DORIS remission; not shown."])
+    assert t.footnotes[-1].startswith("IIM (n = 3)") and t.footnotes[-2].startswith("95% CI")
+    with pytest.raises(SmallTrialError, match="notes must be a sequence of footnote strings"):
+        T.efficacy_table(res, notes="one string")
+    with pytest.raises(SmallTrialError, match="notes must be strings, got 3"):
+        T.efficacy_table(res, notes=[3])
+
+
+def test_stack_tables_sections_and_footnotes():
+    a = T.Table("A", ("Visit", "n"), (T.Row(("Baseline", "5")),), ("n: patients.", "Wilcoxon: P = 0.06."))
+    b = T.Table("B", ("Visit", "n"), (T.Row(("Baseline", "3")),), ("n: patients.",))
+    t = T.stack_tables([("SLE", a), ("IIM", b)], title="Both", notes=["SSc: none."], name="both")
+    assert [(r.cells[0], r.section, r.indent) for r in t.rows] == [
+        ("SLE", True, 0), ("Baseline", False, 1), ("IIM", True, 0), ("Baseline", False, 1)]
+    # a footnote of one part only is attributed to it; shared ones are printed once
+    assert t.footnotes == ("n: patients.", "SLE: Wilcoxon: P = 0.06.", "SSc: none.")
+    assert t.title == "Both" and t.name == "both"
+    with pytest.raises(SmallTrialError, match="parts must be a non-empty sequence"):
+        T.stack_tables([], title="x")
+    with pytest.raises(SmallTrialError, match=r"parts\[0\] must be a \(heading, Table\) pair"):
+        T.stack_tables([a], title="x")
+    c = T.Table("C", ("Visit", "n", "Median"), (T.Row(("Baseline", "3", "1")),))
+    with pytest.raises(SmallTrialError, match=r"parts\[1\] has 3 columns, parts\[0\] has 2"):
+        T.stack_tables([("SLE", a), ("IIM", c)], title="x")

@@ -1,11 +1,14 @@
 """Table 1: baseline characteristics by group.
+
+Display names, level names, category order and the summary of each variable (continuous or
+categorical) come from the spec's ``[labels]`` and the trial's parameters table.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from smalltrial.builders.labels import _auto_digits, _parameter_labels
+from smalltrial.builders.labels import _auto_digits
 from smalltrial.builders.registry import register_table
 
 if TYPE_CHECKING:
@@ -18,20 +21,33 @@ if TYPE_CHECKING:
     "continuous": ("str", "median-range", ("median-range", "median-iqr", "mean-sd")),
 }, title="Table 1. Baseline characteristics")
 def _table_baseline(ctx: Analysis, item: ItemSpec):
+    import pandas as pd
+
     from smalltrial import summaries, tables
 
+    lab = ctx.labels
     variables = list(item.options["variables"])
     frame = ctx.once(("baseline_frame", tuple(variables)),
                      lambda: ctx.baseline_frame(variables, f"{item.key}.variables"))
     groups = ctx.groups()
+    kinds = {v: lab.summary(v) for v in variables if lab.summary(v)}
+    levels = {}
+    level_labels = {}
+    for v in variables:
+        numeric = pd.api.types.is_numeric_dtype(frame[v]) and not pd.api.types.is_bool_dtype(frame[v])
+        if kinds.get(v, "continuous" if numeric else "categorical") != "categorical":
+            continue
+        present = [x for x in dict.fromkeys(frame[v].dropna().tolist())]
+        if lab.order(v):
+            shown = {str(x) for x in present}
+            levels[v] = lab.ordered(v, present) + [x for x in lab.order(v) if str(x) not in shown]
+        level_labels[v] = lab.levels(v, levels.get(v, present))
     summary = summaries.describe(frame, variables, by=ctx.by, overall=len(groups) > 1,
-                                 group_order=groups)
-    labels = _parameter_labels(ctx.trial)
-    labels.update({"age": "Age, years", "sex": "Sex"})
+                                 group_order=groups, kinds=kinds or None, levels=levels or None)
     digits = {v: _auto_digits(frame[v], summary[summary["variable"] == v], item.options["continuous"])
               for v in variables}
     return tables.baseline_table(
-        summary, continuous=item.options["continuous"], labels=labels, digits=digits,
-        level_labels={"sex": {"F": "Female", "M": "Male"}},
+        summary, continuous=item.options["continuous"], labels=lab.variables(variables),
+        digits=digits, level_labels=level_labels, group_labels=lab.groups(groups),
         title=item.title or "Table 1. Baseline characteristics", name=item.file,
     )

@@ -34,9 +34,14 @@ class Analysis:
     """The trial and spec of one run, with every derivation and statistic cached."""
 
     def __init__(self, trial: Any, spec: Any) -> None:
+        from smalltrial.builders.labels import Labels
+
         self.trial = trial
         self.spec = spec
         self.ep = spec.endpoints
+        defined = {e["name"]: e["label"] for key in ("responses", "time_to_event")
+                   for e in self.ep.get(key, ()) if e.get("label")}
+        self.labels = Labels(getattr(spec, "labels", None), trial, defined)
         self._cache: dict[Any, Any] = {}
 
     def once(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -50,13 +55,39 @@ class Analysis:
         return self.ep["by"]
 
     def groups(self) -> list[str]:
+        """The values of the ``by`` column, in the spec's ``[labels.order]`` or as they appear."""
         subj = self.trial.subjects
         if self.by not in subj.columns:
             raise SmallTrialError(
                 f"spec: endpoints.by: subjects has no column {self.by!r}; "
                 f"columns present: {', '.join(map(repr, map(str, subj.columns)))}"
             )
-        return [str(g) for g in dict.fromkeys(subj[self.by].tolist())]
+        return self.labels.ordered(self.by, [str(g) for g in subj[self.by].tolist()])
+
+    def group_sizes(self) -> dict[str, int]:
+        """Patients per group (every patient of the trial)."""
+        col = self.trial.subjects[self.by].astype(str)
+        return {g: int((col == g).sum()) for g in self.groups()}
+
+    def subjects_of(self, group: str | None) -> set:
+        """The subject ids of a group (all subjects for None or ``"All"``)."""
+        subj = self.trial.subjects
+        if group is None or group == "All":
+            return set(subj["subject"])
+        return set(subj.loc[subj[self.by].astype(str) == group, "subject"])
+
+    def not_assessed(self, subjects) -> list[tuple[str, int]]:
+        """Groups none of whose patients is among ``subjects``: (group, number of patients)."""
+        have = set(subjects)
+        return [(g, n) for g, n in self.group_sizes().items() if not self.subjects_of(g) & have]
+
+    def not_assessed_note(self, subjects, what: str) -> str | None:
+        """A footnote naming the groups without ``what`` (None when every group has some)."""
+        missing = self.not_assessed(subjects)
+        if not missing:
+            return None
+        names = ", ".join(f"{self.labels.group(g)} (n = {n})" for g, n in missing)
+        return f"{names}: no patient assessed for {what}; not shown."
 
     def visit_order(self) -> list[str]:
         return list(self.trial.visits())
@@ -111,52 +142,93 @@ class Analysis:
         frame = frame.drop(columns=[column])
         return frame.merge(self.trial.subjects[["subject", self.by]], on="subject", how="left")
 
-    def time_to_event(self, endpoint: str):
-        """Per subject: ``subject, time`` (months), ``event`` (0/1), ``<by>`` for one endpoint."""
-        return self.once(("tte", endpoint), lambda: self._time_to_event(endpoint))
+    def time_to_event(self, endpoint: str, unit: str = "months"):
+        """Per subject: ``subject, time`` (in ``unit``), ``event`` (0/1), ``<by>`` for one endpoint."""
+        def compute():
+            from smalltrial.builders.labels import to_unit
+
+            out = self.time_to_event_days(endpoint).copy()
+            out["time"] = to_unit(out["time"].astype(float), unit)
+            return out
+        return self.once(("tte", endpoint, unit), compute)
+
+    def time_to_event_days(self, endpoint: str):
+        return self.once(("tte_days", endpoint), lambda: self._time_to_event(endpoint))
 
     def _time_to_event(self, endpoint: str):
         trial = self.trial
-        if endpoint == "b_cell_reconstitution":
+        definition = self.tte_definition(endpoint)
+        if definition is not None:
+            derive = attr("survival", "time_to_event")
+            origin = definition["origin"]
+            if origin.startswith("response:"):
+                origin = self.response_rule(origin.split(":", 1)[1]).first_day(trial)
+            frame = derive(trial, endpoint, events=tuple(definition.get("events") or (endpoint,)),
+                           origin=origin, competing=tuple(definition["competing"]) or None,
+                           censor=definition["censor"])
+            self._cache[("tte_excluded", endpoint)] = list(frame.attrs.get("excluded", []))
+        elif endpoint == "b_cell_reconstitution":
             derive = attr("survival", "b_cell_reconstitution")
             frame = derive(trial, threshold=self.ep["bcell_threshold"])
         else:
             derive = attr("survival", "time_to_event")
             frame = derive(trial, endpoint)
         out = frame[["subject", "time", "event"]].copy()
-        out["time"] = out["time"].astype(float) / DAYS_PER_MONTH  # days -> months
+        out["time"] = out["time"].astype(float)
         out["event"] = out["event"].astype(int)
         return out.merge(trial.subjects[["subject", self.by]], on="subject", how="left")
 
-    def kaplan_meier(self, endpoint: str):
+    def tte_groups(self, endpoint: str) -> list[str]:
+        """The groups with at least one patient in the endpoint's data."""
+        data = self.time_to_event_days(endpoint)
+        present = set(data[self.by].astype(str))
+        return [g for g in self.groups() if g in present]
+
+    def kaplan_meier(self, endpoint: str, unit: str = "months", group: str | None = None,
+                     subjects: tuple | None = None):
+        """Kaplan-Meier fit of an endpoint: all patients (``group`` None) or one group, of
+        ``subjects`` only when given."""
         def compute():
             kaplan_meier = attr("survival", "kaplan_meier")
-            data = self.time_to_event(endpoint)
+            data = self.time_to_event(endpoint, unit)
+            if subjects is not None:
+                data = data[data["subject"].isin(set(subjects))]
+            if group is not None:
+                data = data[data[self.by].astype(str) == group]
             return kaplan_meier(data, time="time", event="event", level=self.ep["level"],
-                                         conf_type=self.ep["conf_type"])
-        return self.once(("km", endpoint), compute)
+                                conf_type=self.ep["conf_type"])
+        return self.once(("km", endpoint, unit, group, subjects), compute)
 
-    def follow_up(self):
+    def follow_up(self, unit: str = "months"):
         def compute():
             import pandas as pd
 
+            from smalltrial.builders.labels import to_unit
+
             median_follow_up = attr("survival", "median_follow_up")
-            months = self.trial.follow_up_months()
+            days = self.trial.follow_up_days()
             deaths = self.trial.event_days("death")
-            data = pd.DataFrame({"time": months.to_numpy(float),
+            data = pd.DataFrame({"time": to_unit(days.to_numpy(float), unit),
                                  "event": deaths.notna().to_numpy().astype(int)})
             return median_follow_up(data, time="time", event="event", level=self.ep["level"])
-        return self.once("follow_up", compute)
+        return self.once(("follow_up", unit), compute)
 
-    def follow_up_years(self) -> float:
-        return float(self.trial.follow_up_days().sum()) / DAYS_PER_YEAR
+    def follow_up_years(self, group: str | None = None) -> float:
+        days = self.trial.follow_up_days()
+        if group is not None:
+            keep = self.subjects_of(group)
+            days = days[[s in keep for s in days.index]]
+        return float(days.sum()) / DAYS_PER_YEAR
 
-    def event_rate(self, endpoint: str):
+    def event_rate(self, endpoint: str, group: str | None = None):
         def compute():
             event_rate = attr("survival", "event_rate")
-            n_events = int((self.trial.events["event"] == endpoint).sum())
-            return event_rate(n_events, self.follow_up_years(), level=self.ep["level"])
-        return self.once(("rate", endpoint), compute)
+            ev = self.trial.events
+            hit = ev["event"] == endpoint
+            if group is not None:
+                hit &= ev["subject"].isin(self.subjects_of(group))
+            return event_rate(int(hit.sum()), self.follow_up_years(group), level=self.ep["level"])
+        return self.once(("rate", endpoint, group), compute)
 
     def worst_grades(self, events: tuple[str, ...]):
         """Per subject: worst grade of each event (0 = did not occur)."""
@@ -174,11 +246,78 @@ class Analysis:
         return self.once(("ci", x, n), lambda: proportion_ci(
             x, n, level=self.ep["level"], method=self.ep["ci_method"]))
 
-    def efficacy_results(self, visits: list[str] | None, key: str):
-        """Remission n/N with CI per (visit, group) (and all patients when there are groups)."""
+    # ---- response rules and time-to-event endpoints declared in the spec ----------------------
+    def response_definition(self, name: str) -> dict:
+        """The spec's ``[[endpoints.responses]]`` entry ``name``, or a named rule (doris, ...)."""
+        from smalltrial.spec import NAMED_RESPONSES
+
+        for entry in self.ep.get("responses", ()):
+            if entry["name"] == name:
+                return dict(entry)
+        if name in NAMED_RESPONSES:
+            return {"rule": name, "name": name}
+        known = [e["name"] for e in self.ep.get("responses", ())] + list(NAMED_RESPONSES)
+        raise SmallTrialError(f"spec: no response {name!r}; responses: {', '.join(map(repr, known))}")
+
+    def response_rule(self, name: str):
+        return self.once(("rule", name), lambda: attr("endpoints", "response_rule")(
+            self.response_definition(name)))
+
+    def response_by_visit(self, name: str):
+        """Per subject-visit where the response is assessable: ``subject, day, visit,
+        remission`` (met, bool) and the group."""
+        def compute():
+            frame = self.response_rule(name).evaluate(self.trial)
+            frame = frame[frame["met"].notna()].copy()
+            frame["remission"] = frame["met"].astype(bool)
+            frame = frame[["subject", "day", "visit", "remission"]]
+            return frame.merge(self.trial.subjects[["subject", self.by]], on="subject", how="left")
+        return self.once(("response_by_visit", name), compute)
+
+    def best_response(self, name: str):
+        """Per subject the rule applies to: met at any post-baseline visit (never assessable:
+        not met, flagged ``never_assessable``) and group."""
+        def compute():
+            best = self.response_rule(name).best(self.trial).copy()
+            # an overall response rate counts every patient the rule applies to (intention to
+            # treat): a patient without any assessable visit is not a responder
+            best["never_assessable"] = best["met"].isna().to_numpy(dtype=bool)
+            best["met"] = best["met"].fillna(False).astype(bool)
+            return best.merge(self.trial.subjects[["subject", self.by]], on="subject", how="left")
+        return self.once(("best", name), compute)
+
+    def tte_definition(self, endpoint: str) -> dict | None:
+        for entry in self.ep.get("time_to_event", ()):
+            if entry["name"] == endpoint:
+                return dict(entry)
+        return None
+
+    def tte_excluded(self, endpoint: str) -> list:
+        """Subjects left out of a declared endpoint because its origin never occurred."""
+        self.time_to_event_days(endpoint)
+        return list(self._cache.get(("tte_excluded", endpoint), []))
+
+    def rates_by_group(self, frame, column: str):
+        """n/N with CI per group of a per-subject (or subject-visit) frame with a bool column."""
         import pandas as pd
 
-        rem = self.remission_by_visit()
+        groups = [g for g in self.groups() if (frame[self.by].astype(str) == g).any()]
+        records = []
+        for g in groups + (["All"] if len(groups) > 1 else []):
+            sub = frame if g == "All" else frame[frame[self.by].astype(str) == g]
+            x, n = int(sub[column].sum()), int(len(sub))
+            ci = self.proportion_ci(x, n)
+            records.append({"group": g, "x": x, "n": n, "estimate": float(ci.estimate),
+                            "lower": float(ci.lower), "upper": float(ci.upper),
+                            "method": str(ci.method), "level": float(ci.level)})
+        return pd.DataFrame(records)
+
+    def efficacy_results(self, visits: list[str] | None, key: str, response: str | None = None):
+        """Response n/N with CI per (visit, group) (and all patients when there are groups):
+        the spec's remission by default, else the response rule ``response``."""
+        import pandas as pd
+
+        rem = self.remission_by_visit() if response is None else self.response_by_visit(response)
         order = [v for v in self.visit_order() if v in set(rem["visit"])]
         if visits is None:
             visits = [v for v in order if v != "baseline" and
@@ -186,7 +325,7 @@ class Analysis:
         else:
             for i, v in enumerate(visits):
                 if v not in set(rem["visit"]):
-                    raise SmallTrialError(f"spec: {key}.visits[{i}]: no remission assessment at visit "
+                    raise SmallTrialError(f"spec: {key}.visits[{i}]: no {response or 'remission'} assessment at visit "
                                           f"{v!r}; visits: {', '.join(map(repr, order))}")
         at_visits = rem[rem["visit"].isin(visits)]
         groups = [g for g in self.groups() if (at_visits[self.by] == g).any()]
@@ -206,37 +345,53 @@ class Analysis:
         return pd.DataFrame(records)
 
     def mixed_fit(self, parameter: str, transform: str, df_method: str, visits: tuple | None,
-                  key: str):
+                  key: str, group: str | None = None, min_n: int = 1):
+        """The mixed model ``value ~ visit`` + random intercept, all patients or one group."""
         def compute():
             import pandas as pd
 
             mixed_model = attr("longitudinal", "mixed_model")
-            data = self.model_frame(parameter, visits, key)
-            data = data.assign(visit=pd.Categorical(data["visit"], categories=self.model_visits(parameter, visits, key),
-                                                    ordered=True))
+            data = self.model_frame(parameter, visits, key, group, min_n)
+            order = self.model_visits(parameter, visits, key, group, min_n)
+            data = data.assign(visit=pd.Categorical(data["visit"], categories=order, ordered=True))
             return mixed_model(
                 "value ~ C(visit)", data, subject="subject",
                 transform=None if transform == "none" else transform, df_method=df_method,
                 level=self.ep["level"],
             )
-        return self.once(("mixed", parameter, transform, df_method, visits), compute)
+        return self.once(("mixed", parameter, transform, df_method, visits, group, min_n), compute)
 
-    def model_visits(self, parameter: str, visits: tuple | None, key: str) -> list[str]:
-        """The visits of the model (``key``: the spec entry, e.g. ``tables[2]``)."""
+    def _rows_of(self, parameter: str, key: str, group: str | None):
+        rows = self.long(parameter, f"{key}.parameter")
+        if group is not None:
+            rows = rows[rows[self.by].astype(str) == group]
+        return rows
+
+    def model_visits(self, parameter: str, visits: tuple | None, key: str,
+                     group: str | None = None, min_n: int = 1) -> list[str]:
+        """The visits of the model (``key``: the spec entry, e.g. ``tables[2]``).
+
+        By default every visit where at least ``min_n`` patients (of ``group``) have a value:
+        the mixed model uses incomplete data, so a visit is not dropped because a patient
+        missed it. Listed ``visits`` must have data in some group; a group keeps those it has.
+        """
         rows = self.long(parameter, f"{key}.parameter")
         present = [v for v in self.visit_order() if v in set(rows["visit"])]
+        if visits is not None:
+            for i, v in enumerate(visits):
+                if v not in present:
+                    raise SmallTrialError(f"spec: {key}.visits[{i}]: no {parameter!r} values at visit {v!r}; "
+                                          f"visits: {', '.join(map(repr, present))}")
+        rows = self._rows_of(parameter, key, group)
+        counts = rows.groupby("visit")["subject"].nunique()
         if visits is None:
-            n_subj = rows["subject"].nunique()
-            return [v for v in present if (rows["visit"] == v).sum() == n_subj]
-        for i, v in enumerate(visits):
-            if v not in present:
-                raise SmallTrialError(f"spec: {key}.visits[{i}]: no {parameter!r} values at visit {v!r}; "
-                                      f"visits: {', '.join(map(repr, present))}")
-        return list(visits)
+            return [v for v in present if counts.get(v, 0) >= min_n]
+        return [v for v in visits if counts.get(v, 0) > 0]
 
-    def model_frame(self, parameter: str, visits: tuple | None, key: str):
-        rows = self.long(parameter, f"{key}.parameter")
-        keep = self.model_visits(parameter, visits, key)
+    def model_frame(self, parameter: str, visits: tuple | None, key: str,
+                    group: str | None = None, min_n: int = 1):
+        rows = self._rows_of(parameter, key, group)
+        keep = self.model_visits(parameter, visits, key, group, min_n)
         return rows[rows["visit"].isin(keep)].reset_index(drop=True)
 
 

@@ -1,16 +1,25 @@
 """Each patient's course: the swimmer plot and B-cell kinetics.
+
+The swimmer draws only what the data show, from the same definitions as the tables: B-cell
+aplasia and reconstitution come from the B-cell counts with the spec's threshold (the
+definition of the time-to-event table), or from ``b_cell_reconstitution`` events when there
+are no counts, and not at all when the trial has neither.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smalltrial.builders.context import attr
+from smalltrial.builders.labels import to_unit
 from smalltrial.builders.registry import register_figure
+from smalltrial.spec import TIME_UNITS
 
 if TYPE_CHECKING:
     from smalltrial.builders.context import Analysis
     from smalltrial.spec import ItemSpec
+
+BCELL_PARAMETER = "cd19_bcells"
 
 
 def _needs(name: str):
@@ -21,22 +30,87 @@ def _hue(ctx: Analysis) -> str | None:
     return ctx.by if len(ctx.groups()) > 1 else None
 
 
-@register_figure("swimmer")
+def _unit(ctx: Analysis, item: ItemSpec) -> str:
+    return item.options.get("time_unit") or ctx.ep["time_unit"]
+
+
+def _time_axis(ctx: Analysis, item: ItemSpec, rows: Any) -> tuple[str, str, str]:
+    """(x column, unit argument, x label) of a figure over time in the item's time unit.
+
+    Days and months are drawn by the figure functions themselves; weeks and years from a
+    ``time`` column added to ``rows`` (in place) with the figure's unit left at days.
+    """
+    unit = _unit(ctx, item)
+    xlabel = item.options["xlabel"] or ctx.labels.time_axis(unit)
+    if unit in ("days", "months"):
+        return "day", unit, xlabel
+    rows["time"] = to_unit(rows["day"].astype(float), unit)
+    return "time", "days", xlabel
+
+
+def bcell_status(ctx: Analysis):
+    """Per subject ``subject, time, event`` (days) of B-cell reconstitution, or None without
+    B-cell data: from the counts when the trial has them (the time-to-event table's
+    definition), else from ``b_cell_reconstitution`` events."""
+    def compute():
+        meas = ctx.trial.measurements
+        events = ctx.trial.events
+        if (meas["parameter"] == BCELL_PARAMETER).any() or (events["event"] == "b_cell_reconstitution").any():
+            return ctx.time_to_event_days("b_cell_reconstitution")
+        return None
+    return ctx.once("bcell_status", compute)
+
+
+@register_figure("swimmer", options={"time_unit": ("str", None, TIME_UNITS)})
 def _fig_swimmer(ctx: Analysis, item: ItemSpec):
+    import pandas as pd
+
     fn = _needs("swimmer")
-    ax = fn(ctx.trial, unit="months", style=ctx.spec.style)
+    events = ctx.trial.events
+    status = bcell_status(ctx)
+    aplasia = None
+    if status is not None:
+        # reconstitution markers and aplasia bars from the endpoint definition of the tables
+        events = events[events["event"] != "b_cell_reconstitution"]
+        events = events.assign(day=events["day"].astype(float))
+        recon = status[status["event"] == 1]
+        extra = pd.DataFrame({"subject": recon["subject"].to_numpy(), "day": recon["time"].to_numpy(),
+                              "event": "b_cell_reconstitution", "grade": float("nan")})
+        events = pd.concat([events, extra], ignore_index=True)
+        aplasia = pd.DataFrame({"subject": status["subject"], "start": 0.0,
+                                "end": status["time"].astype(float)})
+    unit = _unit(ctx, item)
+    if unit not in ("days", "months"):
+        events = events.assign(day=to_unit(events["day"].astype(float), unit))
+        aplasia = None if aplasia is None else aplasia.assign(
+            end=to_unit(aplasia["end"], unit))
+    group = ctx.by if len(ctx.groups()) > 1 else None
+    trial_like = _TrialView(events, ctx.trial.subjects)
+    ax = fn(trial_like, unit=unit if unit in ("days", "months") else "days", group=group,
+            aplasia=aplasia, style=ctx.spec.style)
+    ax.set_xlabel(item.options["xlabel"] or ctx.labels.time_axis(unit))
     return ax.figure
 
 
-@register_figure("bcell_kinetics")
+class _TrialView:
+    """Events and subjects, as much of a Trial as the swimmer reads."""
+
+    def __init__(self, events: Any, subjects: Any) -> None:
+        self.events = events
+        self.subjects = subjects
+
+
+@register_figure("bcell_kinetics", options={"time_unit": ("str", None, TIME_UNITS)})
 def _fig_bcell(ctx: Analysis, item: ItemSpec):
     fn = _needs("bcell_kinetics")
-    rows = ctx.long("cd19_bcells", f"{item.key}: B-cell counts")
+    rows = ctx.long(BCELL_PARAMETER, f"{item.key}: B-cell counts")
     lloq = None
     params = getattr(ctx.trial, "parameters", None)
     if params is not None and "lloq" in params.columns:
-        hit = params.loc[params["parameter"] == "cd19_bcells", "lloq"]
+        hit = params.loc[params["parameter"] == BCELL_PARAMETER, "lloq"]
         lloq = float(hit.iloc[0]) if len(hit) and hit.notna().iloc[0] else None
-    ax = fn(rows, parameter=None, lloq=lloq, threshold=ctx.ep["bcell_threshold"], hue=_hue(ctx),
-            unit="months", style=ctx.spec.style)
+    x, unit, xlabel = _time_axis(ctx, item, rows)
+    ax = fn(rows, parameter=None, x=x, lloq=lloq, threshold=ctx.ep["bcell_threshold"],
+            hue=_hue(ctx), unit=unit, xlabel=xlabel,
+            ylabel=item.options["ylabel"], style=ctx.spec.style)
     return ax.figure

@@ -1,4 +1,7 @@
 """Response by visit: the efficacy table and the forest plot.
+
+Every group of the ``by`` column is accounted for: a group with no assessment is named in a
+footnote instead of silently missing.
 """
 
 from __future__ import annotations
@@ -7,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from smalltrial._errors import SmallTrialError
 from smalltrial.builders.course import _needs
-from smalltrial.builders.labels import _visit_labels
 from smalltrial.builders.registry import register_figure, register_table
 from smalltrial.spec import REQUIRED, _check_options, _fail
 
@@ -26,23 +28,73 @@ _REMISSION_DEFINITIONS = {
 }
 
 
+def _check_response(key: str, opts: dict, endpoints: dict) -> dict:
+    """``response``: a rule of [[endpoints.responses]] or a named rule (doris, lldas, ...)."""
+    from smalltrial.spec import NAMED_RESPONSES
+
+    name = opts.get("response")
+    known = [e["name"] for e in endpoints.get("responses", ())] + list(NAMED_RESPONSES)
+    if name is not None and name not in known:
+        raise _fail(f"{key}.response", f"unknown response {name!r}; valid: {', '.join(map(repr, known))} "
+                    "(declare others in [[endpoints.responses]])")
+    if opts.get("best") and name is None:
+        raise _fail(f"{key}.best", "needs a 'response' rule")
+    return opts
+
+
 @register_table("efficacy", options={
     "visits": ("list[str]", None, None),
     "outcome": ("str", "remission", ("remission",)),
-}, title="Table 2. <remission> by visit")
+    "response": ("str", None, None),
+    "best": ("bool", None, None),  # unset = false (not recorded in the manifest)
+}, title="Table 2. <response> by visit", check=_check_response)
 def _table_efficacy(ctx: Analysis, item: ItemSpec):
+    """Response n/N [CI] by visit and group: the spec's lupus remission (``endpoints.remission``)
+    by default, else the response rule named by ``response`` (for any trial); with ``best``
+    also a row "Any visit" (met at any post-baseline visit: an overall response rate)."""
+    import pandas as pd
+
     from smalltrial import tables
 
     visits = item.options["visits"]
-    results = ctx.once(("efficacy", tuple(visits) if visits else None),
-                       lambda: ctx.efficacy_results(visits, item.key))
-    if results.empty:
-        raise SmallTrialError(f"spec: {item.key}: no visit with a remission assessment")
-    label, definition = _REMISSION_DEFINITIONS[ctx.ep["remission"]]
+    response = item.options["response"]
+    if visits == [] and item.options["best"]:  # only the overall rate (e.g. best overall response)
+        results = pd.DataFrame(columns=["visit", "group", "x", "n", "estimate", "lower", "upper",
+                                        "method", "level"])
+    else:
+        results = ctx.once(("efficacy", tuple(visits) if visits else None, response),
+                           lambda: ctx.efficacy_results(visits, item.key, response))
+    if results.empty and not item.options["best"]:
+        raise SmallTrialError(f"spec: {item.key}: no visit with a {response or 'remission'} assessment")
+    if response is None:
+        label, definition = _REMISSION_DEFINITIONS[ctx.ep["remission"]]
+        assessed = ctx.remission_by_visit()["subject"]
+    else:
+        rule = ctx.response_rule(response)
+        label = ctx.labels.event(response) if ctx.labels.renamed_event(response) else (
+            _REMISSION_DEFINITIONS[response][0] if response in _REMISSION_DEFINITIONS else rule.label)
+        definition = (_REMISSION_DEFINITIONS[response][1] if response in _REMISSION_DEFINITIONS
+                      else f"{label}: {rule.describe()}.")
+        assessed = ctx.response_by_visit(response)["subject"]
+    row_labels = ctx.labels.visits(results["visit"].unique())
+    notes = []
+    if item.options["best"]:
+        per_subject = ctx.best_response(response)
+        best = ctx.rates_by_group(per_subject, "met").assign(visit="any visit")
+        results = best[list(results.columns)] if results.empty else pd.concat(
+            [results, best[list(results.columns)]], ignore_index=True)
+        row_labels["any visit"] = "Any visit"
+        never = int(per_subject["never_assessable"].sum())
+        notes.append("Any visit: met at one or more post-baseline visits; N = every patient the "
+                     "response applies to" + (f" ({never} without any assessable visit, counted as "
+                                              "not responding)." if never else "."))
+    note = ctx.not_assessed_note(assessed, label)
+    notes += [note] if note else []
     return tables.efficacy_table(
         results, title=item.title or f"Table 2. {label} by visit", outcome=label,
-        row_labels=_visit_labels(results["visit"].unique()),
-        definition=definition, name=item.file,
+        row_labels=row_labels, column_labels=ctx.labels.groups(results["group"].unique()),
+        column_order=list(dict.fromkeys(results["group"])),
+        definition=definition, notes=notes, name=item.file,
     )
 
 
@@ -53,7 +105,7 @@ _EXTERNAL_OPTIONS = {
 }
 
 
-def _check_forest(key: str, opts: dict) -> dict:
+def _check_forest(key: str, opts: dict, endpoints: dict) -> dict:
     """Each ``external`` entry is a published cohort ``{label, x, n}`` with 0 <= x <= n, n >= 1."""
     opts["external"] = [_check_options(f"{key}.external[{j}]", ext, _EXTERNAL_OPTIONS)
                         for j, ext in enumerate(opts["external"])]
@@ -63,21 +115,30 @@ def _check_forest(key: str, opts: dict) -> dict:
     return opts
 
 
+def _check_forest_response(key: str, opts: dict, endpoints: dict) -> dict:
+    return _check_response(key, _check_forest(key, opts, endpoints), endpoints)
+
+
 @register_figure("forest", options={
     "visit": ("str", "month 3", None),
     "label": ("str", "This trial", None),
     "external": ("list[table]", [], None),
-}, check=_check_forest)
+    "response": ("str", None, None),
+}, check=_check_forest_response)
 def _fig_forest(ctx: Analysis, item: ItemSpec):
+    """Response at one visit with CI per group (the efficacy table's numbers) and published
+    cohorts; ``response`` as in the efficacy table."""
     import pandas as pd
 
     fn = _needs("forest")
     visit = item.options["visit"]
-    results = ctx.once(("efficacy", (visit,)), lambda: ctx.efficacy_results([visit], f"{item.key}"))
+    response = item.options["response"]
+    results = ctx.once(("efficacy", (visit,), response),
+                       lambda: ctx.efficacy_results([visit], f"{item.key}", response))
     records = []
     for _, r in results.iterrows():
         own = item.options["label"]
-        records.append({"label": f"{own}: {r['group']}" if len(results) > 1 else own,
+        records.append({"label": f"{own}: {ctx.labels.group(r['group'])}" if len(results) > 1 else own,
                         "responders": int(r["x"]), "n": int(r["n"]), "estimate": r["estimate"],
                         "lower": r["lower"], "upper": r["upper"]})
     for ext in item.options["external"]:
@@ -85,8 +146,13 @@ def _fig_forest(ctx: Analysis, item: ItemSpec):
         records.append({"label": ext["label"], "responders": ext["x"], "n": ext["n"],
                         "estimate": float(ci.estimate), "lower": float(ci.lower),
                         "upper": float(ci.upper)})
-    label, _ = _REMISSION_DEFINITIONS[ctx.ep["remission"]]
+    if response is None:
+        label, _ = _REMISSION_DEFINITIONS[ctx.ep["remission"]]
+    elif response in _REMISSION_DEFINITIONS and not ctx.labels.renamed_event(response):
+        label = _REMISSION_DEFINITIONS[response][0]
+    else:
+        label = ctx.labels.event(response)
     level = f"{100 * ctx.ep['level']:g}%"
-    ax = fn(pd.DataFrame(records), label="label", xlabel=f"{label} at {visit}, % ({level} CI)",
-            style=ctx.spec.style, columns=2)
+    xlabel = item.options["xlabel"] or f"{label} at {visit}, % ({level} CI)"
+    ax = fn(pd.DataFrame(records), label="label", xlabel=xlabel, style=ctx.spec.style, columns=2)
     return ax.figure

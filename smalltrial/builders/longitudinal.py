@@ -1,5 +1,10 @@
 """A parameter over time: the longitudinal table (observed values and mixed model), trajectories
 and the waterfall plot.
+
+By default the table and its mixed model use every visit with data (``min_n`` patients or
+more), with the number of patients shown per visit: the model exists to use incomplete data.
+With more than one group of the ``by`` column holding values, each group gets its own section
+and model; groups without any value are named in a footnote.
 """
 
 from __future__ import annotations
@@ -8,20 +13,24 @@ from typing import TYPE_CHECKING
 
 from smalltrial._errors import SmallTrialError
 from smalltrial.builders.context import attr
-from smalltrial.builders.course import _hue, _needs
-from smalltrial.builders.labels import (
-    _auto_digits,
-    _parameter_labels,
-    _parameter_short,
-    _parameter_unit,
-    _visit_labels,
-)
+from smalltrial.builders.course import _hue, _needs, _time_axis
+from smalltrial.builders.labels import _auto_digits
 from smalltrial.builders.registry import register_figure, register_table
-from smalltrial.spec import DF_METHODS, REQUIRED
+from smalltrial.spec import DF_METHODS, REQUIRED, TIME_UNITS
 
 if TYPE_CHECKING:
     from smalltrial.builders.context import Analysis
     from smalltrial.spec import ItemSpec
+
+
+def _check_min_n(key: str, opts: dict, endpoints: dict) -> dict:
+    from smalltrial.spec import _fail
+
+    if opts["min_n"] < 1:
+        raise _fail(f"{key}.min_n", f"must be >= 1, got {opts['min_n']!r}")
+    if opts["min_n"] > 1 and opts["visits"]:
+        raise _fail(f"{key}.min_n", "give either 'visits' or 'min_n', not both")
+    return opts
 
 
 @register_table("longitudinal", options={
@@ -29,18 +38,38 @@ if TYPE_CHECKING:
     "transform": ("str", "none", ("none", "log")),
     "df_method": ("str", "kenward-roger", DF_METHODS),
     "visits": ("list[str]", None, None),
+    "min_n": ("int", 1, None),
     "test_at": ("str", None, None),
-}, title="<parameter> by visit", stem=("parameter",))
+}, title="<parameter> by visit", stem=("parameter",), check=_check_min_n)
 def _table_longitudinal(ctx: Analysis, item: ItemSpec):
+    from smalltrial import tables
+
+    parameter = item.options["parameter"]
+    rows = ctx.long(parameter, f"{item.key}.parameter")
+    present = set(rows[ctx.by].astype(str))
+    groups = [g for g in ctx.groups() if g in present]
+    note = ctx.not_assessed_note(rows["subject"], ctx.labels.short(parameter))
+    notes = [note] if note else []
+    label = ctx.labels.short(parameter)
+    title = item.title or f"{label} by visit"
+    if len(groups) <= 1:
+        return _one_longitudinal(ctx, item, None, title, notes)
+    parts = [(ctx.labels.group(g), _one_longitudinal(ctx, item, g, title, []))
+             for g in groups]
+    return tables.stack_tables(parts, title=title, notes=notes, name=item.file)
+
+
+def _one_longitudinal(ctx: Analysis, item: ItemSpec, group: str | None, title: str, notes: list):
     from smalltrial import summaries, tables
 
     opts = item.options
     parameter, transform, df_method = opts["parameter"], opts["transform"], opts["df_method"]
     visits = tuple(opts["visits"]) if opts["visits"] else None
-    order = ctx.model_visits(parameter, visits, item.key)
-    data = ctx.model_frame(parameter, visits, item.key)
+    min_n = opts["min_n"]
+    order = ctx.model_visits(parameter, visits, item.key, group, min_n)
+    data = ctx.model_frame(parameter, visits, item.key, group, min_n)
     observed = summaries.describe(data, "value", by="visit", overall=False, group_order=order)
-    fit = ctx.mixed_fit(parameter, transform, df_method, visits, item.key)
+    fit = ctx.mixed_fit(parameter, transform, df_method, visits, item.key, group, min_n)
     scale = "response" if transform == "log" else "link"
     means = fit.marginal_means("visit", scale=scale)
     change = fit.change_from_baseline("visit", scale=scale)
@@ -50,27 +79,32 @@ def _table_longitudinal(ctx: Analysis, item: ItemSpec):
         paired_change = attr("longitudinal", "paired_change")
         at = opts["test_at"]
         if at not in order:
-            raise SmallTrialError(f"spec: {item.key}.test_at: visit {at!r} not among {order}")
-        pc = ctx.once(("paired", parameter, order[0], at), lambda: paired_change(
-            data, "value", subject="subject", time="visit", baseline=order[0], at=at))
-        change_test = {"at": at, "n": pc.n, "median_change": pc.median_change, "pvalue": pc.pvalue}
-    label = _parameter_short(ctx.trial, parameter)
+            if group is not None:
+                notes = [*notes, f"No {ctx.labels.visit(at)} values: no signed-rank test."]
+            else:
+                raise SmallTrialError(f"spec: {item.key}.test_at: visit {at!r} not among {order}")
+        else:
+            pc = ctx.once(("paired", parameter, order[0], at, group, visits, min_n), lambda: paired_change(
+                data, "value", subject="subject", time="visit", baseline=order[0], at=at))
+            change_test = {"at": at, "n": pc.n, "median_change": pc.median_change, "pvalue": pc.pvalue}
+    label = ctx.labels.short(parameter)
     digits = _auto_digits(data["value"], observed, "median-range")
     model = (f"Model: {'log ' if transform == 'log' else ''}{parameter} ~ visit (categorical, "
              f"reference {order[0]}) + random intercept per patient; REML.")
     return tables.longitudinal_table(
         observed, means=means, change=change, by="visit", order=order,
-        labels=_visit_labels(order), unit=_parameter_unit(ctx.trial, parameter),
+        labels=ctx.labels.visits(order), unit=ctx.labels.unit(parameter),
         digits=digits, model_digits=max(digits, 1),
-        title=item.title or f"{label} by visit", outcome=label,
+        title=title, outcome=label,
         scale="log" if transform == "log" else "identity", df_method=df_method, model=model,
-        change_test=change_test, name=item.file,
+        change_test=change_test, notes=notes, name=item.file,
     )
 
 
 @register_figure("trajectories", options={
     "parameter": ("str", "sledai2k", None),
     "log": ("bool", None, None),
+    "time_unit": ("str", None, TIME_UNITS),
 })
 def _fig_trajectories(ctx: Analysis, item: ItemSpec):
     fn = _needs("trajectories")
@@ -78,15 +112,20 @@ def _fig_trajectories(ctx: Analysis, item: ItemSpec):
     rows = ctx.long(parameter, f"{item.key}.parameter")
     means = None
     # the model means of a longitudinal table of the same parameter: the same fit, reused
+    groups = [g for g in ctx.groups() if g in set(rows[ctx.by].astype(str))]
     for table in ctx.spec.tables:
-        if table.name == "longitudinal" and table.options["parameter"] == parameter:
+        if table.name == "longitudinal" and table.options["parameter"] == parameter and len(groups) <= 1:
             o = table.options
             visits = tuple(o["visits"]) if o["visits"] else None
-            fit = ctx.mixed_fit(parameter, o["transform"], o["df_method"], visits, table.key)
+            fit = ctx.mixed_fit(parameter, o["transform"], o["df_method"], visits, table.key,
+                                None, o["min_n"])
             means = fit.marginal_means("visit", scale="response" if o["transform"] == "log" else "link")
             break
-    ax = fn(rows, parameter=None, means=means, log=item.options["log"], hue=_hue(ctx),
-            unit="months", ylabel=_parameter_labels(ctx.trial).get(parameter, parameter),
+    x, unit, xlabel = _time_axis(ctx, item, rows)
+    if x != "day":
+        rows = rows.assign(**{x: rows[x]})
+    ax = fn(rows, parameter=None, x=x, means=means, log=item.options["log"], hue=_hue(ctx),
+            unit=unit, xlabel=xlabel, ylabel=item.options["ylabel"] or ctx.labels.variable(parameter),
             style=ctx.spec.style)
     return ax.figure
 
@@ -116,14 +155,15 @@ def _fig_waterfall(ctx: Analysis, item: ItemSpec):
     if opts["change"] == "percent":
         frame = frame[frame["baseline"] != 0]
         frame["change"] = 100.0 * (frame["at"] - frame["baseline"]) / frame["baseline"]
-        ylabel = f"{_parameter_short(ctx.trial, parameter)}: change to {visit}, %"
+        ylabel = f"{ctx.labels.short(parameter)}: change to {visit}, %"
     else:
         frame["change"] = frame["at"] - frame["baseline"]
-        ylabel = f"{_parameter_short(ctx.trial, parameter)}: change to {visit}"
+        ylabel = f"{ctx.labels.short(parameter)}: change to {visit}"
     if frame.empty:
         raise SmallTrialError(f"spec: {item.key}: no patient with {parameter!r} at baseline and {visit!r}")
     groups = frame[ctx.by].nunique()
     ax = fn(frame.reset_index(drop=True), subject="subject", change="change",
-            threshold=opts["threshold"], hue=ctx.by if groups > 1 else None, ylabel=ylabel,
+            threshold=opts["threshold"], hue=ctx.by if groups > 1 else None,
+            ylabel=opts["ylabel"] or ylabel,
             style=ctx.spec.style)
     return ax.figure

@@ -19,7 +19,7 @@ default; :data:`REQUIRED` means the key must be given.
 
 >>> import smalltrial.builders as builders
 >>> sorted(builders.TABLES)
-['adverse_events', 'baseline', 'efficacy', 'longitudinal', 'time_to_event']
+['adverse_events', 'adverse_events_by_soc', 'baseline', 'efficacy', 'longitudinal', 'time_to_event']
 >>> builders.TABLES["longitudinal"].options["transform"]
 ('str', 'none', ('none', 'log'))
 """
@@ -50,7 +50,8 @@ class Builder:
     options it accepts besides ``name``/``file``/``title``), ``title`` (default caption),
     ``stem`` (options whose values join the name in the default file stem, e.g.
     ``("parameter",)`` gives ``longitudinal_sledai2k``), ``check`` (optional
-    ``check(key, options) -> options`` for what a type cannot express) and ``footnotes``
+    ``check(key, options, endpoints) -> options`` for what a type cannot express; ``endpoints``
+    is the spec's validated ``[endpoints]`` section) and ``footnotes``
     (fixed footnotes the builder adds).
     """
 
@@ -113,7 +114,8 @@ def register_table(name: str, *, options: Mapping[str, Option] | None = None, ti
     stem : tuple of str
         Options whose values join the name in the default file stem.
     check : callable, optional
-        ``check(key, options) -> options``: validation beyond types (raise SmallTrialError).
+        ``check(key, options, endpoints) -> options``: validation beyond types (raise
+        SmallTrialError); ``endpoints`` is the spec's validated ``[endpoints]`` section.
     footnotes : tuple of str
         Fixed footnotes of the table (documentation).
 

@@ -1,5 +1,5 @@
-"""Safety: the adverse-event table.
-"""
+"""Safety: adverse events of special interest (CRS, ICANS) and all adverse events by system
+organ class and preferred term."""
 
 from __future__ import annotations
 
@@ -27,5 +27,53 @@ def _table_adverse_events(ctx: Analysis, item: ItemSpec):
     names = {"crs": "Cytokine release syndrome", "icans": "ICANS"}
     return tables.adverse_event_table(
         counts, events={e: names[e] for e in events}, grades=(1, 2, 3, 4),
+        group_labels=ctx.labels.groups(groups),
         title=item.title or "Adverse events of special interest", name=item.file,
+    )
+
+
+def _check_bands(key: str, opts: dict, endpoints: dict) -> dict:
+    from smalltrial.spec import _fail
+
+    bands = opts["bands"]
+    if not bands:
+        raise _fail(f"{key}.bands", "give at least one grade band (1 = any grade)")
+    for i, b in enumerate(bands):
+        if b not in (1, 2, 3, 4, 5):
+            raise _fail(f"{key}.bands[{i}]", f"must be a grade 1..5, got {b!r}")
+    if len(set(bands)) < len(bands):
+        raise _fail(f"{key}.bands", f"lists a grade twice: {bands!r}")
+    return opts
+
+
+@register_table("adverse_events_by_soc", options={
+    "bands": ("list[int]", [1, 3], None),
+    "include_events": ("list[str]", ["crs", "icans"], ("crs", "icans")),
+}, title="Adverse events by system organ class and preferred term", check=_check_bands)
+def _table_adverse_events_by_soc(ctx: Analysis, item: ItemSpec):
+    """Patients with any adverse event, by class and term, n (%) per grade band and group (with
+    N per column), from ``smalltrial.summaries.adverse_events``; CRS/ICANS events count too
+    unless the adverse events already record them."""
+    import pandas as pd
+
+    from smalltrial import tables
+    from smalltrial.builders.context import attr
+
+    adverse_events = attr("summaries", "adverse_events")
+    include = tuple(item.options["include_events"])
+    groups = ctx.groups()
+    if len(groups) > 1:
+        by = ctx.by
+        parts = adverse_events(ctx.trial, by=by, include_events=include)
+        parts[by] = parts[by].astype(str)
+        overall = adverse_events(ctx.trial, include_events=include).assign(**{by: "All"})
+        summary = pd.concat([parts, overall[parts.columns]], ignore_index=True)
+        order = groups + ["All"]
+    else:
+        by, summary, order = None, adverse_events(ctx.trial, include_events=include), None
+    return tables.adverse_event_soc_table(
+        summary, by=by, bands=item.options["bands"], group_order=order,
+        group_labels=ctx.labels.groups(groups),
+        title=item.title or "Adverse events by system organ class and preferred term",
+        name=item.file,
     )

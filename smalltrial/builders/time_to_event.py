@@ -1,12 +1,18 @@
 """Time to event: the time-to-event table and the Kaplan-Meier figure.
+
+Both split by the ``by`` column when more than one group has data (per endpoint a row of all
+patients, then one indented row per group; one curve per group), in the spec's time unit; patients never
+assessed for an endpoint are left out and named in a footnote.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from smalltrial.builders.context import attr
 from smalltrial.builders.course import _needs
 from smalltrial.builders.registry import register_figure, register_table
+from smalltrial.spec import TIME_UNITS
 
 if TYPE_CHECKING:
     from smalltrial.builders.context import Analysis
@@ -16,43 +22,118 @@ if TYPE_CHECKING:
 TIME_TO_EVENT_ENDPOINTS = ("b_cell_reconstitution", "relapse", "remission", "death")
 
 
-_TTE_LABELS = {
-    "b_cell_reconstitution": "B-cell reconstitution",
-    "relapse": "Relapse",
-    "remission": "Remission",
-    "death": "Death",
-}
+def _landmarks(ctx: Analysis, unit: str) -> list[float]:
+    """The spec's landmarks (in ``endpoints.time_unit``) in ``unit``."""
+    from smalltrial.builders.labels import DAYS_PER_UNIT
+
+    landmarks = list(ctx.ep["landmarks"])
+    if unit == ctx.ep["time_unit"]:
+        return landmarks
+    factor = DAYS_PER_UNIT[ctx.ep["time_unit"]] / DAYS_PER_UNIT[unit]
+    return [float(t) * factor for t in landmarks]
+
+
+def _check_endpoints(key: str, opts: dict, endpoints: dict) -> dict:
+    """Endpoints are the built-in ones or those declared in [[endpoints.time_to_event]]."""
+    from smalltrial.spec import _fail
+
+    known = list(TIME_TO_EVENT_ENDPOINTS) + [e["name"] for e in endpoints.get("time_to_event", ())]
+    names = opts["endpoints"] if "endpoints" in opts else [opts["endpoint"]]
+    for i, name in enumerate(names):
+        if name not in known:
+            where = f"{key}.endpoints[{i}]" if "endpoints" in opts else f"{key}.endpoint"
+            raise _fail(where, f"unknown value {name!r}; valid: {', '.join(map(repr, known))} "
+                        "(declare others in [[endpoints.time_to_event]])")
+    return opts
+
+
+def _competing(ctx: Analysis, endpoint: str) -> bool:
+    definition = ctx.tte_definition(endpoint)
+    return bool(definition and definition.get("competing"))
+
+
+def _assessed(ctx: Analysis, endpoint: str):
+    """The endpoint's data (days) without patients never assessed for it (B cells: no count
+    after infusion), and a footnote naming the groups left without any patient."""
+    data = ctx.time_to_event_days(endpoint)
+    if endpoint == "b_cell_reconstitution":
+        data = data[(data["time"] > 0) | (data["event"] == 1)]
+    return data
 
 
 @register_table("time_to_event", options={
-    "endpoints": ("list[str]", ["b_cell_reconstitution", "relapse"], TIME_TO_EVENT_ENDPOINTS),
-}, title="Time-to-event outcomes")
+    "endpoints": ("list[str]", ["b_cell_reconstitution", "relapse"], None),
+    "time_unit": ("str", None, TIME_UNITS),
+    "landmark_rates": ("str", "event", ("event", "event_free")),
+}, title="Time-to-event outcomes", check=_check_endpoints)
 def _table_time_to_event(ctx: Analysis, item: ItemSpec):
     from smalltrial import tables
 
-    landmarks = list(ctx.ep["landmarks"])
+    unit = item.options["time_unit"] or ctx.ep["time_unit"]
+    landmarks = _landmarks(ctx, unit)
     entries = []
+    notes = []
     for endpoint in item.options["endpoints"]:
-        data = ctx.time_to_event(endpoint)
-        km = ctx.kaplan_meier(endpoint)
-        entry = {
-            "label": _TTE_LABELS[endpoint],
-            "n": len(data),
-            "events": int(data["event"].sum()),
-            "median": km.median,
-            "landmarks": km.at(landmarks),
-            "cumulative": True,
-        }
-        if endpoint in ("relapse", "death"):
-            entry["rate"] = ctx.event_rate(endpoint)
+        label = ctx.labels.event(endpoint)
+        assessed = _assessed(ctx, endpoint)
+        missing = set(ctx.time_to_event_days(endpoint)["subject"]) - set(assessed["subject"])
+        note = ctx.not_assessed_note(assessed["subject"], label)
+        if note:
+            notes.append(note)
+        elif missing:
+            notes.append(f"{label}: {len(missing)} patient(s) without any assessment left out.")
+        present = set(assessed[ctx.by].astype(str))
+        groups = [g for g in ctx.groups() if g in present]
+        split = len(groups) > 1
+        # all patients first, under the endpoint's name; then one indented row per group
+        entries.append(_entry(ctx, endpoint, unit, landmarks, None, assessed, label, False))
+        if split:
+            entries.extend(_entry(ctx, endpoint, unit, landmarks, g, assessed, label, True)
+                           for g in groups)
+        excluded = ctx.tte_excluded(endpoint)
+        if excluded:
+            origin = ctx.tte_definition(endpoint)["origin"].split(":")[-1]
+            start = ctx.labels.event(origin)
+            notes.append(f"{label}: {len(excluded)} patient(s) never reaching the start of this "
+                         f"endpoint ({start[:1].lower()}{start[1:]}) not included.")
+        if _competing(ctx, endpoint):
+            competing = ", ".join(ctx.labels.event(e).lower() for e in ctx.tte_definition(endpoint)["competing"])
+            notes.append(f"{label}: cumulative incidence (Aalen\u2013Johansen) with {competing} as "
+                         "competing event(s); median: the first time it reaches 50% (no CI).")
         if endpoint == "b_cell_reconstitution":
-            entry["note"] = (f"first post-infusion CD19+ B-cell count \u2265 "
-                             f"{ctx.ep['bcell_threshold']:g} cells/\u00b5L.")
-        entries.append(entry)
+            notes.append(f"{label}: first post-infusion CD19+ B-cell count \u2265 "
+                         f"{ctx.ep['bcell_threshold']:g} cells/\u00b5L.")
+    if item.options["landmark_rates"] == "event_free":  # e.g. PFS and OS rates
+        for entry in entries:
+            entry["cumulative"] = False
     return tables.time_to_event_table(
-        entries, landmarks=landmarks, conf_type=ctx.ep["conf_type"], level=ctx.ep["level"],
-        follow_up=ctx.follow_up(), title=item.title or "Time-to-event outcomes", name=item.file,
+        entries, landmarks=landmarks, time_unit=unit, conf_type=ctx.ep["conf_type"],
+        level=ctx.ep["level"], follow_up=ctx.follow_up(unit),
+        title=item.title or "Time-to-event outcomes", notes=notes, name=item.file,
     )
+
+
+def _entry(ctx: Analysis, endpoint: str, unit: str, landmarks: list[float], group: str | None,
+           assessed, label: str, split: bool) -> dict:
+    data = assessed if group is None else assessed[assessed[ctx.by].astype(str) == group]
+    if _competing(ctx, endpoint):
+        median, at = _cumulative_incidence(ctx, endpoint, unit, group, landmarks)
+    else:
+        km = ctx.kaplan_meier(endpoint, unit, group, subjects=tuple(assessed["subject"]))
+        median, at = km.median, km.at(landmarks)
+    entry = {
+        "label": ctx.labels.group(group) if split else label,
+        "n": len(data),
+        "events": int((data["event"] == 1).sum()),
+        "median": median,
+        "landmarks": at,
+        "cumulative": True,
+    }
+    if split:
+        entry["indent"] = 1
+    if endpoint in ("relapse", "death"):
+        entry["rate"] = ctx.event_rate(endpoint, group)
+    return entry
 
 
 _KM_YLABELS = {
@@ -63,12 +144,61 @@ _KM_YLABELS = {
 }
 
 
+def _cumulative_incidence(ctx: Analysis, endpoint: str, unit: str, group: str | None,
+                          landmarks: list[float]):
+    """(median, landmarks as 1 - F) of the Aalen-Johansen cumulative incidence of cause 1."""
+    import math
+
+    import pandas as pd
+
+    cumulative_incidence = attr("survival", "cumulative_incidence")
+    data = ctx.time_to_event(endpoint, unit)
+    if group is not None:
+        data = data[data[ctx.by].astype(str) == group]
+    cif = ctx.once(("cif", endpoint, unit, group), lambda: cumulative_incidence(
+        data, time="time", event="event", cause=1, level=ctx.ep["level"]))
+    table = cif.table
+    reached = table[table["estimate"] >= 0.5]
+    nan = float("nan")
+    median = {"estimate": float(reached["time"].iloc[0]) if len(reached) else nan,
+              "lower": nan, "upper": nan}
+    at = cif.at(landmarks)
+    frame = pd.DataFrame({"time": landmarks, "survival": 1 - at["estimate"].to_numpy(float),
+                          "lower": 1 - at["upper"].to_numpy(float),
+                          "upper": 1 - at["lower"].to_numpy(float)})
+    if not math.isfinite(median["estimate"]):
+        median["estimate"] = nan
+    return median, frame
+
+
 @register_figure("km_plot", options={
-    "endpoint": ("str", "b_cell_reconstitution", TIME_TO_EVENT_ENDPOINTS),
-}, stem=("endpoint",))
+    "endpoint": ("str", "b_cell_reconstitution", None),
+    "time_unit": ("str", None, TIME_UNITS),
+}, stem=("endpoint",), check=_check_endpoints)
 def _fig_km(ctx: Analysis, item: ItemSpec):
+    """One curve, or one per group of the ``by`` column when more than one has data."""
     km_plot = _needs("km_plot")
     endpoint = item.options["endpoint"]
-    km = ctx.kaplan_meier(endpoint)
-    ax = km_plot(km, style=ctx.spec.style, ylabel=_KM_YLABELS[endpoint])
+    if _competing(ctx, endpoint):
+        from smalltrial._errors import SmallTrialError
+
+        raise SmallTrialError(f"spec: {item.key}.endpoint: {endpoint!r} has competing events; a "
+                              "Kaplan-Meier curve would overstate its incidence (use the "
+                              "time-to-event table's cumulative incidence)")
+    unit = item.options["time_unit"] or ctx.ep["time_unit"]
+    assessed = _assessed(ctx, endpoint)
+    subjects = tuple(assessed["subject"])
+    present = set(assessed[ctx.by].astype(str))
+    groups = [g for g in ctx.groups() if g in present]
+    if len(groups) > 1:
+        km = {ctx.labels.group(g): ctx.kaplan_meier(endpoint, unit, g, subjects=subjects)
+              for g in groups}
+    else:
+        km = ctx.kaplan_meier(endpoint, unit, subjects=subjects)
+    label = ctx.labels.event(endpoint)
+    ylabel = item.options["ylabel"] or (
+        _KM_YLABELS[endpoint] if endpoint in _KM_YLABELS and not ctx.labels.renamed_event(endpoint)
+        else f"Probability free of {label[:1].lower()}{label[1:]}")
+    ax = km_plot(km, style=ctx.spec.style, ylabel=ylabel,
+                 xlabel=item.options["xlabel"] or ctx.labels.time_axis(unit))
     return ax.figure

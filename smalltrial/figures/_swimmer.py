@@ -42,6 +42,12 @@ MARKERS: dict[str, tuple[str, str, str, str, float]] = {
     "death": ("Death", "$\u2020$", "#000000", "#000000", 5.0),
 }
 
+#: markers of other events (the vocabulary is open), in turn: (marker, face colour)
+_OTHER_MARKERS: tuple[tuple[str, str], ...] = (
+    ("^", OKABE_ITO["yellow"]), ("P", OKABE_ITO["sky_blue"]), ("*", OKABE_ITO["orange"]),
+    ("h", OKABE_ITO["reddish_purple"]), ("d", OKABE_ITO["bluish_green"]),
+)
+
 SEGMENTS: dict[str, tuple[str, str, float, float]] = {
     # key: (legend label, colour, lane height, alpha)
     "follow_up": ("Follow-up", LIGHT_GREY, 0.72, 1.0),
@@ -57,7 +63,7 @@ class Lane:
     subject: Any
     end: float  # last contact, or death
     alive: bool
-    aplasia: tuple[float, float]
+    aplasia: tuple[float, float] | None  # None: the data say nothing of this patient's B cells
     remissions: list[tuple[float, float]] = field(default_factory=list)
     events: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # (day, grade)
 
@@ -84,6 +90,9 @@ def swimmer_lanes(
     subject, day, event, grade : str
         Column names (``grade`` optional: toxicity grade of CRS/ICANS events).
 
+    ``aplasia`` is None for every lane when the events hold no ``b_cell_reconstitution`` at
+    all: without B-cell data the plot must not claim aplasia.
+
     >>> import pandas as pd
     >>> ev = pd.DataFrame({"subject": ["P1", "P1", "P1", "P2"], "day": [90, 10, 300, 200],
     ...                    "event": ["remission", "crs", "last_contact", "last_contact"],
@@ -96,7 +105,7 @@ def swimmer_lanes(
     """
     import pandas as pd
 
-    from smalltrial.trial import EVENTS
+    from smalltrial.trial import _EVENT_NAME, EVENTS
 
     for arg, value in (("subject", subject), ("day", day), ("event", event), ("grade", grade)):
         check_column_name(value, arg)
@@ -105,11 +114,13 @@ def swimmer_lanes(
     check_columns(events, [subject, day, event] + ([grade] if grade != "grade" else []), "events")
     days = numeric(events, day, subject=subject, name="events")
     kinds = events[event].astype(str).to_numpy()
-    bad = sorted(set(kinds) - set(EVENTS))
+    # the event vocabulary is open (smalltrial.trial): any lower-case name; events without a
+    # marker of their own are drawn with generic markers named in the legend
+    bad = sorted(k for k in set(kinds) if _EVENT_NAME.fullmatch(k) is None)
     if bad:
         raise SmallTrialError(
-            f"column {event!r} of events has unknown event(s) {', '.join(map(repr, bad))}; "
-            f"allowed: {', '.join(EVENTS)}"
+            f"column {event!r} of events has invalid event name(s) {', '.join(map(repr, bad))}; "
+            f"event names are lower-case [a-z][a-z0-9_]* (known: {', '.join(EVENTS)})"
         )
     if np.any(days < 0):
         who = events.loc[days < 0, subject].tolist()
@@ -133,6 +144,7 @@ def swimmer_lanes(
             f"every subject needs exactly one 'last_contact' event in column {event!r}; "
             f"subject {wrong[:5]!r} has {[int(contacts.get(s, 0)) for s in wrong[:5]]}"
         )
+    has_bcells = bool((frame["event"] == "b_cell_reconstitution").any())
     lanes = []
     for sid in subjects:
         rows = frame.loc[frame["subject"] == sid].sort_values(["day", "event"], kind="mergesort")
@@ -142,7 +154,7 @@ def swimmer_lanes(
         end = last if alive else float(deaths.min())
         end = max(end, float(rows["day"].max()))
         recon = rows.loc[rows["event"] == "b_cell_reconstitution", "day"]
-        aplasia = (0.0, float(recon.min()) if len(recon) else end)
+        aplasia = (0.0, float(recon.min()) if len(recon) else end) if has_bcells else None
         remissions: list[tuple[float, float]] = []
         start = None
         for kind, when in zip(rows["event"], rows["day"], strict=True):
@@ -155,11 +167,25 @@ def swimmer_lanes(
             remissions.append((start, end))
         marks: dict[str, list[tuple[float, float]]] = {}
         for kind, when, g in zip(rows["event"], rows["day"], rows["grade"], strict=True):
-            if kind in MARKERS:
+            if kind != "last_contact":
                 marks.setdefault(kind, []).append((float(when), float(g)))
         lanes.append(Lane(sid, end, alive, aplasia, remissions, marks))
     lanes.sort(key=lambda lane: (-lane.end, str(lane.subject)))
     return lanes
+
+
+def _aplasia_spans(aplasia: Any) -> dict[Any, tuple[float, float]]:
+    """subject -> (start, end) days from an ``aplasia`` frame (None: no spans)."""
+    if aplasia is None:
+        return {}
+    check_frame(aplasia, "aplasia")
+    check_columns(aplasia, ["subject", "start", "end"], "aplasia")
+    start = numeric(aplasia, "start", name="aplasia")
+    end = numeric(aplasia, "end", name="aplasia")
+    if np.any(end < start):
+        raise SmallTrialError(f"aplasia: end must be >= start; got start {start[end < start].tolist()}, "
+                              f"end {end[end < start].tolist()}")
+    return {s: (float(a), float(b)) for s, a, b in zip(aplasia["subject"], start, end, strict=True)}
 
 
 def _rects(ax, spans, height, color, alpha, gid, label):
@@ -198,6 +224,7 @@ def swimmer(
     grade: str = "grade",
     group: str | None = None,
     unit: str = "days",
+    aplasia: Any = "events",
     legend: bool = True,
     ax: Any = None,
     style: str | None = None,
@@ -215,6 +242,11 @@ def swimmer(
         ``"cohort"``: lanes are blocked by group (groups in sorted order, by follow-up within
         a group) and labelled "subject (group)".
     unit : ``"days"`` or ``"months"`` (30.4375 days) on the x axis.
+    aplasia : where the B-cell aplasia bars come from. ``"events"`` (default): day 0 to the
+        first ``b_cell_reconstitution`` event (to the end of follow-up if none), and no bar
+        at all when the events hold no ``b_cell_reconstitution`` (no B-cell data); a DataFrame
+        with columns ``subject, start, end`` (days; e.g. from the B-cell counts up to the
+        reconstitution or the last count); or None for no bars.
     legend : a legend that explains every segment and marker drawn.
 
     Lanes are sorted by follow-up, the longest at the top (ties by subject id). Segments:
@@ -237,6 +269,12 @@ def swimmer(
     check_flag(legend, "legend")
     frame = trial_frame(data, "events", "data") if is_trial(data) else trial_frame(data, "", "data")
     lanes = swimmer_lanes(frame, subject=subject, day=day, event=event, grade=grade)
+    if aplasia is None or not isinstance(aplasia, str):
+        spans = _aplasia_spans(aplasia)
+        for lane in lanes:
+            lane.aplasia = spans.get(lane.subject)
+    elif aplasia != "events":
+        raise SmallTrialError(f"aplasia must be 'events', a DataFrame or None, got {aplasia!r}")
     labels = {lane.subject: str(lane.subject) for lane in lanes}
     if group is not None:
         source = frame
@@ -272,6 +310,7 @@ def swimmer(
             "aplasia": [
                 (lane.aplasia[0] * scale, lane.aplasia[1] * scale, y)
                 for lane, y in zip(lanes, ys, strict=True)
+                if lane.aplasia is not None and lane.aplasia[1] > lane.aplasia[0]
             ],
         }
         for key in ("follow_up", "remission", "aplasia"):
@@ -280,7 +319,12 @@ def swimmer(
                 handles.append(
                     _rects(ax, spans[key], height, color, alpha, f"swimmer-phase-{key}", label)
                 )
-        for kind, (label, marker, face, edge, size) in MARKERS.items():
+        others = sorted({k for lane in lanes for k in lane.events} - set(MARKERS))
+        styles = dict(MARKERS)
+        for j, kind in enumerate(others):  # open vocabulary: generic markers, named in the legend
+            shape, colour = _OTHER_MARKERS[j % len(_OTHER_MARKERS)]
+            styles[kind] = (kind.replace("_", " ").capitalize(), shape, colour, "#000000", 3.8)
+        for kind, (label, marker, face, edge, size) in styles.items():
             dy = {"crs": -0.17, "icans": 0.17}.get(kind, 0.0)  # CRS above, ICANS below
             pts = [
                 (when * scale, y + dy, g)

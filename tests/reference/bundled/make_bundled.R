@@ -41,16 +41,13 @@ specs <- list(
     baseline = c("sledai2k", "anti_dsdna", "c3", "upcr", "prednisone_mg"),
     efficacy = c("month 2", "month 3", "month 6"),
     longitudinal = list(
-      list(parameter = "sledai2k", transform = "none",
-           visits = c("baseline", "day 28", "month 2", "month 3"), test_at = "month 3"),
-      list(parameter = "anti_dsdna", transform = "log",
-           visits = c("baseline", "day 28", "month 2", "month 3"), test_at = NA))),
+      list(parameter = "sledai2k", transform = "none", min_n = 3, test_at = "month 3"),
+      list(parameter = "anti_dsdna", transform = "log", min_n = 3, test_at = NA))),
   muller2024 = list(
     baseline = c("prednisone_mg"),
     efficacy = c("month 3", "month 6", "month 12"),
     longitudinal = list(
-      list(parameter = "sledai2k", transform = "none",
-           visits = c("baseline", "day 28", "month 3", "month 6"), test_at = "month 6"))))
+      list(parameter = "sledai2k", transform = "none", min_n = 3, test_at = "month 6"))))
 
 as_bool <- function(x) if (is.logical(x)) x else tolower(as.character(x)) %in% c("true", "1")
 landmarks <- c(3, 6, 12)
@@ -183,6 +180,11 @@ one_trial <- function(name, spec) {
 
   # ---- longitudinal mixed models -------------------------------------------------------------
   out$longitudinal <- lapply(spec$longitudinal, function(L) {
+    # the spec's min_n: every visit where at least min_n patients have a value, by visit day
+    p <- meas[meas$parameter == L$parameter, ]
+    n_per_visit <- tapply(p$subject, p$visit, function(s) length(unique(s)))
+    visit_day <- tapply(p$day, p$visit, median)
+    L$visits <- names(sort(visit_day[n_per_visit >= L$min_n]))
     d <- meas[meas$parameter == L$parameter & meas$visit %in% L$visits, c("subject", "visit", "value")]
     d$visit <- factor(d$visit, levels = L$visits)
     fit <- if (L$transform == "log") {

@@ -50,10 +50,15 @@ pt <- poisson.test(0, years)
 out$follow_up <- list(median = unname(qf$quantile), lower = unname(qf$lower), upper = unname(qf$upper),
                       rate_upper = pt$conf.int[2])
 
-# longitudinal: lmer value ~ visit + (1 | subject), REML, Kenward-Roger; emmeans and changes
-visits <- c("baseline", "day 28", "month 2", "month 3")
+# longitudinal: lmer value ~ visit + (1 | subject), REML, Kenward-Roger; emmeans and changes.
+# The bundled spec keeps every visit where at least 3 patients have a value (min_n = 3), in
+# the order of the visit day (the mixed model uses incomplete data: month 6 has 4 of 5).
 long <- function(p, log = FALSE) {
-  d <- meas[meas$parameter == p & meas$visit %in% visits, ]
+  d <- meas[meas$parameter == p, ]
+  n_per_visit <- tapply(d$subject, d$visit, function(s) length(unique(s)))
+  first_day <- tapply(d$day, d$visit, median)
+  visits <- names(sort(first_day[n_per_visit >= 3]))
+  d <- d[d$visit %in% visits, ]
   d$visit <- factor(d$visit, levels = visits)
   if (log) d$value <- log(d$value)
   m <- lmer(value ~ visit + (1 | subject), data = d, REML = TRUE)
