@@ -158,6 +158,16 @@ class Analysis:
     def _time_to_event(self, endpoint: str):
         trial = self.trial
         definition = self.tte_definition(endpoint)
+        adtte = getattr(trial, "time_to_event_data", None)
+        if adtte is not None and len(adtte) and endpoint in set(adtte["endpoint"]):
+            # an ADaM ADTTE parameter of that name: its records as recorded (AVAL, 1 - CNSR,
+            # its own censoring) take precedence over a derivation from the events, so one spec
+            # serves the CSV and the ADaM version of a trial; patients without a record of it
+            # are left out with a footnote, as patients whose origin never occurs
+            recorded = set(adtte.loc[adtte["endpoint"] == endpoint, "subject"].astype(str))
+            self._cache[("tte_excluded", endpoint)] = [
+                s for s in trial.subjects["subject"].astype(str) if s not in recorded]
+            definition = None
         if definition is not None:
             derive = attr("survival", "time_to_event")
             origin = definition["origin"]

@@ -61,6 +61,15 @@ def _assessed(ctx: Analysis, endpoint: str):
     return data
 
 
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter of a label for use inside a sentence, unless the first word
+    is an acronym or symbol ("MG-ADL improvement", "CD19+ B cells" stay as they are)."""
+    word = text.split(" ", 1)[0]
+    if len(word) > 1 and any(c.isupper() or c.isdigit() for c in word[1:]):
+        return text
+    return text[:1].lower() + text[1:]
+
+
 @register_table("time_to_event", options={
     "endpoints": ("list[str]", ["b_cell_reconstitution", "relapse"], None),
     "time_unit": ("str", None, TIME_UNITS),
@@ -91,11 +100,15 @@ def _table_time_to_event(ctx: Analysis, item: ItemSpec):
             entries.extend(_entry(ctx, endpoint, unit, landmarks, g, assessed, label, True)
                            for g in groups)
         excluded = ctx.tte_excluded(endpoint)
-        if excluded:
-            origin = ctx.tte_definition(endpoint)["origin"].split(":")[-1]
+        definition = ctx.tte_definition(endpoint)
+        if excluded and definition is not None and definition["origin"] != "infusion":
+            origin = definition["origin"].split(":")[-1]
             start = ctx.labels.event(origin)
             notes.append(f"{label}: {len(excluded)} patient(s) never reaching the start of this "
-                         f"endpoint ({start[:1].lower()}{start[1:]}) not included.")
+                         f"endpoint ({_lower_first(start)}) not included.")
+        elif excluded:
+            notes.append(f"{label}: {len(excluded)} patient(s) without a record of this "
+                         "endpoint (ADaM ADTTE) not included.")
         if _competing(ctx, endpoint):
             competing = ", ".join(ctx.labels.event(e).lower() for e in ctx.tte_definition(endpoint)["competing"])
             notes.append(f"{label}: cumulative incidence (Aalen\u2013Johansen) with {competing} as "
@@ -198,7 +211,7 @@ def _fig_km(ctx: Analysis, item: ItemSpec):
     label = ctx.labels.event(endpoint)
     ylabel = item.options["ylabel"] or (
         _KM_YLABELS[endpoint] if endpoint in _KM_YLABELS and not ctx.labels.renamed_event(endpoint)
-        else f"Probability free of {label[:1].lower()}{label[1:]}")
+        else f"Probability free of {_lower_first(label)}")
     ax = km_plot(km, style=ctx.spec.style, ylabel=ylabel,
                  xlabel=item.options["xlabel"] or ctx.labels.time_axis(unit))
     return ax.figure

@@ -105,7 +105,7 @@ def swimmer_lanes(
     """
     import pandas as pd
 
-    from smalltrial.trial import _EVENT_NAME, EVENTS
+    from smalltrial.trial.model import _EVENT_NAME, EVENTS
 
     for arg, value in (("subject", subject), ("day", day), ("event", event), ("grade", grade)):
         check_column_name(value, arg)

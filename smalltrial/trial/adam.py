@@ -271,6 +271,15 @@ def _adam_adverse_events(adae: pd.DataFrame, infusion: dict, folder: Path) -> pd
     return out
 
 
+def _whole_numbers(values: pd.Series) -> pd.Series:
+    """SAS XPORT stores every number as a float: a numeric column of whole numbers only (NaN
+    allowed only if none) comes back as integers, so 61.0 prints as 61 as in the CSV version."""
+    if pd.api.types.is_float_dtype(values) and values.notna().all() and len(values) \
+            and np.isfinite(values).all() and (values == np.round(values)).all():
+        return values.astype(np.int64)
+    return values
+
+
 def read_adam(path: str | Path) -> Trial:
     """Read ADaM tables (ADSL with any of ADLB, ADTTE, ADAE, ADRS) into a Trial.
 
@@ -279,7 +288,10 @@ def read_adam(path: str | Path) -> Trial:
     no day 0, to days from infusion; dates count from ADSL ``TRTSDT``):
 
     * ADSL: ``USUBJID`` -> subject, ``SEX`` -> sex, ``AGE`` -> age, ``COHORT`` (else
-      ``DISEASE``, ``ARM``, ``TRT01A``, ``TRT01P``) -> cohort, ``TRTSDT`` -> infusion_date.
+      ``DISEASE``, ``ARM``, ``TRT01A``, ``TRT01P``) -> cohort, ``TRTSDT`` -> infusion_date;
+      every other variable except dates (``*DT``, ``*DTM``, ``*TM``) is kept as a subjects
+      column under its lower-cased name (``ECOGBL`` -> ``ecogbl``). Numeric columns holding
+      only whole numbers become integers (XPORT stores every number as a float).
       Required: USUBJID, SEX, AGE.
     * ADLB (optional): the ADaM analysis records only: ``ANL01FL == "Y"`` where that flag
       exists, else records with a blank ``DTYPE`` (so several records per visit are not
@@ -334,8 +346,15 @@ def read_adam(path: str | Path) -> Trial:
         "subject": ids,
         "cohort": adsl[cohort_col] if cohort_col else np.nan,
         "sex": adsl["SEX"],
-        "age": adsl["AGE"],
+        "age": _whole_numbers(adsl["AGE"]),
     })
+    # every other ADSL variable is a baseline column of its own (lower-cased name, e.g. ECOGBL
+    # -> ecogbl), so Table 1 can show it; dates are left out (TRTSDT becomes infusion_date)
+    mapped = {"USUBJID", "SEX", "AGE", "TRTSDT", cohort_col}
+    for col in adsl.columns:
+        if col in mapped or col.lower() in subjects.columns or str(col).upper().endswith(("DT", "DTM", "TM")):
+            continue
+        subjects[str(col).lower()] = _whole_numbers(adsl[col]).to_numpy()
     infusion: dict[str, pd.Timestamp] = {}
     if "TRTSDT" in adsl.columns:
         trt = _adam_date(adsl["TRTSDT"])
