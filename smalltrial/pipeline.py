@@ -6,6 +6,8 @@ endpoints, computes every statistic once (cached and shared by tables and figure
     DIR/tables/<name>.{md,tex,html,docx,csv}
     DIR/figures/<name>.{png,pdf}
     DIR/report.md          all tables and figures on one page
+    DIR/ard.csv            every statistic behind the tables and figures (smalltrial.ard)
+    DIR/report.html        one self-contained report: provenance, methods, tables, figures
     DIR/manifest.json      versions, input hashes, the spec, the seed, every output with its sha256
 
 Everything is written to a temporary sibling folder first; ``DIR`` is replaced only when the
@@ -76,6 +78,7 @@ class RunResult(Result):
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     statistical_warnings: tuple[str, ...] = ()
+    ard: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return (f"RunResult(out={str(self.out)!r}, tables={list(self.tables)}, "
@@ -271,6 +274,24 @@ def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skip
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _report_html(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
+                 skipped: list[str], warned: Mapping[str, list[str]], state: Mapping[str, Any],
+                 folder: Path) -> str:
+    from smalltrial.methods import methods_paragraph
+    from smalltrial.report import CAPTIONS, figure_entries, report_html
+
+    made = [i.key for i in spec.tables if i.file in tables]
+    made += [i.key for i in spec.figures if any(f.startswith(f"figures/{i.file}.") for f in figure_files)]
+    text, refs = methods_paragraph(spec, made)
+    captions = {i.file: i.title or CAPTIONS.get(i.name, i.file) for i in spec.figures}
+    provenance = {"versions": _versions(), "inputs": state["inputs"], "spec_file": spec.source,
+                  "seed": spec.seed}
+    return report_html(title=spec.title, tables=tables,
+                       figures=figure_entries(folder, figure_files, captions),
+                       provenance=provenance, methods=text, references=refs, warnings=warned,
+                       skipped=skipped)
+
+
 def _input_files(files: list[tuple[str, Path]]) -> list[dict[str, Any]]:
     """Manifest entries of the input files: only regular files inside the data folder (a link
     that leads outside it is neither hashed nor recorded)."""
@@ -330,8 +351,8 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     >>> result = run(spec, out=tempfile.mkdtemp() + "/out", progress=False)
     >>> result.tables["efficacy"].rows[0].cells
     ('Month 3', '5/5 (100%) [47.8–100]')
-    >>> sorted(result.outputs)[:3]
-    ['report.md', 'tables/efficacy.csv', 'tables/efficacy.docx']
+    >>> sorted(result.outputs)[:4]
+    ['ard.csv', 'report.html', 'report.md', 'tables/efficacy.csv']
     """
     from smalltrial import _output
 
@@ -372,7 +393,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         def make_table(item=item) -> None:
             since = len(state["records"])
             try:
-                with _in_step(item):
+                with _in_step(item), state["ctx"].recording(f"tables/{item.file}"):
                     table = _TABLE_BUILDERS[item.name](state["ctx"], item)
             except _Skip as why:
                 cannot_make(item, why)
@@ -390,7 +411,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         def make_figure(item=item) -> None:
             since = len(state["records"])
             try:
-                with _in_step(item):
+                with _in_step(item), state["ctx"].recording(f"figures/{item.file}"):
                     fig = _FIGURE_BUILDERS[item.name](state["ctx"], item)
             except _Skip as why:
                 cannot_make(item, why)
@@ -440,6 +461,13 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         statistical = list(dict.fromkeys(n for notes in warned.values() for n in notes))
         (tmp / "report.md").write_bytes(
             _report(spec, tables, figure_files, skipped, warned).encode("utf-8"))
+        from smalltrial import ard as _ard
+
+        ard = _ard.collect(state["ctx"], state["ctx"].used,
+                           {f"tables/{k}": t.footnotes for k, t in tables.items()})
+        _ard.write_ard(ard, tmp / "ard.csv")
+        (tmp / "report.html").write_bytes(_report_html(spec, tables, figure_files, skipped, warned,
+                                                       state, tmp).encode("utf-8"))
         outputs = {}
         for path in sorted(p for p in tmp.rglob("*") if p.is_file() and p.name != _output.PARTIAL_MARK):
             outputs[path.relative_to(tmp).as_posix()] = _sha256(path)
@@ -460,7 +488,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         work.commit()
     return RunResult(out=out_path, spec=spec, tables=tables, figures=tuple(figure_files),
                      outputs=outputs, manifest=manifest, skipped=tuple(skipped),
-                     warnings=tuple(caught), statistical_warnings=tuple(statistical))
+                     warnings=tuple(caught), statistical_warnings=tuple(statistical), ard=ard)
 
 
 # --------------------------------------------------------------------------------------------
