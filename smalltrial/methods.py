@@ -8,7 +8,7 @@ references in the order they are first cited.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = ["methods_paragraph"]
@@ -49,6 +49,7 @@ _CONTINUOUS = {"median-range": "medians (range)", "median-iqr": "medians (interq
 
 
 def methods_paragraph(spec: Any, made: Iterable[str] | None = None, *,
+                      labels: Mapping[str, str] | None = None,
                       version: str | None = None) -> tuple[str, list[str]]:
     """The statistical-methods paragraph and its numbered references.
 
@@ -60,6 +61,9 @@ def methods_paragraph(spec: Any, made: Iterable[str] | None = None, *,
     made : iterable of str, optional
         The spec keys (``tables[1]``, ``figures[0]``) of the items that were actually made;
         default all of them. Methods of items not made are not mentioned.
+    labels : mapping, optional
+        Parameter -> label for the text (``{"sledai2k": "SLEDAI-2K total"}``); default the
+        parameter name.
     version : str, optional
         The smalltrial version to cite (default the installed one).
 
@@ -120,17 +124,18 @@ def methods_paragraph(spec: Any, made: Iterable[str] | None = None, *,
         if item.name != "longitudinal":
             continue
         o = item.options
+        label = (labels or {}).get(o["parameter"], o["parameter"])
         df_text, df_ref = _DF_TEXT.get(o["df_method"], (o["df_method"], None))
         log = o["transform"] == "log"
         parts.append(
-            f"{o['parameter']} was analysed {'on the log scale ' if log else ''}by a linear mixed "
+            f"{label} was analysed {'on the log scale ' if log else ''}by a linear mixed "
             "model with visit as a categorical fixed effect and a random intercept per patient, "
             f"fitted by restricted maximum likelihood, with {df_text} degrees of freedom"
             f"{cite(df_ref)}; "
             + ("geometric means and ratios to baseline are reported."
                if log else "model-based means and changes from baseline are reported."))
         if o.get("test_at"):
-            parts.append(f"The change in {o['parameter']} from baseline to {o['test_at']} was also "
+            parts.append(f"The change in {label} from baseline to {o['test_at']} was also "
                          f"tested by the exact Wilcoxon signed-rank test{cite(_WILCOXON_REF)}.")
     if "adverse_events" in names:
         parts.append("Adverse events of special interest are reported as the number of patients by "

@@ -248,13 +248,18 @@ def _with_warning_notes(table: Any, notes: list[str]) -> Any:
 
 
 def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skipped: list[str],
-            warned: Mapping[str, list[str]] | None = None) -> str:
+            warned: Mapping[str, list[str]] | None = None,
+            methods: tuple[str, list[str]] | None = None) -> str:
     from urllib.parse import quote
 
     from smalltrial.tables import markdown_escape as esc
 
     warned = warned or {}
     lines = [f"# {esc(spec.title)}", ""]
+    if methods and methods[0]:
+        lines += ["## Statistical methods", "", esc(methods[0]), ""]
+        lines += [f"{i}. {esc(ref)}" for i, ref in enumerate(methods[1], start=1)]
+        lines += ["", "## Tables and figures", ""]
     for table in tables.values():
         lines.append(table.to_markdown().rstrip("\n"))
         lines.append("")
@@ -274,22 +279,31 @@ def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skip
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _report_html(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
-                 skipped: list[str], warned: Mapping[str, list[str]], state: Mapping[str, Any],
-                 folder: Path) -> str:
+def _methods(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
+             ctx: Any) -> tuple[str, list[str]]:
+    """The methods paragraph and references of the items that were made."""
+    from smalltrial.builders.labels import _parameter_short
     from smalltrial.methods import methods_paragraph
-    from smalltrial.report import CAPTIONS, figure_entries, report_html
 
     made = [i.key for i in spec.tables if i.file in tables]
     made += [i.key for i in spec.figures if any(f.startswith(f"figures/{i.file}.") for f in figure_files)]
-    text, refs = methods_paragraph(spec, made)
+    labels = {i.options["parameter"]: _parameter_short(ctx.trial, i.options["parameter"])
+              for i in spec.tables if i.name == "longitudinal"}
+    return methods_paragraph(spec, made, labels=labels)
+
+
+def _report_html(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
+                 skipped: list[str], warned: Mapping[str, list[str]], state: Mapping[str, Any],
+                 folder: Path, methods: tuple[str, list[str]]) -> str:
+    from smalltrial.report import CAPTIONS, figure_entries, report_html
+
     captions = {i.file: i.title or CAPTIONS.get(i.name, i.file) for i in spec.figures}
     provenance = {"versions": _versions(), "inputs": state["inputs"], "spec_file": spec.source,
                   "seed": spec.seed}
     return report_html(title=spec.title, tables=tables,
                        figures=figure_entries(folder, figure_files, captions),
-                       provenance=provenance, methods=text, references=refs, warnings=warned,
-                       skipped=skipped)
+                       provenance=provenance, methods=methods[0], references=methods[1],
+                       warnings=warned, skipped=skipped)
 
 
 def _input_files(files: list[tuple[str, Path]]) -> list[dict[str, Any]]:
@@ -459,15 +473,16 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
             if msg not in caught:
                 caught.append(msg)
         statistical = list(dict.fromkeys(n for notes in warned.values() for n in notes))
+        methods = _methods(spec, tables, figure_files, state["ctx"])
         (tmp / "report.md").write_bytes(
-            _report(spec, tables, figure_files, skipped, warned).encode("utf-8"))
+            _report(spec, tables, figure_files, skipped, warned, methods).encode("utf-8"))
         from smalltrial import ard as _ard
 
         ard = _ard.collect(state["ctx"], state["ctx"].used,
                            {f"tables/{k}": t.footnotes for k, t in tables.items()})
         _ard.write_ard(ard, tmp / "ard.csv")
         (tmp / "report.html").write_bytes(_report_html(spec, tables, figure_files, skipped, warned,
-                                                       state, tmp).encode("utf-8"))
+                                                       state, tmp, methods).encode("utf-8"))
         outputs = {}
         for path in sorted(p for p in tmp.rglob("*") if p.is_file() and p.name != _output.PARTIAL_MARK):
             outputs[path.relative_to(tmp).as_posix()] = _sha256(path)

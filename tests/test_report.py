@@ -109,9 +109,21 @@ def test_methods_paragraph_leaves_out_items_not_made():
 
 def test_report_contains_methods_and_references(bundled):
     page = (bundled.out / "report.html").read_text(encoding="utf-8")
-    text, refs = methods_paragraph(bundled.spec)
     import html
+
+    page_text = html.unescape(page)
+    assert "SLEDAI-2K total was analysed by a linear mixed model" in page_text
+    text, refs = methods_paragraph(bundled.spec, labels={"sledai2k": "SLEDAI-2K total"})
 
     assert html.escape(text) in page
     for ref in refs:
         assert f"<li>{html.escape(ref)}</li>" in page
+
+
+def test_report_md_carries_the_methods_paragraph_and_numbered_references(bundled):
+    md = (bundled.out / "report.md").read_text(encoding="utf-8")
+    text, refs = methods_paragraph(bundled.spec, labels={"sledai2k": "SLEDAI-2K total"})
+    assert "## Statistical methods" in md
+    for i, ref in enumerate(refs, start=1):
+        assert f"\n{i}. {ref.split(' (')[0]}" in md
+    assert md.index("## Statistical methods") < md.index("## Tables and figures")
