@@ -303,12 +303,33 @@ def _frame_rows(frame: pd.DataFrame, group: str, variable: str, stats: tuple[str
     return rows
 
 
+_CONTINUOUS_STATS = ("n", "n_missing", "mean", "sd", "median", "q1", "q3", "minimum", "maximum")
+
+
+def _describe_rows(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
+    """Rows of a :func:`smalltrial.summaries.describe` result: continuous variables give
+    n, n_missing, mean, sd, median, q1, q3, minimum, maximum; categorical ones count and total
+    per level."""
+    rows = []
+    for rec in frame.to_dict("records"):
+        base = {"group": by if "group" in rec else "", "group_level": rec.get("group", ""),
+                "variable": rec["variable"]}
+        if rec.get("kind") == "continuous":
+            rows += [{**base, "statistic": s, "value": float(rec[s])} for s in _CONTINUOUS_STATS]
+        else:
+            rows += [{**base, "variable_level": rec["level"], "statistic": s, "value": float(rec[s])}
+                     for s in ("count", "total")]
+    return rows
+
+
 def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
     """The ARD rows of one cached statistic (``key`` as in ``Analysis.once``), or None for
     derived data (data frames of subjects) that are not statistics."""
     from smalltrial._results import Result
 
     kind = key[0] if isinstance(key, tuple) else key
+    if kind == "describe":  # summaries.describe output, when a builder caches it under this key
+        return ard_frame(_describe_rows(value, ctx.by))
     if kind == "efficacy":
         return ard_frame(_frame_rows(value, ctx.by, "visit", ("x", "n", "estimate", "lower", "upper")))
     if not isinstance(value, Result):

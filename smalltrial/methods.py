@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["methods_paragraph"]
+__all__ = ["methods_paragraph", "methods_docx"]
 
 _CI_TEXT = {
     "clopper-pearson": ("exact Clopper-Pearson", "Clopper CJ, Pearson ES (1934). The use of "
@@ -144,3 +144,49 @@ def methods_paragraph(spec: Any, made: Iterable[str] | None = None, *,
                  "from one analysis spec; each statistic is listed at full precision in the "
                  "analysis results dataset (ard.csv).")
     return " ".join(parts), refs
+
+
+def methods_docx(text: str, references: Iterable[str], *, title: str = "Statistical methods",
+                 font: str = "Arial", size: float = 11.0) -> bytes:
+    """The methods paragraph and its numbered references as a Word document (bytes).
+
+    Fixed document dates and zip timestamps: the same text gives the same bytes.
+
+    Parameters
+    ----------
+    text : str
+        The paragraph (:func:`methods_paragraph`); ``references`` its references, in order.
+    title : str
+        The heading.
+
+    >>> import io, docx
+    >>> data = methods_docx("Proportions have exact CIs [1].", ["Clopper CJ, Pearson ES (1934)."])
+    >>> [p.text for p in docx.Document(io.BytesIO(data)).paragraphs][1:]
+    ['Proportions have exact CIs [1].', 'References', '1. Clopper CJ, Pearson ES (1934).']
+    """
+    import datetime as dt
+    import io
+
+    import docx
+    from docx.shared import Pt
+
+    from smalltrial.tables import _normalize_zip
+
+    doc = docx.Document()
+    style = doc.styles["Normal"]
+    style.font.name = font
+    style.font.size = Pt(size)
+    doc.add_heading(title, level=2)
+    doc.add_paragraph(text)
+    doc.add_heading("References", level=3)
+    for i, ref in enumerate(references, start=1):
+        doc.add_paragraph(f"{i}. {ref}")
+    props = doc.core_properties
+    fixed = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    props.created = props.modified = props.last_printed = fixed
+    props.revision = 1
+    props.author = props.last_modified_by = "smalltrial"
+    props.title = title
+    raw = io.BytesIO()
+    doc.save(raw)
+    return _normalize_zip(raw.getvalue())

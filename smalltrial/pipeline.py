@@ -8,6 +8,7 @@ endpoints, computes every statistic once (cached and shared by tables and figure
     DIR/report.md          all tables and figures on one page
     DIR/ard.csv            every statistic behind the tables and figures (smalltrial.ard)
     DIR/report.html        one self-contained report: provenance, methods, tables, figures
+    DIR/methods.docx       the statistical-methods paragraph with numbered references
     DIR/manifest.json      versions, input hashes, the spec, the seed, every output with its sha256
 
 Everything is written to a temporary sibling folder first; ``DIR`` is replaced only when the
@@ -366,7 +367,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     >>> result.tables["efficacy"].rows[0].cells
     ('Month 3', '5/5 (100%) [47.8–100]')
     >>> sorted(result.outputs)[:4]
-    ['ard.csv', 'report.html', 'report.md', 'tables/efficacy.csv']
+    ['ard.csv', 'methods.docx', 'report.html', 'report.md']
     """
     from smalltrial import _output
 
@@ -481,6 +482,9 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         ard = _ard.collect(state["ctx"], state["ctx"].used,
                            {f"tables/{k}": t.footnotes for k, t in tables.items()})
         _ard.write_ard(ard, tmp / "ard.csv")
+        from smalltrial.methods import methods_docx
+
+        (tmp / "methods.docx").write_bytes(methods_docx(*methods))
         (tmp / "report.html").write_bytes(_report_html(spec, tables, figure_files, skipped, warned,
                                                        state, tmp, methods).encode("utf-8"))
         outputs = {}

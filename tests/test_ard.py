@@ -201,3 +201,22 @@ def test_time_to_event_table_numbers_are_the_ard_values_rounded(bundled):
         for printed, stat in zip(fu, ("estimate", "lower", "upper"), strict=True):
             _check_printed(printed, _value(rows, variable="median_follow_up", statistic=stat))
     assert checked >= 8
+
+
+def test_collect_turns_a_cached_describe_summary_into_rows():
+    """Builders that cache summaries.describe under a ("describe", ...) key get it in the ARD."""
+    from smalltrial.summaries import describe
+
+    frame = pd.DataFrame({"cohort": ["A", "A", "B"], "age": [18.0, 20.0, 24.0],
+                          "sex": ["F", "M", "F"]})
+    summary = describe(frame, ["age", "sex"], by="cohort", overall=False)
+
+    class Ctx:
+        by = "cohort"
+
+    out = ard.collect(Ctx(), {"tables/baseline": [(("describe", "baseline"), summary)]})
+    assert _value(out, group_level="A", variable="age", statistic="median") == 19.0  # (18 + 20) / 2
+    assert _value(out, group_level="B", variable="age", statistic="n") == 1
+    assert math.isnan(_value(out, group_level="B", variable="age", statistic="sd"))  # n = 1
+    assert _value(out, group_level="A", variable="sex", variable_level="M", statistic="count") == 1
+    assert _value(out, group_level="B", variable="sex", variable_level="F", statistic="total") == 1

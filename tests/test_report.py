@@ -127,3 +127,15 @@ def test_report_md_carries_the_methods_paragraph_and_numbered_references(bundled
     for i, ref in enumerate(refs, start=1):
         assert f"\n{i}. {ref.split(' (')[0]}" in md
     assert md.index("## Statistical methods") < md.index("## Tables and figures")
+
+
+def test_methods_docx_holds_the_paragraph_and_references(bundled):
+    import io
+
+    import docx
+
+    data = (bundled.out / "methods.docx").read_bytes()
+    paras = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    text, refs = methods_paragraph(bundled.spec, labels={"sledai2k": "SLEDAI-2K total"})
+    assert paras == ["Statistical methods", text, "References",
+                     *[f"{i}. {r}" for i, r in enumerate(refs, start=1)]]
