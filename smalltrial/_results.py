@@ -4,7 +4,9 @@ Result classes are frozen dataclasses that subclass :class:`Result`. They get:
 
 * a readable ``repr`` (one line per field, floats to 4 significant digits, NaN as ``NR``);
 * ``to_frame()`` -> one-row pandas DataFrame of the scalar fields (override for tabular results);
-* ``_repr_html_`` for Jupyter, built from ``to_frame()``.
+* ``_repr_html_`` for Jupyter, built from ``to_frame()``;
+* ``to_ard()`` -> the result as analysis-results-data rows (:mod:`smalltrial.ard`): one row
+  per numeric field (override for tabular results).
 
 Statistics code never formats strings for tables; ``repr`` is for the console only.
 """
@@ -67,3 +69,36 @@ class Result:
 
     def _repr_html_(self) -> str:
         return self.to_frame()._repr_html_()
+
+    def to_ard(self):
+        """The result as analysis results data: one row per statistic (see :mod:`smalltrial.ard`).
+
+        Every numeric public field becomes a row (``statistic`` the field name, ``value`` the
+        number as a float, NaN for "not reached"); a ``method`` or ``conf_type`` field fills the
+        ``method`` column and a ``level`` field the ``level`` column. Array fields give one row
+        per element (``variable_level`` the position). Tabular results override this.
+
+        >>> from smalltrial.rates import proportion_ci
+        >>> proportion_ci(3, 5).to_ard()[["statistic", "value"]].to_dict("list")["statistic"]
+        ['x', 'n', 'estimate', 'lower', 'upper']
+        """
+        import numpy as np
+
+        from smalltrial.ard import ard_frame
+
+        method = str(getattr(self, "method", getattr(self, "conf_type", "")) or "")
+        level = getattr(self, "level", float("nan"))
+        level = float(level) if isinstance(level, (int, float, np.number)) else float("nan")
+        rows = []
+        for name in self._public_fields():
+            if name in ("level", "method", "conf_type"):
+                continue
+            value = getattr(self, name)
+            if isinstance(value, (bool, np.bool_)):
+                rows.append({"statistic": name, "value": float(value)})
+            elif isinstance(value, (int, float, np.number)):
+                rows.append({"statistic": name, "value": float(value)})
+            elif isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+                for i, v in enumerate(np.ravel(value)):
+                    rows.append({"statistic": name, "variable_level": str(i), "value": float(v)})
+        return ard_frame(rows, method=method, level=level)

@@ -7,6 +7,9 @@ Commands::
     smalltrial run [SPEC] [--out DIR]
                                    run an analysis spec (default: the bundled mackensen2022
                                    analysis) and write DIR/tables, DIR/figures, DIR/manifest.json
+    smalltrial compare A B [--tolerance T]
+                                   compare two runs' analysis results data (folders or ard.csv
+                                   files): exit 0 when all agree, 1 when any statistic differs
 
 Bad input exits with status 2 and one readable line on stderr, never a traceback. ``run``
 prints each statistical warning once on stderr (``smalltrial: warning: ...``). SIGTERM and
@@ -25,6 +28,7 @@ from smalltrial._errors import SmallTrialError
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_DIFFERENT = 1
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -87,6 +91,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import math
+
+    from smalltrial.ard import compare_ard, read_ard
+
+    try:
+        tolerance = float(args.tolerance)
+    except ValueError:
+        raise SmallTrialError(f"--tolerance: {args.tolerance!r} is not a number") from None
+    if not math.isfinite(tolerance) or tolerance < 0:
+        raise SmallTrialError(f"--tolerance must be a non-negative number, got {args.tolerance!r}")
+    a, b = read_ard(args.a), read_ard(args.b)
+    diff = compare_ard(a, b, tolerance=tolerance)
+    n_shared = len(a.merge(b, on=["id", "group", "group_level", "variable", "variable_level",
+                                  "statistic"]))
+    if diff.empty:
+        print(f"smalltrial: {n_shared} statistics agree (tolerance {tolerance:g})")
+        return EXIT_OK
+    print(f"smalltrial: {len(diff)} statistic(s) differ (tolerance {tolerance:g}):")
+    for rec in diff.to_dict("records"):
+        parts = [rec["id"]] + [f"{c}={rec[c]}" for c in ("group_level", "variable",
+                                                         "variable_level") if rec[c] != ""]
+        print(f"  {' '.join(parts)} {rec['statistic']}: A={rec['value_a']!r} "
+              f"B={rec['value_b']!r} ({rec['status']})")
+    return EXIT_DIFFERENT
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-parser per command)."""
     from smalltrial import __version__
@@ -109,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default: the spec's 'output', else smalltrial-output); "
                         "replaced only when the run succeeds")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="compare two runs' analysis results data (ard.csv)")
+    p.add_argument("a", metavar="A", help="a run's output folder or its ard.csv")
+    p.add_argument("b", metavar="B", help="the other run's output folder or ard.csv")
+    p.add_argument("--tolerance", default="1e-8", metavar="T",
+                   help="values agree when |A - B| <= T * max(1, |A|, |B|) (default 1e-8)")
+    p.set_defaults(func=_cmd_compare)
     return parser
 
 

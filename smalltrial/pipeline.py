@@ -6,6 +6,9 @@ endpoints, computes every statistic once (cached and shared by tables and figure
     DIR/tables/<name>.{md,tex,html,docx,csv}
     DIR/figures/<name>.{png,pdf}
     DIR/report.md          all tables and figures on one page
+    DIR/ard.csv            every statistic behind the tables and figures (smalltrial.ard)
+    DIR/report.html        one self-contained report: provenance, methods, tables, figures
+    DIR/methods.docx       the statistical-methods paragraph with numbered references
     DIR/manifest.json      versions, input hashes, the spec, the seed, every output with its sha256
 
 Everything is written to a temporary sibling folder first; ``DIR`` is replaced only when the
@@ -76,6 +79,7 @@ class RunResult(Result):
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     statistical_warnings: tuple[str, ...] = ()
+    ard: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return (f"RunResult(out={str(self.out)!r}, tables={list(self.tables)}, "
@@ -245,13 +249,18 @@ def _with_warning_notes(table: Any, notes: list[str]) -> Any:
 
 
 def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skipped: list[str],
-            warned: Mapping[str, list[str]] | None = None) -> str:
+            warned: Mapping[str, list[str]] | None = None,
+            methods: tuple[str, list[str]] | None = None) -> str:
     from urllib.parse import quote
 
     from smalltrial.tables import markdown_escape as esc
 
     warned = warned or {}
     lines = [f"# {esc(spec.title)}", ""]
+    if methods and methods[0]:
+        lines += ["## Statistical methods", "", esc(methods[0]), ""]
+        lines += [f"{i}. {esc(ref)}" for i, ref in enumerate(methods[1], start=1)]
+        lines += ["", "## Tables and figures", ""]
     for table in tables.values():
         lines.append(table.to_markdown().rstrip("\n"))
         lines.append("")
@@ -269,6 +278,33 @@ def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skip
         lines.extend(f"- {esc(s)}" for s in skipped)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _methods(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
+             ctx: Any) -> tuple[str, list[str]]:
+    """The methods paragraph and references of the items that were made."""
+    from smalltrial.builders.labels import _parameter_short
+    from smalltrial.methods import methods_paragraph
+
+    made = [i.key for i in spec.tables if i.file in tables]
+    made += [i.key for i in spec.figures if any(f.startswith(f"figures/{i.file}.") for f in figure_files)]
+    labels = {i.options["parameter"]: _parameter_short(ctx.trial, i.options["parameter"])
+              for i in spec.tables if i.name == "longitudinal"}
+    return methods_paragraph(spec, made, labels=labels)
+
+
+def _report_html(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
+                 skipped: list[str], warned: Mapping[str, list[str]], state: Mapping[str, Any],
+                 folder: Path, methods: tuple[str, list[str]]) -> str:
+    from smalltrial.report import CAPTIONS, figure_entries, report_html
+
+    captions = {i.file: i.title or CAPTIONS.get(i.name, i.file) for i in spec.figures}
+    provenance = {"versions": _versions(), "inputs": state["inputs"], "spec_file": spec.source,
+                  "seed": spec.seed}
+    return report_html(title=spec.title, tables=tables,
+                       figures=figure_entries(folder, figure_files, captions),
+                       provenance=provenance, methods=methods[0], references=methods[1],
+                       warnings=warned, skipped=skipped)
 
 
 def _input_files(files: list[tuple[str, Path]]) -> list[dict[str, Any]]:
@@ -330,8 +366,8 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     >>> result = run(spec, out=tempfile.mkdtemp() + "/out", progress=False)
     >>> result.tables["efficacy"].rows[0].cells
     ('Month 3', '5/5 (100%) [47.8–100]')
-    >>> sorted(result.outputs)[:3]
-    ['report.md', 'tables/efficacy.csv', 'tables/efficacy.docx']
+    >>> sorted(result.outputs)[:4]
+    ['ard.csv', 'methods.docx', 'report.html', 'report.md']
     """
     from smalltrial import _output
 
@@ -372,7 +408,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         def make_table(item=item) -> None:
             since = len(state["records"])
             try:
-                with _in_step(item):
+                with _in_step(item), state["ctx"].recording(f"tables/{item.file}"):
                     table = _TABLE_BUILDERS[item.name](state["ctx"], item)
             except _Skip as why:
                 cannot_make(item, why)
@@ -390,7 +426,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         def make_figure(item=item) -> None:
             since = len(state["records"])
             try:
-                with _in_step(item):
+                with _in_step(item), state["ctx"].recording(f"figures/{item.file}"):
                     fig = _FIGURE_BUILDERS[item.name](state["ctx"], item)
             except _Skip as why:
                 cannot_make(item, why)
@@ -438,8 +474,19 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
             if msg not in caught:
                 caught.append(msg)
         statistical = list(dict.fromkeys(n for notes in warned.values() for n in notes))
+        methods = _methods(spec, tables, figure_files, state["ctx"])
         (tmp / "report.md").write_bytes(
-            _report(spec, tables, figure_files, skipped, warned).encode("utf-8"))
+            _report(spec, tables, figure_files, skipped, warned, methods).encode("utf-8"))
+        from smalltrial import ard as _ard
+
+        ard = _ard.collect(state["ctx"], state["ctx"].used,
+                           {f"tables/{k}": t.footnotes for k, t in tables.items()})
+        _ard.write_ard(ard, tmp / "ard.csv")
+        from smalltrial.methods import methods_docx
+
+        (tmp / "methods.docx").write_bytes(methods_docx(*methods))
+        (tmp / "report.html").write_bytes(_report_html(spec, tables, figure_files, skipped, warned,
+                                                       state, tmp, methods).encode("utf-8"))
         outputs = {}
         for path in sorted(p for p in tmp.rglob("*") if p.is_file() and p.name != _output.PARTIAL_MARK):
             outputs[path.relative_to(tmp).as_posix()] = _sha256(path)
@@ -460,7 +507,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         work.commit()
     return RunResult(out=out_path, spec=spec, tables=tables, figures=tuple(figure_files),
                      outputs=outputs, manifest=manifest, skipped=tuple(skipped),
-                     warnings=tuple(caught), statistical_warnings=tuple(statistical))
+                     warnings=tuple(caught), statistical_warnings=tuple(statistical), ard=ard)
 
 
 # --------------------------------------------------------------------------------------------

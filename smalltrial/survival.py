@@ -373,6 +373,23 @@ class KaplanMeier(Result):
             }
         )
 
+    def to_ard(self, times: Iterable[float] | None = None) -> pd.DataFrame:
+        """Analysis results data (:mod:`smalltrial.ard`): ``n``, ``events``, the median
+        (``variable="median"``), every row of ``table`` (``variable="curve"``, level the time)
+        and, with ``times``, the estimates at those times (``variable="landmark"``)."""
+        from smalltrial.ard import ard_frame, table_rows
+
+        med = self.median
+        rows = [{"statistic": "n", "value": self.n}, {"statistic": "events", "value": self.events}]
+        rows += [{"variable": "median", "statistic": s, "value": getattr(med, s)}
+                 for s in ("estimate", "lower", "upper")]
+        rows += table_rows(self.table, "curve", "time", ("n_risk", "n_event", "n_censored",
+                                                          "survival", "std_error", "lower", "upper"))
+        if times is not None:
+            rows += table_rows(self.at(times), "landmark", "time",
+                               ("n_risk", "survival", "std_error", "lower", "upper"))
+        return ard_frame(rows, method=self.conf_type, level=self.level)
+
     def __repr__(self) -> str:
         med = self.median
 

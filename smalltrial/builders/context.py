@@ -16,6 +16,7 @@ missing); :func:`attr` fetches ``smalltrial.<module>.<name>`` or raises it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 
 from smalltrial._errors import SmallTrialError
@@ -43,11 +44,31 @@ class Analysis:
                    for e in self.ep.get(key, ()) if e.get("label")}
         self.labels = Labels(getattr(spec, "labels", None), trial, defined)
         self._cache: dict[Any, Any] = {}
+        #: table/figure id -> (key, value) of each statistic its builder fetched (for the ARD)
+        self.used: dict[str, list[tuple[Any, Any]]] = {}
+        self._item: str | None = None
+        self._depth = 0
 
     def once(self, key: Any, compute: Callable[[], Any]) -> Any:
-        if key not in self._cache:
-            self._cache[key] = compute()
+        self._depth += 1
+        try:
+            if key not in self._cache:
+                self._cache[key] = compute()
+        finally:
+            self._depth -= 1
+        if self._item is not None and self._depth == 0:  # what the builder itself asked for
+            self.used.setdefault(self._item, []).append((key, self._cache[key]))
         return self._cache[key]
+
+    @contextmanager
+    def recording(self, item_id: str):
+        """Record the statistics fetched while making ``item_id`` in :attr:`used`."""
+        self._item, self._depth = item_id, 0
+        self.used.setdefault(item_id, [])
+        try:
+            yield
+        finally:
+            self._item = None
 
     # ---- data shaping ----------------------------------------------------------------------
     @property

@@ -829,6 +829,22 @@ class MixedModelFit(Result):
         """The fixed-effects table."""
         return self.fixed_effects
 
+    def to_ard(self, by: str | None = None, *, scale: str = "link"):
+        """Analysis results data (:mod:`smalltrial.ard`): ``n_subjects``, ``n_obs``, the fixed
+        effects (``variable="fixed_effect"``, level the term), the variance components and,
+        with ``by``, the marginal means and changes from baseline on ``scale``."""
+        from smalltrial.ard import ard_frame, table_rows
+
+        stats = ("estimate", "std_error", "df", "lower", "upper")
+        rows = [{"statistic": s, "value": getattr(self, s)} for s in ("n_subjects", "n_obs")]
+        rows += table_rows(self.fixed_effects, "fixed_effect", None, (*stats, "statistic", "p_value"))
+        rows += table_rows(self.variance_components, "variance_component", None, ("variance",))
+        if by is not None:
+            rows += table_rows(self.marginal_means(by, scale=scale), f"marginal_mean_{scale}", by, stats)
+            rows += table_rows(self.change_from_baseline(by, scale=scale), f"change_{scale}", by,
+                               (*stats, "p_value"))
+        return ard_frame(rows, method=self.df_method, level=self.level)
+
     def __repr__(self) -> str:
         crit = (f"REML criterion {self.reml_criterion:.4f}" if self.reml
                 else f"logLik {self.loglik:.4f}")

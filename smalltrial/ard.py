@@ -1,0 +1,396 @@
+"""Analysis results data (ARD): every number behind a run's tables and figures, one row each.
+
+The layout follows R's cards package and the CDISC Analysis Results Standard: one long table,
+one row per statistic, with the columns
+
+``id``               the table or figure (``tables/efficacy``, ``figures/km_b_cell_reconstitution``)
+``group``            the grouping variable (``cohort``, ``endpoint``, ``parameter``), or empty
+``group_level``      its level (``SLE``, ``relapse``, ``sledai2k``)
+``variable``         what the statistic describes (``visit``, ``landmark``, ``fixed_effect``)
+``variable_level``   its level (``month 3``, ``6``, ``C(visit)[T.month 3]``)
+``statistic``        ``n``, ``x``, ``estimate``, ``lower``, ``upper``, ``df``, ``p_value``, ...
+``value``            the number at full precision (a float; NaN for "not reached"), never a
+                     formatted string
+``method``           the method (``clopper-pearson``, ``log-log``, ``kenward-roger``)
+``level``            the confidence level (NaN where none applies)
+``footnote``         the footnotes (method text) of the table that shows the statistic
+
+``ard.csv`` writes floats with Python's shortest round-trip representation, so reading the file
+back gives exactly the numbers that were computed. :func:`compare_ard` compares two ARDs (double
+programming, or a rerun after a data update); ``smalltrial compare A B`` is its command line.
+
+>>> from smalltrial.rates import proportion_ci
+>>> ard = proportion_ci(6, 8).to_ard()
+>>> check_ard(ard) is ard
+True
+>>> float(ard.loc[ard["statistic"] == "lower", "value"].iloc[0])  # R binom.test(6, 8)$conf.int
+0.3491442055871...
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smalltrial._errors import SmallTrialError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ARD_COLUMNS", "KEY_COLUMNS", "ard_frame", "table_rows", "check_ard", "read_ard", "write_ard",
+           "ard_csv_bytes", "compare_ard", "collect"]
+
+#: the columns of an ARD, in this order
+ARD_COLUMNS = ("id", "group", "group_level", "variable", "variable_level", "statistic", "value",
+               "method", "level", "footnote")
+#: the columns that identify one statistic (unique within an ARD)
+KEY_COLUMNS = ("id", "group", "group_level", "variable", "variable_level", "statistic")
+_TEXT_COLUMNS = tuple(c for c in ARD_COLUMNS if c not in ("value", "level"))
+
+
+def ard_frame(rows: Iterable[Mapping[str, Any]], **defaults: Any) -> pd.DataFrame:
+    """An ARD DataFrame from row dicts; missing columns come from ``defaults`` or are empty.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Each with at least ``statistic`` and ``value``.
+    **defaults
+        Values for columns a row does not set (e.g. ``method=``, ``level=``, ``id=``).
+
+    >>> ard_frame([{"statistic": "n", "value": 5}], id="tables/efficacy")[["id", "value"]]
+                    id  value
+    0  tables/efficacy    5.0
+    """
+    import pandas as pd
+
+    records = []
+    for row in rows:
+        rec = {}
+        for col in ARD_COLUMNS:
+            value = row.get(col, defaults.get(col))
+            if col in ("value", "level"):
+                rec[col] = float("nan") if value is None else float(value)
+            else:
+                rec[col] = "" if value is None else str(value)
+        records.append(rec)
+    frame = pd.DataFrame(records, columns=list(ARD_COLUMNS))
+    frame["value"] = frame["value"].astype(float)
+    frame["level"] = frame["level"].astype(float)
+    return frame
+
+
+def table_rows(frame: pd.DataFrame, variable: str, level_column: str | None,
+               statistics: Iterable[str]) -> list[dict[str, Any]]:
+    """ARD rows of a tabular result: one row per (row of ``frame``, statistic).
+
+    ``variable_level`` is the row's ``level_column`` value (the index when None), numbers
+    written with ``repr`` (full precision, e.g. a time ``3.0``).
+    """
+    rows = []
+    labels = frame.index if level_column is None else frame[level_column]
+    for label, (_, rec) in zip(labels, frame.iterrows(), strict=True):
+        text = repr(float(label)) if isinstance(label, float) else str(label)
+        for stat in statistics:
+            rows.append({"variable": variable, "variable_level": text, "statistic": stat,
+                         "value": float(rec[stat])})
+    return rows
+
+
+def check_ard(frame: Any) -> pd.DataFrame:
+    """Check that ``frame`` is an ARD; return it unchanged, else raise SmallTrialError.
+
+    An ARD has the columns of :data:`ARD_COLUMNS`, a float ``value`` and ``level`` (never a
+    formatted string where a number belongs), a non-empty ``statistic`` in every row (``id`` is
+    empty in the ARD of a single result), and each statistic once (the :data:`KEY_COLUMNS` are unique).
+
+    >>> check_ard(ard_frame([{"id": "t", "statistic": "n", "value": 1}])).shape
+    (1, 10)
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise SmallTrialError(f"ard: expected a DataFrame, got {type(frame).__name__}")
+    missing = [c for c in ARD_COLUMNS if c not in frame.columns]
+    if missing:
+        raise SmallTrialError(f"ard: missing column(s) {', '.join(map(repr, missing))}")
+    for col in ("value", "level"):
+        if not pd.api.types.is_float_dtype(frame[col]):
+            bad = [v for v in frame[col] if not isinstance(v, (int, float))][:1]
+            raise SmallTrialError(f"ard: column {col!r} must hold numbers (float), "
+                                  f"found {bad[0]!r}" if bad else f"ard: column {col!r} must be float")
+    empty = frame["statistic"].astype(str).str.len() == 0
+    if empty.any():
+        raise SmallTrialError(f"ard: empty 'statistic' in row {int(empty.to_numpy().argmax()) + 1}")
+    dup = frame.duplicated(list(KEY_COLUMNS))
+    if dup.any():
+        row = frame[dup].iloc[0]
+        raise SmallTrialError("ard: statistic listed twice: " +
+                              ", ".join(f"{c}={row[c]!r}" for c in KEY_COLUMNS if row[c] != ""))
+    return frame
+
+
+def _number_text(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    return repr(float(value))
+
+
+def ard_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The ARD as CSV bytes: UTF-8, ``\\n`` line ends, floats at full (round-trip) precision.
+
+    >>> ard_csv_bytes(ard_frame([{"id": "t", "statistic": "p", "value": 0.1}])).decode().splitlines()[1]
+    't,,,,,p,0.1,,NaN,'
+    """
+    import io
+
+    check_ard(frame)
+    out = frame.loc[:, list(ARD_COLUMNS)].copy()
+    out["value"] = [_number_text(v) for v in out["value"]]
+    out["level"] = [_number_text(v) for v in out["level"]]
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def write_ard(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write an ARD to ``path`` as CSV (see :func:`ard_csv_bytes`); return the path."""
+    path = Path(path)
+    path.write_bytes(ard_csv_bytes(frame))
+    return path
+
+
+def read_ard(path: str | Path) -> pd.DataFrame:
+    """Read an ARD from ``ard.csv`` or from a run folder holding one.
+
+    Raises :class:`~smalltrial.SmallTrialError` (naming the file, row and column) when the file
+    is missing, is not an ARD, or holds a non-number in ``value`` or ``level``.
+
+    Parameters
+    ----------
+    path : path
+        An ``ard.csv`` file, or a ``smalltrial run`` output folder.
+
+    >>> import tempfile, pathlib
+    >>> p = write_ard(ard_frame([{"id": "t", "statistic": "n", "value": 3}]),
+    ...               pathlib.Path(tempfile.mkdtemp()) / "ard.csv")
+    >>> float(read_ard(p)["value"].iloc[0])
+    3.0
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "ard.csv"
+    if not path.is_file():
+        raise SmallTrialError(f"ard: {str(path)!r} is not an ard.csv file or a folder holding one")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        first = " ".join(str(exc).split())
+        raise SmallTrialError(f"ard: {str(path)!r} is not a readable CSV file ({first})") from None
+    missing = [c for c in ARD_COLUMNS if c not in raw.columns]
+    if missing:
+        raise SmallTrialError(f"ard: {str(path)!r} lacks column(s) {', '.join(map(repr, missing))}")
+    frame = raw.loc[:, list(ARD_COLUMNS)].copy()
+    for col in ("value", "level"):
+        numbers = []
+        for i, text in enumerate(frame[col]):
+            t = text.strip()
+            if t in ("", "NaN", "nan", "NA"):
+                numbers.append(float("nan"))
+                continue
+            try:
+                numbers.append(float(t))
+            except ValueError:
+                raise SmallTrialError(f"ard: {str(path)!r} row {i + 2}, column {col!r}: {text!r} "
+                                      "is not a number") from None
+        frame[col] = pd.Series(numbers, index=frame.index, dtype=float)
+    try:
+        return check_ard(frame)
+    except SmallTrialError as exc:
+        raise SmallTrialError(f"{exc} (in {str(path)!r})") from None
+
+
+def _differs(a: float, b: float, tolerance: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return not (math.isnan(a) and math.isnan(b))
+    if math.isinf(a) or math.isinf(b):
+        return a != b
+    return abs(a - b) > tolerance * max(1.0, abs(a), abs(b))
+
+
+def compare_ard(a: pd.DataFrame, b: pd.DataFrame, *, tolerance: float = 1e-8) -> pd.DataFrame:
+    """Compare two ARDs statistic by statistic; return the statistics that differ.
+
+    Two values agree when ``|a - b| <= tolerance * max(1, |a|, |b|)`` (absolute below 1,
+    relative above), or both are NaN ("not reached" in both). A statistic present in only one
+    ARD differs too (its missing value is NaN and ``status`` says where it is).
+
+    Parameters
+    ----------
+    a, b : DataFrame
+        ARDs (:func:`read_ard`, ``to_ard()``); they must share at least one ``id``.
+    tolerance : float
+        Non-negative tolerance (default 1e-8).
+
+    Returns
+    -------
+    DataFrame
+        The key columns, ``value_a``, ``value_b``, ``difference`` (b - a) and ``status``
+        (``differs``, ``only in A``, ``only in B``), in the order of ``a`` then ``b``;
+        empty when the ARDs agree.
+
+    >>> from smalltrial.rates import proportion_ci
+    >>> a, b = proportion_ci(6, 8).to_ard(), proportion_ci(6, 8, method="wilson").to_ard()
+    >>> compare_ard(a, b)["statistic"].tolist()
+    ['lower', 'upper']
+    """
+    import pandas as pd
+
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or \
+            not math.isfinite(tolerance) or tolerance < 0:
+        raise SmallTrialError(f"tolerance must be a non-negative number, got {tolerance!r}")
+    check_ard(a)
+    check_ard(b)
+    shared = set(a["id"]) & set(b["id"])
+    if not shared:
+        raise SmallTrialError(
+            "ard: the two ARDs share no table or figure id (different analyses?): "
+            f"A has {', '.join(sorted(set(a['id']))[:3]) or 'none'}; "
+            f"B has {', '.join(sorted(set(b['id']))[:3]) or 'none'}")
+    keys = list(KEY_COLUMNS)
+    left = a[keys + ["value"]].assign(_pos_a=range(len(a)))
+    right = b[keys + ["value"]].assign(_pos_b=range(len(b)))
+    merged = left.merge(right, on=keys, how="outer", suffixes=("_a", "_b"), indicator=True)
+    merged = merged.sort_values(["_pos_a", "_pos_b"], na_position="last", kind="stable")
+    merged = merged.drop(columns=["_pos_a", "_pos_b"])
+    rows = []
+    for d in merged.to_dict("records"):
+        where = d.pop("_merge")
+        va, vb = float(d["value_a"]), float(d["value_b"])
+        if where == "left_only":
+            status = "only in A"
+        elif where == "right_only":
+            status = "only in B"
+        elif _differs(va, vb, float(tolerance)):
+            status = "differs"
+        else:
+            continue
+        d["difference"] = vb - va
+        d["status"] = status
+        rows.append(d)
+    return pd.DataFrame(rows, columns=keys + ["value_a", "value_b", "difference", "status"])
+
+
+# --------------------------------------------------------------------------------------------
+# a run's ARD: the statistics each table and figure used (recorded by builders.Analysis.once)
+# --------------------------------------------------------------------------------------------
+def _frame_rows(frame: pd.DataFrame, group: str, variable: str, stats: tuple[str, ...],
+                group_col: str = "group") -> list[dict[str, Any]]:
+    rows = []
+    for rec in frame.to_dict("records"):
+        for stat in stats:
+            if stat in rec:
+                rows.append({"group": group, "group_level": rec.get(group_col, ""),
+                             "variable": variable, "variable_level": rec.get(variable, ""),
+                             "statistic": stat, "value": float(rec[stat]),
+                             "method": rec.get("method", ""), "level": rec.get("level")})
+    return rows
+
+
+_CONTINUOUS_STATS = ("n", "n_missing", "mean", "sd", "median", "q1", "q3", "minimum", "maximum")
+
+
+def _describe_rows(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
+    """Rows of a :func:`smalltrial.summaries.describe` result: continuous variables give
+    n, n_missing, mean, sd, median, q1, q3, minimum, maximum; categorical ones count and total
+    per level."""
+    rows = []
+    for rec in frame.to_dict("records"):
+        base = {"group": by if "group" in rec else "", "group_level": rec.get("group", ""),
+                "variable": rec["variable"]}
+        if rec.get("kind") == "continuous":
+            rows += [{**base, "statistic": s, "value": float(rec[s])} for s in _CONTINUOUS_STATS]
+        else:
+            rows += [{**base, "variable_level": rec["level"], "statistic": s, "value": float(rec[s])}
+                     for s in ("count", "total")]
+    return rows
+
+
+def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
+    """The ARD rows of one cached statistic (``key`` as in ``Analysis.once``), or None for
+    derived data (data frames of subjects) that are not statistics."""
+    from smalltrial._results import Result
+
+    kind = key[0] if isinstance(key, tuple) else key
+    if kind == "describe":  # summaries.describe output, when a builder caches it under this key
+        return ard_frame(_describe_rows(value, ctx.by))
+    if kind == "efficacy":
+        return ard_frame(_frame_rows(value, ctx.by, "visit", ("x", "n", "estimate", "lower", "upper")))
+    if not isinstance(value, Result):
+        return None
+    if kind == "km":
+        ard = value.to_ard(times=list(ctx.ep["landmarks"]))
+        ard["group"], ard["group_level"] = "endpoint", str(key[1])
+    elif kind == "rate":
+        ard = value.to_ard()
+        ard["group"], ard["group_level"] = "endpoint", str(key[1])
+        ard["variable"] = "event_rate"
+    elif kind == "mixed":
+        scale = "response" if key[2] == "log" else "link"
+        ard = value.to_ard(by="visit", scale=scale)
+        ard["group"], ard["group_level"] = "parameter", str(key[1])
+    elif kind == "paired":
+        ard = value.to_ard()
+        ard["group"], ard["group_level"] = "parameter", str(key[1])
+        ard["variable"], ard["variable_level"] = "paired_change", f"{key[2]} to {key[3]}"
+    elif kind == "ci":
+        ard = value.to_ard()
+        ard["variable"], ard["variable_level"] = "proportion", f"{key[1]}/{key[2]}"
+    elif kind == "follow_up":
+        ard = value.to_ard()
+        ard["variable"] = "median_follow_up"
+    else:
+        ard = value.to_ard()
+        ard["variable"] = ard["variable"].where(ard["variable"] != "", str(kind))
+    return ard
+
+
+def collect(ctx: Any, used: Mapping[str, list[tuple[Any, Any]]],
+            footnotes: Mapping[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """The ARD of a run: for each table or figure id, the rows of the statistics it used.
+
+    Parameters
+    ----------
+    ctx : smalltrial.builders.Analysis
+        The run's analysis context (for the grouping column and the landmarks).
+    used : mapping
+        id -> list of ``(cache key, value)`` that the item's builder fetched
+        (``Analysis.used``).
+    footnotes : mapping, optional
+        id -> footnotes of the table, copied into the ``footnote`` column.
+    """
+    import pandas as pd
+
+    footnotes = footnotes or {}
+    parts = []
+    for item_id, records in used.items():
+        note = " ".join(footnotes.get(item_id, ()))
+        for key, value in records:
+            ard = _record_ard(ctx, key, value)
+            if ard is None or ard.empty:
+                continue
+            ard = ard.copy()
+            ard["id"] = item_id
+            ard["footnote"] = note
+            parts.append(ard)
+    if not parts:
+        return ard_frame([])
+    out = pd.concat(parts, ignore_index=True)
+    out = out.drop_duplicates(list(KEY_COLUMNS), keep="first").reset_index(drop=True)
+    return check_ard(out.loc[:, list(ARD_COLUMNS)])

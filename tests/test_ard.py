@@ -1,0 +1,222 @@
+"""smalltrial.ard: to_ard() on results, check/read/write, and a run's ard.csv.
+
+The statistics themselves are tested against R elsewhere (test_rates, test_survival, test_mixed);
+here the ARD must carry exactly those numbers, at full precision, and the numbers printed in the
+bundled tables must be the ARD's values rounded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smalltrial import SmallTrialError, ard, pipeline
+from smalltrial.rates import proportion_ci
+from smalltrial.survival import kaplan_meier
+
+
+def _value(frame, **where):
+    sel = frame
+    for col, val in where.items():
+        sel = sel[sel[col] == val]
+    assert len(sel) == 1, (where, len(sel))
+    return float(sel["value"].iloc[0])
+
+
+# ----------------------------------------------------------------------------- result objects
+def test_default_to_ard_carries_every_numeric_field_exactly():
+    ci = proportion_ci(6, 8)
+    out = ard.check_ard(ci.to_ard())
+    assert out["statistic"].tolist() == ["x", "n", "estimate", "lower", "upper"]
+    for stat in ("x", "n", "estimate", "lower", "upper"):
+        assert _value(out, statistic=stat) == float(getattr(ci, stat))
+    assert set(out["method"]) == {"clopper-pearson"} and set(out["level"]) == {0.95}
+    assert out["value"].dtype == float
+
+
+def test_to_ard_of_a_vectorised_result_has_one_row_per_element():
+    ci = proportion_ci([0, 3], [5, 5], method="wilson")
+    out = ci.to_ard()
+    assert _value(out, statistic="upper", variable_level="1") == float(ci.upper[1])
+    assert _value(out, statistic="lower", variable_level="0") == 0.0  # x = 0: lower bound 0
+
+
+def test_kaplan_meier_to_ard_holds_curve_median_and_landmarks():
+    df = pd.DataFrame({"t": [3, 5, 5, 8, 12, 15], "e": [1, 1, 0, 1, 0, 1]})
+    km = kaplan_meier(df, time="t", event="e")
+    out = ard.check_ard(km.to_ard(times=[6, 12, 20]))
+    assert _value(out, statistic="n") == 6 and _value(out, statistic="events") == 4
+    med = km.median
+    assert _value(out, variable="median", statistic="estimate") == med.estimate
+    assert math.isnan(_value(out, variable="median", statistic="upper"))  # not reached
+    at = km.at([6, 12, 20])
+    for _, row in at.iterrows():
+        for stat in ("survival", "lower", "upper", "n_risk"):
+            got = _value(out, variable="landmark", variable_level=repr(float(row["time"])), statistic=stat)
+            assert got == pytest.approx(float(row[stat]), rel=0, abs=0, nan_ok=True)
+    curve = out[out["variable"] == "curve"]
+    assert len(curve) == 7 * len(km.table)
+    assert set(out["method"]) == {"log-log"}
+
+
+def test_check_ard_refuses_formatted_strings_duplicates_and_missing_columns():
+    good = ard.ard_frame([{"id": "t", "statistic": "n", "value": 8}])
+    bad = good.astype({"value": object})
+    bad.loc[0, "value"] = "6/8 (75.0%)"
+    with pytest.raises(SmallTrialError, match="'value' must hold numbers.*6/8"):
+        ard.check_ard(bad)
+    with pytest.raises(SmallTrialError, match="statistic listed twice"):
+        ard.check_ard(pd.concat([good, good], ignore_index=True))
+    with pytest.raises(SmallTrialError, match="missing column.*'method'"):
+        ard.check_ard(good.drop(columns=["method"]))
+    with pytest.raises(SmallTrialError, match="empty 'statistic'"):
+        ard.check_ard(ard.ard_frame([{"id": "t", "value": 1}]))
+
+
+def test_write_then_read_gives_the_same_numbers_bit_for_bit(tmp_path):
+    values = [0.1, 1 / 3, 2.0 ** -1074, 1e300, float("nan"), float("inf"), -0.0, 47.81762498950235]
+    frame = ard.ard_frame([{"id": "t", "statistic": f"s{i}", "value": v, "method": "m, with comma",
+                            "footnote": 'a "quoted" note'} for i, v in enumerate(values)])
+    path = ard.write_ard(frame, tmp_path / "ard.csv")
+    back = ard.read_ard(tmp_path)  # a folder holding ard.csv
+    np.testing.assert_array_equal(back["value"].to_numpy(), np.array(values))
+    assert back["method"].tolist() == ["m, with comma"] * len(values)
+    assert back["footnote"].iloc[0] == 'a "quoted" note'
+    assert ard.ard_csv_bytes(back) == path.read_bytes()
+
+
+def test_read_ard_names_a_formatted_string_where_a_number_belongs(tmp_path):
+    path = tmp_path / "ard.csv"
+    text = ard.ard_csv_bytes(ard.ard_frame([{"id": "t", "statistic": "n", "value": 8}])).decode()
+    path.write_text(text.replace(",8.0,", ",75.0%,"))
+    with pytest.raises(SmallTrialError, match=r"row 2, column 'value': '75.0%' is not a number"):
+        ard.read_ard(path)
+
+
+# ----------------------------------------------------------------------------- a run's ard.csv
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ard")
+    return {name: pipeline.run(name, out=base / name, progress=False)
+            for name in ("mackensen2022", "muller2024")}
+
+
+def test_run_writes_ard_csv_that_reads_back_as_run_result_ard(bundled):
+    for result in bundled.values():
+        back = ard.read_ard(result.out / "ard.csv")
+        pd.testing.assert_frame_equal(back, result.ard)
+        assert "ard.csv" in result.outputs
+        ids = set(back["id"])
+        for stem in result.tables:
+            if stem.startswith(("efficacy", "time_to_event", "longitudinal")):
+                assert f"tables/{stem}" in ids, stem
+
+
+_CELL = re.compile(r"^(\d+)/(\d+) \(([\d.]+)%\) \[([\d.]+)[–-]([\d.]+)\]$")
+
+
+def _close_to_printed(printed: str, value: float) -> bool:
+    decimals = len(printed.split(".")[1]) if "." in printed else 0
+    return abs(float(printed) - value) <= 0.5 * 10.0 ** -decimals + 1e-12
+
+
+def test_every_number_of_the_efficacy_tables_is_the_ard_value_rounded(bundled):
+    checked = 0
+    for result in bundled.values():
+        table = result.tables["efficacy"]
+        rows = result.ard[result.ard["id"] == "tables/efficacy"]
+        groups = list(table.columns[1:])
+        visits = sorted(set(rows["variable_level"]), key=len)
+        for row in table.rows:
+            if row.section:
+                continue
+            for group, cell in zip(groups, row.cells[1:], strict=True):
+                m = _CELL.match(cell)
+                if not m:
+                    continue
+                x, n, pct, lo, hi = m.groups()
+                visit = [v for v in visits if v.lower() == row.cells[0].lower()]
+                assert len(visit) == 1, (row.cells[0], visits)
+                sel = rows[(rows["variable_level"] == visit[0]) & (rows["group_level"] == group)] \
+                    if len(groups) > 1 else rows[rows["variable_level"] == visit[0]]
+                stat = dict(zip(sel["statistic"], sel["value"], strict=True))
+                assert (int(x), int(n)) == (stat["x"], stat["n"])
+                assert _close_to_printed(pct, 100 * stat["estimate"])
+                assert _close_to_printed(lo, 100 * stat["lower"])
+                assert _close_to_printed(hi, 100 * stat["upper"])
+                checked += 1
+    assert checked >= 6
+
+
+_ESTIMATE = re.compile(r"^([\d.]+|NR)(?: \((?:([\d.]+|NR)[–-]([\d.]+|NR)|NE)\))?$")
+
+
+def _check_printed(printed: str | None, value: float) -> None:
+    if printed is None:
+        return
+    if printed == "NR":
+        assert math.isnan(value)
+    else:
+        assert _close_to_printed(printed, value), (printed, value)
+
+
+def test_time_to_event_table_numbers_are_the_ard_values_rounded(bundled):
+    """Patients, events, median (CI), landmark cumulative incidence 100 (1 - S) with its CI,
+    event rate (CI) and the median follow-up footnote: each the ARD value rounded."""
+    checked = 0
+    for result in bundled.values():
+        table = result.tables["time_to_event"]
+        item = next(i for i in result.spec.tables if i.name == "time_to_event")
+        rows = result.ard[result.ard["id"] == "tables/time_to_event"]
+        cols = list(table.columns)
+        for endpoint, row in zip(item.options["endpoints"], table.rows, strict=True):
+            ep = rows[rows["group_level"] == endpoint]
+            cells = dict(zip(cols, row.cells, strict=True))
+            assert int(cells["Patients"]) == _value(ep, variable="", statistic="n")
+            assert int(cells["Events"]) == _value(ep, variable="", statistic="events")
+            med = _ESTIMATE.match(cells[next(c for c in cols if c.startswith("Median"))]).groups()
+            for printed, stat in zip(med, ("estimate", "lower", "upper"), strict=True):
+                _check_printed(printed, _value(ep, variable="median", statistic=stat))
+            for col in (c for c in cols if c.startswith("At ")):
+                months = float(col.split()[1])
+                land = ep[(ep["variable"] == "landmark") & (ep["variable_level"] == repr(months))]
+                stat = dict(zip(land["statistic"], land["value"], strict=True))
+                est, lo, hi = _ESTIMATE.match(cells[col]).groups()
+                _check_printed(est, 100 * (1 - stat["survival"]))
+                _check_printed(lo, 100 * (1 - stat["upper"]))
+                _check_printed(hi, 100 * (1 - stat["lower"]))
+                checked += 1
+            rate_col = next(c for c in cols if c.startswith("Events per"))
+            if cells[rate_col] not in ("–", "-", ""):
+                rate = _ESTIMATE.match(cells[rate_col]).groups()
+                for printed, stat in zip(rate, ("rate", "lower", "upper"), strict=True):
+                    _check_printed(printed, _value(ep, variable="event_rate", statistic=stat))
+                checked += 1
+        note = next(n for n in table.footnotes if n.startswith("Median follow-up"))
+        fu = re.search(r": ([\d.]+) \(([\d.]+|NR)[–-]([\d.]+|NR)\)", note).groups()
+        for printed, stat in zip(fu, ("estimate", "lower", "upper"), strict=True):
+            _check_printed(printed, _value(rows, variable="median_follow_up", statistic=stat))
+    assert checked >= 8
+
+
+def test_collect_turns_a_cached_describe_summary_into_rows():
+    """Builders that cache summaries.describe under a ("describe", ...) key get it in the ARD."""
+    from smalltrial.summaries import describe
+
+    frame = pd.DataFrame({"cohort": ["A", "A", "B"], "age": [18.0, 20.0, 24.0],
+                          "sex": ["F", "M", "F"]})
+    summary = describe(frame, ["age", "sex"], by="cohort", overall=False)
+
+    class Ctx:
+        by = "cohort"
+
+    out = ard.collect(Ctx(), {"tables/baseline": [(("describe", "baseline"), summary)]})
+    assert _value(out, group_level="A", variable="age", statistic="median") == 19.0  # (18 + 20) / 2
+    assert _value(out, group_level="B", variable="age", statistic="n") == 1
+    assert math.isnan(_value(out, group_level="B", variable="age", statistic="sd"))  # n = 1
+    assert _value(out, group_level="A", variable="sex", variable_level="M", statistic="count") == 1
+    assert _value(out, group_level="B", variable="sex", variable_level="F", statistic="total") == 1
