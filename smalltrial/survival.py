@@ -53,6 +53,9 @@ __all__ = [
     "time_to_event",
     "b_cell_reconstitution",
     "relapse_free_time",
+    "RMST",
+    "RMSTGroups",
+    "rmst",
 ]
 
 #: confidence-interval transforms of ``kaplan_meier`` (R ``survfit`` ``conf.type``)
@@ -1296,3 +1299,4 @@ def cumulative_incidence(
 
 # the derivations live in smalltrial/_tte.py (owned by the data model); re-exported here
 from smalltrial._tte import _frames, _last_contact, b_cell_reconstitution, relapse_free_time, time_to_event  # noqa: E402,F401,I001
+from smalltrial._rmst import RMST, RMSTGroups, rmst  # noqa: E402,F401,I001
