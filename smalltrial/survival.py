@@ -60,6 +60,9 @@ __all__ = [
     "turnbull_kkt",
     "interval_from_measurements",
     "impute_interval_times",
+    "DISTRIBUTIONS",
+    "ParametricFit",
+    "parametric_fit",
 ]
 
 #: confidence-interval transforms of ``kaplan_meier`` (R ``survfit`` ``conf.type``)
@@ -1305,3 +1308,4 @@ def cumulative_incidence(
 from smalltrial._tte import _frames, _last_contact, b_cell_reconstitution, relapse_free_time, time_to_event  # noqa: E402,F401,I001
 from smalltrial._rmst import RMST, RMSTGroups, rmst  # noqa: E402,F401,I001
 from smalltrial._turnbull import impute_interval_times, interval_from_measurements, turnbull, turnbull_kkt  # noqa: E402,F401,I001
+from smalltrial._parametric import DISTRIBUTIONS, ParametricFit, parametric_fit  # noqa: E402,F401,I001
