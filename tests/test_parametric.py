@@ -86,3 +86,30 @@ def test_bad_input():
         fit.at([0])
     with pytest.raises(st.SmallTrialError, match="p must be in"):
         fit.quantile(1.5)
+
+
+# -- figure ---------------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::smalltrial.SmallTrialWarning")
+def test_parametric_plot_draws_each_fit_and_marks_last_follow_up():
+    from smalltrial import figures as F
+
+    case = REF["days_weibull"]
+    df = pd.DataFrame(case["data"])
+    km = sv.kaplan_meier(df, time="time", event="event")
+    fits = {d: sv.parametric_fit(df, time="time", event="event", distribution=d)
+            for d in ("weibull", "lognormal")}
+    ax = F.parametric_plot(km, fits, xmax=800, at_risk=False)
+    lines = {line.get_gid(): line for line in ax.lines if line.get_gid()}
+    x, y = lines["fit-weibull"].get_data()
+    # the drawn curve is the fitted S(t) = exp(-(t/exp(mu))^(1/sigma)) with R's survreg values
+    assert y[-1] == pytest.approx(math.exp(-((800 / math.exp(case["mu"])) ** (1 / case["sigma"]))), rel=1e-3)
+    assert x[-1] == 800 and ax.get_xlim() == (0, 800)
+    assert lines["last-follow-up"].get_xdata()[0] == 410
+    with pytest.raises(st.SmallTrialError, match="fits"):
+        F.parametric_plot(km, [])
+    with pytest.raises(st.SmallTrialError, match="km must be a one-sample"):
+        F.parametric_plot(fits, fits)
+    with pytest.raises(st.SmallTrialError, match="xmax"):
+        F.parametric_plot(km, fits, xmax=-1)
