@@ -63,6 +63,9 @@ __all__ = [
     "DISTRIBUTIONS",
     "ParametricFit",
     "parametric_fit",
+    "CureFit",
+    "cure_fit",
+    "cure_loglik",
 ]
 
 #: confidence-interval transforms of ``kaplan_meier`` (R ``survfit`` ``conf.type``)
@@ -1308,4 +1311,4 @@ def cumulative_incidence(
 from smalltrial._tte import _frames, _last_contact, b_cell_reconstitution, relapse_free_time, time_to_event  # noqa: E402,F401,I001
 from smalltrial._rmst import RMST, RMSTGroups, rmst  # noqa: E402,F401,I001
 from smalltrial._turnbull import impute_interval_times, interval_from_measurements, turnbull, turnbull_kkt  # noqa: E402,F401,I001
-from smalltrial._parametric import DISTRIBUTIONS, ParametricFit, parametric_fit  # noqa: E402,F401,I001
+from smalltrial._parametric import DISTRIBUTIONS, CureFit, ParametricFit, cure_fit, cure_loglik, parametric_fit  # noqa: E402,F401,I001

@@ -113,3 +113,77 @@ def test_parametric_plot_draws_each_fit_and_marks_last_follow_up():
         F.parametric_plot(fits, fits)
     with pytest.raises(st.SmallTrialError, match="xmax"):
         F.parametric_plot(km, fits, xmax=-1)
+
+
+# -- mixture cure model (no R reference on Debian: simulated recovery + closed-form likelihood) --
+
+
+def simulate_cure(n, pi, lam, rho, seed):
+    rng = np.random.default_rng(seed)
+    cured = rng.random(n) < pi
+    t_event = np.where(cured, np.inf, lam * rng.weibull(rho, n))
+    censor = rng.uniform(5, 40, n)
+    return pd.DataFrame({"t": np.minimum(t_event, censor), "e": (t_event <= censor).astype(int)})
+
+
+def test_cure_recovers_known_parameters():
+    df = simulate_cure(3000, 0.3, 10.0, 1.5, seed=3)
+    fit = sv.cure_fit(df, time="t", event="e")
+    assert fit.cured_fraction == pytest.approx(0.3, abs=0.03)
+    assert fit.lambda_ == pytest.approx(10.0, rel=0.06)
+    assert fit.rho == pytest.approx(1.5, rel=0.06)
+    assert fit.lower < 0.3 < fit.upper
+    assert fit.warnings == ()
+    # median: pi + (1 - pi) exp(-(m/lambda)^rho) = 0.5
+    assert fit.survival_function(fit.median) == pytest.approx(0.5, abs=1e-12)
+
+
+def test_cure_likelihood_is_the_closed_form_and_maximal():
+    df = simulate_cure(60, 0.4, 8.0, 1.2, seed=11)
+    fit = sv.cure_fit(df, time="t", event="e")
+    t, e = df["t"].to_numpy(), df["e"].to_numpy()
+    ll = sv.cure_loglik(t, e, fit.cured_fraction, fit.lambda_, fit.rho)
+    assert fit.loglik == pytest.approx(ll, rel=1e-9)
+    # a maximum: every small move of one parameter lowers the closed-form likelihood
+    for dp in ([0.01, 0, 0], [-0.01, 0, 0], [0, 0.05, 0], [0, -0.05, 0], [0, 0, 0.02], [0, 0, -0.02]):
+        other = sv.cure_loglik(t, e, fit.cured_fraction + dp[0], fit.lambda_ + dp[1], fit.rho + dp[2])
+        assert other < ll
+    # and the score is ~0 (central differences of the closed form)
+    h = 1e-6
+    for k in range(3):
+        up = [fit.cured_fraction, fit.lambda_, fit.rho]
+        dn = list(up)
+        up[k] += h
+        dn[k] -= h
+        assert (sv.cure_loglik(t, e, *up) - sv.cure_loglik(t, e, *dn)) / (2 * h) == pytest.approx(0, abs=1e-2)
+
+
+def test_cure_loglik_hand_value():
+    # event at 1, censored at 2, pi = 0.5, lambda = rho = 1: log(0.5 e^-1) + log(0.5 + 0.5 e^-2)
+    expected = math.log(0.5 * math.exp(-1)) + math.log(0.5 + 0.5 * math.exp(-2))
+    assert sv.cure_loglik([1.0, 2.0], [1, 0], 0.5, 1.0, 1.0) == pytest.approx(expected, abs=1e-14)
+
+
+def test_cure_warnings_and_errors():
+    df = pd.DataFrame({"t": [1.0, 2, 3, 5, 8], "e": [1, 0, 1, 0, 1]})
+    with pytest.warns(st.SmallTrialWarning) as rec:
+        fit = sv.cure_fit(df, time="t", event="e")
+    msgs = " | ".join(str(w.message) for w in rec)
+    assert "only 3 event" in msgs and "last follow-up (8) is an event" in msgs
+    assert len(fit.warnings) >= 2
+    with pytest.raises(st.SmallTrialError, match="column 'e' has no events"):
+        sv.cure_fit(df.assign(e=0), time="t", event="e")
+    with pytest.raises(st.SmallTrialError, match="column 't' must be > 0"):
+        sv.cure_fit(df.assign(t=[0.0, 2, 3, 5, 8]), time="t", event="e")
+
+
+def test_parametric_plot_accepts_a_cure_fit():
+    from smalltrial import figures as F
+
+    df = simulate_cure(60, 0.4, 8.0, 1.2, seed=11)
+    km = sv.kaplan_meier(df, time="t", event="e")
+    fit = sv.cure_fit(df, time="t", event="e")
+    ax = F.parametric_plot(km, [fit], at_risk=False, xmax=200)
+    (line,) = [ln for ln in ax.lines if ln.get_gid() == "fit-weibull cure"]
+    # far beyond follow-up the curve approaches the plateau pi
+    assert line.get_ydata()[-1] == pytest.approx(fit.cured_fraction, abs=1e-6)

@@ -54,8 +54,8 @@ def parametric_plot(
     Parameters
     ----------
     km : a one-sample Kaplan-Meier result (``smalltrial.survival.kaplan_meier``).
-    fits : a :func:`smalltrial.survival.parametric_fit` result, a list of them (labelled by
-        distribution) or a dict label -> fit.
+    fits : a :func:`smalltrial.survival.parametric_fit` or :func:`smalltrial.survival.cure_fit`
+        result, a list of them (labelled by distribution) or a dict label -> fit.
     ax : Axes to draw on (default: a new figure in ``style``).
     xmax : right end of the x axis (default 1.5 x the last follow-up, to show extrapolation);
         a dotted vertical line marks the last follow-up, beyond which the curves extrapolate.
