@@ -219,7 +219,6 @@ def _fit(t: np.ndarray, e: np.ndarray, distribution: str):
     import warnings as _w
 
     from lifelines import ExponentialFitter, LogLogisticFitter, LogNormalFitter, WeibullFitter
-    from lifelines.exceptions import ConvergenceError
 
     fitter = {"exponential": ExponentialFitter, "weibull": WeibullFitter,
               "lognormal": LogNormalFitter, "loglogistic": LogLogisticFitter}[distribution]()
@@ -227,7 +226,7 @@ def _fit(t: np.ndarray, e: np.ndarray, distribution: str):
         with _w.catch_warnings():
             _w.simplefilter("ignore")
             fitter.fit(t, e)
-    except (ConvergenceError, np.linalg.LinAlgError, ValueError) as exc:
+    except Exception as exc:  # lifelines: ConvergenceError, LinAlgError, TypeError (n = 1), ...
         raise SmallTrialError(
             f"distribution={distribution!r}: the maximum-likelihood fit did not converge with "
             f"{int(e.sum())} event(s) among {t.size} subjects ({type(exc).__name__})"
@@ -251,9 +250,10 @@ def _fit(t: np.ndarray, e: np.ndarray, distribution: str):
         J = np.diag([1.0 / a, -1.0 / b])
         mu, sigma = math.log(a), 1.0 / b
     vcov = J @ V @ J.T
-    if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) <= 0):
+    if not (1e-6 < sigma < 1e6) or not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) <= 0):
         raise SmallTrialError(
-            f"distribution={distribution!r}: the information matrix is singular with "
+            f"distribution={distribution!r}: the fit is degenerate (scale {sigma:.3g}) or its "
+            f"information matrix singular with "
             f"{int(e.sum())} event(s) among {t.size} subjects; the fit cannot be estimated"
         )
     return mu, sigma, vcov, float(fitter.log_likelihood_)
@@ -390,6 +390,11 @@ def cure_fit(data: pd.DataFrame, *, time: str, event: str, level: float = 0.95) 
         ) from None
     par = fitter.params_
     pi, lam, rho = float(par["cured_fraction_"]), float(par["lambda_"]), float(par["rho_"])
+    if not (1e-6 < rho < 1e3 and 0 < lam < np.inf):
+        raise SmallTrialError(
+            f"the cure model is degenerate with {events} event(s) among {t.size} subjects "
+            f"(Weibull shape {rho:.3g}): the data cannot support it"
+        )
     var = float(np.asarray(fitter.variance_matrix_)[0, 0])
     z = float(stats.norm.ppf(0.5 + level / 2))
     if 1e-3 < pi < 1 - 1e-3 and np.isfinite(var) and var > 0:

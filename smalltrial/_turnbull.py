@@ -312,6 +312,12 @@ def interval_from_measurements(
     _v.check_no_missing(rows, "day", name="measurements")
     day = pd.to_numeric(rows["day"]).astype(float)
     value = pd.to_numeric(rows["value"], errors="coerce").astype(float)
+    text = value.isna() & rows["value"].notna()
+    if text.any():
+        raise SmallTrialError(
+            f"column 'value' of measurements ({parameter}) must be numeric; got "
+            f"{_v._show(rows.loc[text, 'value'].tolist())} ({_v.describe_rows(rows, text)})"
+        )
     blq = rows["blq"].fillna(False).astype(bool) if "blq" in rows.columns else pd.Series(False, index=rows.index)
     missing = value.isna() & ~blq
     rows = rows.assign(_day=day, _value=value, _blq=blq).loc[(day > after) & ~missing]

@@ -187,3 +187,24 @@ def test_parametric_plot_accepts_a_cure_fit():
     (line,) = [ln for ln in ax.lines if ln.get_gid() == "fit-weibull cure"]
     # far beyond follow-up the curve approaches the plateau pi
     assert line.get_ydata()[-1] == pytest.approx(fit.cured_fraction, abs=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::smalltrial.SmallTrialWarning")
+@pytest.mark.parametrize("distribution", sv.DISTRIBUTIONS)
+def test_degenerate_data_raise_smalltrialerror(distribution):
+    with pytest.raises(st.SmallTrialError, match=f"distribution='{distribution}'"):  # n = 1
+        sv.parametric_fit(pd.DataFrame({"t": [5.0], "e": [1]}), time="t", event="e",
+                          distribution=distribution)
+    if distribution != "exponential":  # all events tied: the scale goes to 0
+        with pytest.raises(st.SmallTrialError, match=f"distribution='{distribution}'"):
+            sv.parametric_fit(pd.DataFrame({"t": [5.0, 5, 5], "e": [1, 1, 1]}), time="t", event="e",
+                              distribution=distribution)
+
+
+@pytest.mark.filterwarnings("ignore::smalltrial.SmallTrialWarning")
+def test_cure_degenerate_raises():
+    # one event then censorings: the Weibull shape runs off to infinity (a spike at the event)
+    with pytest.raises(st.SmallTrialError, match="cure model"):
+        sv.cure_fit(pd.DataFrame({"t": [5.0, 9, 12], "e": [1, 0, 0]}), time="t", event="e")
+    with pytest.raises(st.SmallTrialError, match="cure model"):
+        sv.cure_fit(pd.DataFrame({"t": [5.0], "e": [1]}), time="t", event="e")

@@ -219,6 +219,10 @@ def test_interval_from_measurements_bad_input():
         sv.interval_from_measurements(measurements(), "cd19_bcells", threshold="10")
     with pytest.raises(st.SmallTrialError, match="direction"):
         sv.interval_from_measurements(measurements(), "cd19_bcells", threshold=10, direction="up")
+    bad = measurements().astype({"value": object})
+    bad.loc[2, "value"] = "<10"
+    with pytest.raises(st.SmallTrialError, match="'value' of measurements .* '<10'"):
+        sv.interval_from_measurements(bad, "cd19_bcells", threshold=10)
     with pytest.raises(st.SmallTrialError, match="'day'"):
         sv.interval_from_measurements(measurements().drop(columns="day"), "cd19_bcells", threshold=10)
 
