@@ -53,6 +53,19 @@ __all__ = [
     "time_to_event",
     "b_cell_reconstitution",
     "relapse_free_time",
+    "RMST",
+    "RMSTGroups",
+    "rmst",
+    "turnbull",
+    "turnbull_kkt",
+    "interval_from_measurements",
+    "impute_interval_times",
+    "DISTRIBUTIONS",
+    "ParametricFit",
+    "parametric_fit",
+    "CureFit",
+    "cure_fit",
+    "cure_loglik",
 ]
 
 #: confidence-interval transforms of ``kaplan_meier`` (R ``survfit`` ``conf.type``)
@@ -1313,3 +1326,6 @@ def cumulative_incidence(
 
 # the derivations live in smalltrial/_tte.py (owned by the data model); re-exported here
 from smalltrial._tte import _frames, _last_contact, b_cell_reconstitution, relapse_free_time, time_to_event  # noqa: E402,F401,I001
+from smalltrial._rmst import RMST, RMSTGroups, rmst  # noqa: E402,F401,I001
+from smalltrial._turnbull import impute_interval_times, interval_from_measurements, turnbull, turnbull_kkt  # noqa: E402,F401,I001
+from smalltrial._parametric import DISTRIBUTIONS, CureFit, ParametricFit, cure_fit, cure_loglik, parametric_fit  # noqa: E402,F401,I001

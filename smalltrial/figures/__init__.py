@@ -25,6 +25,7 @@ from smalltrial.figures._lines import (
     trajectories,
 )
 from smalltrial.figures._monitoring import monitoring_boundaries, operating_characteristics_plot
+from smalltrial.figures._parametric import parametric_plot
 from smalltrial.figures._style import (
     FONT_CANDIDATES,
     OKABE_ITO,
@@ -59,6 +60,7 @@ __all__ = [
     "monitoring_boundaries",
     "new_figure",
     "operating_characteristics_plot",
+    "parametric_plot",
     "rate_text",
     "reference_lines_for",
     "render",
