@@ -88,7 +88,7 @@ def check_count(value: Any, name: str, *, minimum: int = 0) -> int:
         raise SmallTrialError(f"{name} must be a whole number, got {value!r}")
     fvalue = float(value)
     if not math.isfinite(fvalue) or fvalue != math.floor(fvalue):
-        raise SmallTrialError(f"{name} must be a whole number, got {value!r}")
+        raise SmallTrialError(f"{name} must be a whole number, got {_show([value])}")
     if fvalue < minimum:
         raise SmallTrialError(f"{name} must be >= {minimum}, got {value!r}")
     return int(fvalue)

@@ -760,7 +760,7 @@ def efficacy_table(
                 cells.append(DASH)
                 continue
             r = hit.iloc[0]
-            cells.append(fmt_prop_ci(int(r["x"]), int(r["n"]), r["lower"], r["upper"], digits))
+            cells.append(fmt_prop_ci(r["x"], r["n"], r["lower"], r["upper"], digits))
         out_rows.append(Row(tuple(cells)))
     extra = _check_notes(notes)
     notes = [f"{outcome}: n/N (%) [{_level_pct(results['level'].iloc[0])} CI]; N = patients assessed at the visit."]

@@ -96,8 +96,6 @@ def test_efficacy_table_lower_above_upper():
         tables.efficacy_table(res)
 
 
-@pytest.mark.xfail(strict=True, reason="tables.efficacy_table truncates x with int() before "
-                   "fmt_prop_ci sees it (tables.py, not owned by this change)")
 def test_efficacy_table_fractional_x():
     from smalltrial import tables
 
