@@ -283,12 +283,11 @@ def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skip
 def _methods(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
              ctx: Any) -> tuple[str, list[str]]:
     """The methods paragraph and references of the items that were made."""
-    from smalltrial.builders.labels import _parameter_short
     from smalltrial.methods import methods_paragraph
 
     made = [i.key for i in spec.tables if i.file in tables]
     made += [i.key for i in spec.figures if any(f.startswith(f"figures/{i.file}.") for f in figure_files)]
-    labels = {i.options["parameter"]: _parameter_short(ctx.trial, i.options["parameter"])
+    labels = {i.options["parameter"]: ctx.labels.short(i.options["parameter"])
               for i in spec.tables if i.name == "longitudinal"}
     return methods_paragraph(spec, made, labels=labels)
 
