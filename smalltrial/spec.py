@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 #: the bundled analyses (package data ``smalltrial/analyses/<name>.toml``)
-BUNDLED_ANALYSES = ("mackensen2022", "muller2024")
+BUNDLED_ANALYSES = ("mackensen2022", "muller2024", "phase2_onc", "mg_cart")
 DEFAULT_ANALYSIS = "mackensen2022"
 
 CI_METHODS = ("clopper-pearson", "exact", "mid-p", "blaker", "wilson", "wilson-cc", "jeffreys",
