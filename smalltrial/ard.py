@@ -322,6 +322,15 @@ def _describe_rows(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _grouped(ctx: Any, kind: str, name: Any, group: Any) -> tuple[str, str]:
+    """``group``/``group_level`` of a statistic of one endpoint or parameter, for all patients
+    (``group`` None) or for one level of the run's ``by`` column: ``("endpoint, cohort",
+    "relapse, SLE")``, so that the statistics of every group keep rows of their own."""
+    if group is None:
+        return kind, str(name)
+    return f"{kind}, {ctx.by}", f"{name}, {group}"
+
+
 def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
     """The ARD rows of one cached statistic (``key`` as in ``Analysis.once``), or None for
     derived data (data frames of subjects) that are not statistics."""
@@ -336,15 +345,15 @@ def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
         return None
     if kind == "km":
         ard = value.to_ard(times=list(ctx.ep["landmarks"]))
-        ard["group"], ard["group_level"] = "endpoint", str(key[1])
+        ard["group"], ard["group_level"] = _grouped(ctx, "endpoint", key[1], key[3])
     elif kind == "rate":
         ard = value.to_ard()
-        ard["group"], ard["group_level"] = "endpoint", str(key[1])
+        ard["group"], ard["group_level"] = _grouped(ctx, "endpoint", key[1], key[2])
         ard["variable"] = "event_rate"
     elif kind == "mixed":
         scale = "response" if key[2] == "log" else "link"
         ard = value.to_ard(by="visit", scale=scale)
-        ard["group"], ard["group_level"] = "parameter", str(key[1])
+        ard["group"], ard["group_level"] = _grouped(ctx, "parameter", key[1], key[5])
     elif kind == "paired":
         ard = value.to_ard()
         ard["group"], ard["group_level"] = "parameter", str(key[1])

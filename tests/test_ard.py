@@ -173,8 +173,15 @@ def test_time_to_event_table_numbers_are_the_ard_values_rounded(bundled):
         item = next(i for i in result.spec.tables if i.name == "time_to_event")
         rows = result.ard[result.ard["id"] == "tables/time_to_event"]
         cols = list(table.columns)
-        for endpoint, row in zip(item.options["endpoints"], table.rows, strict=True):
-            ep = rows[rows["group_level"] == endpoint]
+        endpoints = iter(item.options["endpoints"])
+        for row in table.rows:  # an endpoint's row (all patients), then one indented row per group
+            if row.indent == 0:
+                endpoint = next(endpoints)
+                ep = rows[(rows["group"] == "endpoint") & (rows["group_level"] == endpoint)]
+            else:
+                ep = rows[(rows["group"] == f"endpoint, {result.spec.endpoints['by']}")
+                          & (rows["group_level"] == f"{endpoint}, {row.cells[0].strip()}")]
+            assert len(ep), (endpoint, row.cells[0])
             cells = dict(zip(cols, row.cells, strict=True))
             assert int(cells["Patients"]) == _value(ep, variable="", statistic="n")
             assert int(cells["Events"]) == _value(ep, variable="", statistic="events")
