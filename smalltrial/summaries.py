@@ -234,12 +234,16 @@ AE_EVENT_TERMS: dict[str, tuple[str, str]] = {
 _GRADES = (1, 2, 3, 4, 5)
 
 
-def _ae_rows(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Check an adverse-event table; one line naming column, row and value on bad input."""
+def _ae_rows(frame: pd.DataFrame, name: str, *, allow_empty: bool = False) -> pd.DataFrame:
+    """Check an adverse-event table; one line naming column, row and value on bad input.
+    ``allow_empty``: a Trial's table may have no rows (a trial without adverse events)."""
     import pandas as pd
 
     from smalltrial.trial import plain_frame
 
+    if allow_empty and isinstance(frame, pd.DataFrame) and len(frame) == 0:
+        return pd.DataFrame({"subject": pd.Series(dtype=object), "term": pd.Series(dtype=object),
+                             "soc": pd.Series(dtype=object), "grade": pd.Series(dtype=float)})
     check_frame(frame, name)
     frame = plain_frame(frame)
     check_columns(frame, ["subject", "term", "soc", "grade"], name)
@@ -332,7 +336,7 @@ def adverse_events(
     ae_table = getattr(trial_or_frame, "adverse_events", None)
     subjects = getattr(trial_or_frame, "subjects", None)
     if isinstance(ae_table, pd.DataFrame) and isinstance(subjects, pd.DataFrame):
-        rows = _ae_rows(ae_table, "adverse_events")
+        rows = _ae_rows(ae_table, "adverse_events", allow_empty=True)
         events = plain_frame(getattr(trial_or_frame, "events", None))
         if include_events and isinstance(events, pd.DataFrame) and len(events):
             check_columns(events, ["subject", "event", "grade"], "events")

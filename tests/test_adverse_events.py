@@ -143,3 +143,18 @@ def test_adverse_events_folder_round_trip(tmp_path):
     adam = read_trial(trial.to_adam(tmp_path / "adam"))
     pd.testing.assert_frame_equal(adam.adverse_events[["subject", "term", "soc", "grade", "day"]],
                                   trial.adverse_events)
+
+
+def test_trial_without_adverse_events_table_rows():
+    """A Trial whose adverse_events table is empty (the lupus examples) is a trial without
+    adverse events: zero patients of N, and CRS events still count when included (3 of the 5
+    SYNTHETIC mackensen2022 patients have grade 1 CRS events)."""
+    import smalltrial as st
+
+    trial = st.datasets.load("mackensen2022")
+    assert len(trial.adverse_events) == 0
+    none = st.summaries.adverse_events(trial, include_events=())
+    assert none[["level", "n", "N", "percent"]].values.tolist() == [["overall", 0, 5, 0.0]]
+    crs = st.summaries.adverse_events(trial)
+    assert crs[["level", "term", "n", "N", "grade_1"]].values.tolist() == [
+        ["overall", "", 3, 5, 3], ["soc", "", 3, 5, 3], ["term", "Cytokine release syndrome", 3, 5, 3]]

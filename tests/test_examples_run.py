@@ -38,7 +38,7 @@ def test_adam_and_csv_versions_give_identical_tables(runs):
     csv, adam = runs["phase2_onc"].out / "tables", runs["phase2_onc_adam"].out / "tables"
     files = sorted(p.name for p in csv.iterdir())
     assert files == sorted(p.name for p in adam.iterdir())
-    assert len(files) == 4 * 5  # baseline, efficacy, time_to_event, AE table; 5 formats each
+    assert len(files) == 5 * 5  # baseline, efficacy, time_to_event, AE, design; 5 formats each
     for name in files:
         assert (csv / name).read_bytes() == (adam / name).read_bytes(), name
 
@@ -98,3 +98,39 @@ def test_repository_figures_of_the_examples_are_up_to_date(runs, name):
     assert committed["tables.md"] == fresh["tables.md"]
     if json.loads((root / "renderer.json").read_text()) == pipeline.renderer_fingerprint():
         assert [f for f in fresh if committed[f] != fresh[f]] == []
+
+
+def test_simon_design_table_equals_the_design_and_the_inference(runs):
+    """The planned design (simon_two_stage, tested against R in test_design.py), the observed
+    stage-1 and final responders (R: make_examples.R) and the inference after the design
+    (two_stage_inference, tested against R in test_design.py)."""
+    from smalltrial.design import simon_two_stage, two_stage_inference
+
+    ref = REF["phase2_onc"]
+    rows = _rows(runs["phase2_onc"].tables["simon_design"])
+    d = simon_two_stage(0.15, 0.35, alpha=0.10, power=0.80, criterion="optimal")
+    assert (d.r1, d.n1, d.r, d.n) == (1, 9, 5, 23)
+    assert rows["Stage 1: stop if responders \u2264 r1 among n1"][1] == "r1 = 1, n1 = 9"
+    s1, orr = ref["orr_stage1"], ref["orr"]
+    assert rows["Stage 1: responders among the first 9"][1] == f"{s1['x']}/{s1['n']}: continue"
+    assert rows["Final: responders among 23"][1] == f"{orr['x']}/{orr['n']}: p0 rejected"
+    inf = two_stage_inference(orr["x"], d)
+    assert rows["Response rate, UMVUE"][1] == f"{inf.umvue:.3f}"
+    assert rows["95% CI (stagewise ordering)"][1] == f"{inf.lower:.3f}\u2013{inf.upper:.3f}"
+
+
+def test_simon_design_table_while_stage_one_enrols(tmp_path):
+    """Fewer patients than n1: the interim count against r1, no inference yet (5 SYNTHETIC
+    mackensen2022 patients, all in DORIS remission at some visit)."""
+    from smalltrial.design import simon_two_stage
+
+    spec = {"data": {"dataset": "mackensen2022"},
+            "tables": [{"name": "simon_design", "response": "doris", "p0": 0.2, "p1": 0.5}]}
+    table = pipeline.run(spec, out=tmp_path / "out", progress=False).tables["simon_design"]
+    d = simon_two_stage(0.2, 0.5)
+    rows = _rows(table)
+    assert rows["Stage 1: stop if responders \u2264 r1 among n1"][1] == f"r1 = {d.r1}, n1 = {d.n1}"
+    assert rows[f"Stage 1 (in progress, 5 of {d.n1}): responders"][1] == (
+        "5/5: stage-1 threshold already passed")
+    assert "Response rate, UMVUE" not in rows
+    assert any("no inference after the design yet" in n for n in table.footnotes)

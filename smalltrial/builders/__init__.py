@@ -10,7 +10,8 @@ Families: :mod:`~smalltrial.builders.baseline` (Table 1), :mod:`~smalltrial.buil
 (response by visit, forest plot), :mod:`~smalltrial.builders.longitudinal` (a parameter over
 time, trajectories, waterfall), :mod:`~smalltrial.builders.time_to_event` (time-to-event table,
 Kaplan-Meier plot), :mod:`~smalltrial.builders.safety` (adverse events),
-:mod:`~smalltrial.builders.course` (swimmer, B-cell kinetics). Importing this package loads
+:mod:`~smalltrial.builders.course` (swimmer, B-cell kinetics), :mod:`~smalltrial.builders.design`
+(the planned Simon design against the observed responses). Importing this package loads
 only the standard library.
 
 >>> from smalltrial import builders
@@ -23,6 +24,7 @@ from __future__ import annotations
 from smalltrial.builders import (  # noqa: F401  (importing a family registers its builders)
     baseline,
     course,
+    design,
     efficacy,
     longitudinal,
     safety,
