@@ -1,5 +1,6 @@
 """The spec's ``safety_monitoring`` table and ``monitoring_boundaries`` figure: the printed
-boundary is the design's, the operating characteristics are its exact ones, and the observed
+boundary is the design's and R's, the operating characteristics and the posterior probability
+are R's (``tests/reference/run_monitoring/make_run_monitoring.R``), and the observed
 crossing equals a hand count from the bundled SYNTHETIC data in the order of the subjects table.
 """
 
@@ -10,6 +11,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import load_reference
 
 from smalltrial import SmallTrialError, datasets, design, pipeline
 from smalltrial._format import fmt_num
@@ -17,6 +19,7 @@ from smalltrial.builders import FIGURES, Analysis
 from smalltrial.spec import load_spec
 
 DATA = Path(__file__).resolve().parents[1] / "smalltrial" / "data"
+REF = load_reference("run_monitoring")  # R: pbeta boundary, dbinom recursion, posterior
 RULE = {"n_max": 23, "limit": 0.3, "cutoff": 0.9, "prior": [0.6, 1.4]}  # analyses/phase2_onc.toml
 
 
@@ -69,13 +72,14 @@ def test_boundary_oc_and_observed_of_the_oncology_example(tmp_path):
             printed[n] = stop
     expected = dict(zip(rule.boundary["n"], rule.boundary["stop_at"], strict=True))
     assert list(printed) == list(expected) == list(range(1, 24))
-    assert all((math.isnan(a) and math.isnan(b)) or a == b
-               for a, b in zip(printed.values(), expected.values(), strict=True))
-    # exact operating characteristics at the default rates
-    oc = rule.operating_characteristics([0.1, 0.2, 0.3, 0.4, 0.5])
+    r_stop = [math.nan if v == "NA" else float(v) for v in REF["phase2_onc"]["stop_at"]]
+    for other in (list(expected.values()), r_stop):
+        assert all((math.isnan(a) and math.isnan(b)) or a == b
+                   for a, b in zip(printed.values(), other, strict=True))
+    # exact operating characteristics at the default rates, R's dbinom recursion
     assert _section(table, "Operating characteristics") == [
-        (f"True rate {r.p:g}", f"{fmt_num(r.prob_stop, 3)} / {fmt_num(r.expected_n, 1)}")
-        for r in oc.itertuples()]
+        (f"True rate {r['p']:g}", f"{fmt_num(r['prob_stop'], 3)} / {fmt_num(r['expected_n'], 1)}")
+        for r in REF["phase2_onc"]["oc"]]
     # hand count: grade >= 3 of any term -- ON02, ON03, ON08, ON12, ON18, ON22 (patients 2, 3,
     # 8, 12, 18, 22), so the count after patient k is 1, 2, 3, 4, 5, 6 at those k; the
     # boundary there (printed above) is 2, 3, 5, 6, 9, 10: never reached
@@ -84,7 +88,8 @@ def test_boundary_oc_and_observed_of_the_oncology_example(tmp_path):
     assert [expected[k] for k in (2, 3, 8, 12, 18, 22)] == [2, 3, 5, 6, 9, 10]
     assert _section(table, "Observed") == [
         ("Patients with grade \u2265 3 adverse events", "6/23"),
-        ("Boundary", "not crossed (6 among 23)")]
+        ("Boundary", "not crossed (6 among 23)"),
+        ("Posterior P(rate > 0.3 | 6 of 23)", fmt_num(REF["phase2_onc"]["posterior"], 3))]
 
 
 def test_a_flat_prior_is_crossed_at_patient_3(tmp_path):
@@ -94,7 +99,10 @@ def test_a_flat_prior_is_crossed_at_patient_3(tmp_path):
     # Beta(3, 2), P(p > 0.3) = 1 - [4(0.3^3)(0.7) + 0.3^4] = 0.9163 > 0.9: stop at patient 3
     res = _run(tmp_path, _spec(**{**RULE, "prior": [1, 1]}, figures=True))
     table = res.tables["safety_monitoring"]
-    assert dict(_section(table, "Observed"))["Boundary"] == "crossed at patient 3 (2 among 3)"
+    observed = dict(_section(table, "Observed"))
+    assert observed["Boundary"] == "crossed at patient 3 (2 among 3)"
+    assert observed["Posterior P(rate > 0.3 | 2 of 3)"] == fmt_num(REF["flat"]["posterior"], 3)
+    assert [float(v) for v in REF["flat"]["stop_at"][:3]] == [1, 2, 2]  # R agrees by hand
     assert _section(table, "Stopping boundary")[:2] == [("n = 1", "s = 1"), ("n = 2\u20133", "s = 2")]
     assert "figures/monitoring_boundaries.png" in res.figures
 

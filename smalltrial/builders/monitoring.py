@@ -8,7 +8,8 @@ the counted event (``event`` = ``"adverse_event"`` with an optional ``term``, ``
 ``prior``) and, for the table, the true toxicity rates of the operating characteristics
 (``rates``). Patients are taken in the order of the subjects table: the look after patient k
 counts the patients among the first k with a qualifying event (over their whole recorded
-follow-up).
+follow-up). The table ends with the rule's own statistic, P(p > limit | x of k), at the
+crossing (or at the last look).
 """
 
 from __future__ import annotations
@@ -127,6 +128,14 @@ def observed_text(counts: list[int], crossed: int | None, n_max: int) -> str:
     return f"not crossed ({x} among {n})"
 
 
+def posterior_exceeds(rule: Any, x: int, n: int) -> float:
+    """P(p > limit | x of n) under the rule's Beta prior: the rule's statistic at that look."""
+    from scipy.special import betaincc
+
+    a, b = rule.prior
+    return float(betaincc(a + x, b + n - x, rule.limit))
+
+
 @register_table("safety_monitoring", options={
     **OPTIONS,
     "rates": ("list[number]", [0.1, 0.2, 0.3, 0.4, 0.5], None),
@@ -162,6 +171,11 @@ def _table_safety_monitoring(ctx: Analysis, item: ItemSpec):
         tables.Row((f"Patients with {what}", f"{sum(toxic)}/{len(toxic)}"), indent=1),
         tables.Row(("Boundary", observed_text(counts, crossed, rule.n_max)), indent=1),
     ]
+    if counts:
+        k = crossed or len(counts)
+        post = posterior_exceeds(rule, counts[k - 1], k)
+        rows.append(tables.Row((f"Posterior P(rate > {rule.limit:g} | {counts[k - 1]} of {k})",
+                                fmt_num(post, 3)), indent=1))
     notes = list(bt.footnotes) + [
         f"Looks after every patient up to n = {rule.n_max}; patient k = the k-th row of the "
         "subjects table; a patient counts once however many qualifying events, over the whole "
