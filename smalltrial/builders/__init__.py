@@ -11,12 +11,13 @@ Families: :mod:`~smalltrial.builders.baseline` (Table 1), :mod:`~smalltrial.buil
 time, trajectories, waterfall), :mod:`~smalltrial.builders.time_to_event` (time-to-event table,
 Kaplan-Meier plot), :mod:`~smalltrial.builders.safety` (adverse events),
 :mod:`~smalltrial.builders.course` (swimmer, B-cell kinetics), :mod:`~smalltrial.builders.design`
-(the planned Simon design against the observed responses). Importing this package loads
+(the planned Simon design against the observed responses),
+:mod:`~smalltrial.builders.monitoring` (a toxicity stopping rule against the observed toxicities). Importing this package loads
 only the standard library.
 
 >>> from smalltrial import builders
 >>> sorted(builders.FIGURES)
-['bcell_kinetics', 'forest', 'km_plot', 'swimmer', 'trajectories', 'waterfall']
+['bcell_kinetics', 'forest', 'km_plot', 'monitoring_boundaries', 'swimmer', 'trajectories', 'waterfall']
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from smalltrial.builders import (  # noqa: F401  (importing a family registers i
     design,
     efficacy,
     longitudinal,
+    monitoring,
     safety,
     time_to_event,
 )
