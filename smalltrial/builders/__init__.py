@@ -26,6 +26,7 @@ from smalltrial.builders import (  # noqa: F401  (importing a family registers i
     course,
     design,
     efficacy,
+    interval,
     longitudinal,
     safety,
     time_to_event,
