@@ -966,6 +966,7 @@ def time_to_event_table(
     digits: int = 1,
     notes: Sequence[str] = (),
     name: str = "time_to_event",
+    rmst_tau: float | None = None,
 ) -> Table:
     """Median time to event (95% CI, NR when not reached), landmark rates and event rates.
 
@@ -978,6 +979,9 @@ def time_to_event_table(
     with one entry per group below it), optional ``indent`` (e.g. 1 for a group's row under
     the row of all patients).
     ``follow_up``: a ``Quantile`` from ``median_follow_up`` (reverse Kaplan-Meier), a footnote.
+    ``rmst_tau``: when given, a column "RMST to tau" from each entry's optional ``rmst`` (an
+    ``RMST`` from ``survival.rmst``: ``estimate, lower, upper``; a dash when absent), the
+    summary to report when the median is not reached.
 
     Parameters
     ----------
@@ -1026,6 +1030,12 @@ def time_to_event_table(
             raise SmallTrialError(f"landmarks must be finite times >= 0, got {t!r}")
     columns = ["Endpoint", "Patients", "Events", f"Median, {time_unit} ({_level_pct(level)} CI)"]
     columns += [f"At {fmt_num(t, 0)} {time_unit}, % ({_level_pct(level)} CI)" for t in landmarks]
+    if rmst_tau is not None:
+        if isinstance(rmst_tau, bool) or not isinstance(rmst_tau, (int, float)) or not (
+                0 < rmst_tau < math.inf):
+            raise SmallTrialError(f"rmst_tau must be a finite time > 0, got {rmst_tau!r}")
+        columns.append(f"RMST to {rmst_tau:g} {time_unit}, {time_unit} "
+                       f"({_level_pct(level)} CI)")
     has_rate = any(_get(e, "rate") is not None for e in entries)
     if has_rate:
         columns.append(f"Events per patient-year ({_level_pct(level)} CI)")
@@ -1064,6 +1074,10 @@ def time_to_event_table(
                 lo = hi = float("nan")
                 zero_width_any = True
             cells.append(fmt_pct_ci(est, lo, hi, digits))
+        if rmst_tau is not None:
+            r = _get(e, "rmst")
+            cells.append(DASH if r is None else fmt_estimate_ci(
+                _get(r, "estimate"), _get(r, "lower"), _get(r, "upper"), digits, na=NE))
         if has_rate:
             rate = _get(e, "rate")
             cells.append(DASH if rate is None else fmt_estimate_ci(
@@ -1084,6 +1098,12 @@ def time_to_event_table(
     if zero_width_any:
         notes.append("NE: not estimable; before the first event the Kaplan\u2013Meier standard "
                      "error is 0 and no confidence interval can be given.")
+    if rmst_tau is not None:
+        notes.append(
+            f"RMST: restricted mean survival time up to {rmst_tau:g} {time_unit} (area "
+            "under the Kaplan\u2013Meier curve; the mean event-free time within that horizon); "
+            "SE as R survival's print.survfit rmean; Wald CI clipped to [0, tau]. "
+            "Not given for endpoints with competing events.")
     if has_rate:
         notes.append("Event rates: events per patient-year of follow-up with exact Poisson CI "
                      "(Garwood); with no events the upper limit bounds the rate.")

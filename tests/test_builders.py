@@ -24,8 +24,8 @@ def scratch_registry():
 
 def test_every_documented_item_is_registered_with_its_schema():
     assert sorted(builders.TABLES) == ["adverse_events", "adverse_events_by_soc", "baseline",
-                                       "efficacy", "longitudinal", "safety_monitoring",
-                                       "simon_design", "time_to_event"]
+                                       "efficacy", "interval_censored", "longitudinal",
+                                       "safety_monitoring", "simon_design", "time_to_event"]
     assert sorted(builders.FIGURES) == ["bcell_kinetics", "forest", "km_plot",
                                         "monitoring_boundaries", "swimmer", "trajectories",
                                         "waterfall"]

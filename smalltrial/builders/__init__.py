@@ -27,6 +27,7 @@ from smalltrial.builders import (  # noqa: F401  (importing a family registers i
     course,
     design,
     efficacy,
+    interval,
     longitudinal,
     monitoring,
     safety,

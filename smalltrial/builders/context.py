@@ -230,6 +230,20 @@ class Analysis:
                                 conf_type=self.ep["conf_type"])
         return self.once(("km", endpoint, unit, group, subjects), compute)
 
+    def rmst(self, endpoint: str, tau: float, unit: str = "months", group: str | None = None,
+             subjects: tuple | None = None):
+        """Restricted mean survival time up to ``tau`` (in ``unit``) of an endpoint: all patients
+        (``group`` None) or one group, of ``subjects`` only when given."""
+        def compute():
+            rmst = attr("survival", "rmst")
+            data = self.time_to_event(endpoint, unit)
+            if subjects is not None:
+                data = data[data["subject"].isin(set(subjects))]
+            if group is not None:
+                data = data[data[self.by].astype(str) == group]
+            return rmst(data, time="time", event="event", tau=tau, level=self.ep["level"])
+        return self.once(("rmst", endpoint, tau, unit, group, subjects), compute)
+
     def follow_up(self, unit: str = "months"):
         def compute():
             import pandas as pd

@@ -112,6 +112,9 @@ def _check_forest(key: str, opts: dict, endpoints: dict) -> dict:
     for j, ext in enumerate(opts["external"]):
         if not 0 <= ext["x"] <= ext["n"] or ext["n"] < 1:
             raise _fail(f"{key}.external[{j}]", f"need 0 <= x <= n and n >= 1, got x={ext['x']}, n={ext['n']}")
+    if opts.get("pooled") and len(opts["external"]) < 2:
+        raise _fail(f"{key}.pooled", "pools the external cohorts: give at least two in "
+                    f"'external' (got {len(opts['external'])})")
     return opts
 
 
@@ -124,10 +127,15 @@ def _check_forest_response(key: str, opts: dict, endpoints: dict) -> dict:
     "label": ("str", "This trial", None),
     "external": ("list[table]", [], None),
     "response": ("str", None, None),
+    "pooled": ("bool", None, None),  # unset = false (not recorded in the manifest)
+    "pooling_method": ("str", "glmm", ("glmm", "freeman-tukey")),
 }, check=_check_forest_response)
 def _fig_forest(ctx: Analysis, item: ItemSpec):
     """Response at one visit with CI per group (the efficacy table's numbers) and published
-    cohorts; ``response`` as in the efficacy table."""
+    cohorts; ``response`` as in the efficacy table. With ``pooled`` the ``external`` cohorts
+    only (not this trial, whose row stays the comparison) are pooled by
+    ``rates.pooled_proportion`` (``pooling_method``: glmm or freeman-tukey) and drawn as a
+    diamond labelled as such."""
     import pandas as pd
 
     fn = _needs("forest")
@@ -154,5 +162,18 @@ def _fig_forest(ctx: Analysis, item: ItemSpec):
         label = ctx.labels.event(response)
     level = f"{100 * ctx.ep['level']:g}%"
     xlabel = item.options["xlabel"] or f"{label} at {visit}, % ({level} CI)"
-    ax = fn(pd.DataFrame(records), label="label", xlabel=xlabel, style=ctx.spec.style, columns=2)
+    pooled = None
+    pooled_label = "Pooled (random effects)"
+    if item.options["pooled"]:
+        from smalltrial.builders.context import attr
+
+        method = item.options["pooling_method"]
+        external = tuple((ext["x"], ext["n"]) for ext in item.options["external"])
+        pooled = ctx.once(("pooled", external, method), lambda: attr("rates", "pooled_proportion")(
+            [x for x, _ in external], [n for _, n in external], method=method,
+            level=ctx.ep["level"]))
+        model = "GLMM" if method == "glmm" else "Freeman\u2013Tukey"
+        pooled_label = f"External cohorts pooled ({model}; not this trial)"
+    ax = fn(pd.DataFrame(records), label="label", xlabel=xlabel, style=ctx.spec.style, columns=2,
+            pooled=pooled, pooled_label=pooled_label)
     return ax.figure

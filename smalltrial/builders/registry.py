@@ -19,7 +19,7 @@ default; :data:`REQUIRED` means the key must be given.
 
 >>> import smalltrial.builders as builders
 >>> sorted(builders.TABLES)
-['adverse_events', 'adverse_events_by_soc', 'baseline', 'efficacy', 'longitudinal', 'safety_monitoring', 'simon_design', 'time_to_event']
+['adverse_events', 'adverse_events_by_soc', 'baseline', 'efficacy', 'interval_censored', 'longitudinal', 'safety_monitoring', 'simon_design', 'time_to_event']
 >>> builders.TABLES["longitudinal"].options["transform"]
 ('str', 'none', ('none', 'log'))
 """

@@ -70,11 +70,24 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def _check_rmst_tau(key: str, opts: dict, endpoints: dict) -> dict:
+    """Endpoints as :func:`_check_endpoints`; ``rmst_tau`` (table time unit) a time > 0."""
+    import math
+
+    from smalltrial.spec import _fail
+
+    tau = opts.get("rmst_tau")
+    if tau is not None and not (0 < tau < math.inf):
+        raise _fail(f"{key}.rmst_tau", f"must be a finite time > 0, got {tau!r}")
+    return _check_endpoints(key, opts, endpoints)
+
+
 @register_table("time_to_event", options={
     "endpoints": ("list[str]", ["b_cell_reconstitution", "relapse"], None),
     "time_unit": ("str", None, TIME_UNITS),
     "landmark_rates": ("str", "event", ("event", "event_free")),
-}, title="Time-to-event outcomes", check=_check_endpoints)
+    "rmst_tau": ("number", None, None),
+}, title="Time-to-event outcomes", check=_check_rmst_tau)
 def _table_time_to_event(ctx: Analysis, item: ItemSpec):
     from smalltrial import tables
 
@@ -95,10 +108,12 @@ def _table_time_to_event(ctx: Analysis, item: ItemSpec):
         groups = [g for g in ctx.groups() if g in present]
         split = len(groups) > 1
         # all patients first, under the endpoint's name; then one indented row per group
-        entries.append(_entry(ctx, endpoint, unit, landmarks, None, assessed, label, False))
+        tau = item.options["rmst_tau"]
+        entries.append(_entry(ctx, endpoint, unit, landmarks, None, assessed, label, False,
+                              tau, item.key))
         if split:
-            entries.extend(_entry(ctx, endpoint, unit, landmarks, g, assessed, label, True)
-                           for g in groups)
+            entries.extend(_entry(ctx, endpoint, unit, landmarks, g, assessed, label, True,
+                                  tau, item.key) for g in groups)
         excluded = ctx.tte_excluded(endpoint)
         definition = ctx.tte_definition(endpoint)
         if excluded and definition is not None and definition["origin"] != "infusion":
@@ -123,17 +138,22 @@ def _table_time_to_event(ctx: Analysis, item: ItemSpec):
         entries, landmarks=landmarks, time_unit=unit, conf_type=ctx.ep["conf_type"],
         level=ctx.ep["level"], follow_up=ctx.follow_up(unit),
         title=item.title or "Time-to-event outcomes", notes=notes, name=item.file,
+        rmst_tau=item.options["rmst_tau"],
     )
 
 
 def _entry(ctx: Analysis, endpoint: str, unit: str, landmarks: list[float], group: str | None,
-           assessed, label: str, split: bool) -> dict:
+           assessed, label: str, split: bool, tau: float | None = None,
+           key: str = "") -> dict:
     data = assessed if group is None else assessed[assessed[ctx.by].astype(str) == group]
+    rmst = None
     if _competing(ctx, endpoint):
         median, at = _cumulative_incidence(ctx, endpoint, unit, group, landmarks)
     else:
         km = ctx.kaplan_meier(endpoint, unit, group, subjects=tuple(assessed["subject"]))
         median, at = km.median, km.at(landmarks)
+        if tau is not None:
+            rmst = _rmst(ctx, endpoint, tau, unit, group, tuple(assessed["subject"]), key)
     entry = {
         "label": ctx.labels.group(group) if split else label,
         "n": len(data),
@@ -142,11 +162,26 @@ def _entry(ctx: Analysis, endpoint: str, unit: str, landmarks: list[float], grou
         "landmarks": at,
         "cumulative": True,
     }
+    if rmst is not None:
+        entry["rmst"] = rmst
     if split:
         entry["indent"] = 1
     if endpoint in ("relapse", "death"):
         entry["rate"] = ctx.event_rate(endpoint, group)
     return entry
+
+
+def _rmst(ctx: Analysis, endpoint: str, tau: float, unit: str, group: str | None,
+          subjects: tuple, key: str):
+    """RMST up to ``tau``; a tau beyond a row's last follow-up is a spec error naming the key."""
+    from smalltrial._errors import SmallTrialError
+
+    try:
+        return ctx.rmst(endpoint, tau, unit, group, subjects=subjects)
+    except SmallTrialError as exc:
+        where = f"{endpoint}" + (f", {ctx.by} {group!r}" if group is not None else "")
+        raise SmallTrialError(f"spec: {key}.rmst_tau: {tau:g} {unit} cannot be used for "
+                              f"{where}: {exc}") from None
 
 
 _KM_YLABELS = {
