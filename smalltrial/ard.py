@@ -322,6 +322,25 @@ def _describe_rows(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _ae_summary_rows(frame: pd.DataFrame, by: Any) -> list[dict[str, Any]]:
+    """Rows of a :func:`smalltrial.summaries.adverse_events` result: per row (``variable``
+    ``overall``, ``soc`` or ``term``; ``variable_level`` the class, or ``class / term``) the
+    patients with the event ``n``, the group's ``N``, ``percent`` and the patients whose worst
+    grade is g or worse, ``n_grade_ge_2`` .. ``n_grade_ge_5`` (the grade-band counts)."""
+    rows = []
+    for rec in frame.to_dict("records"):
+        kind = str(rec["level"])
+        name = {"overall": "any adverse event", "soc": str(rec["soc"]),
+                "term": f"{rec['soc']} / {rec['term']}"}.get(kind, kind)
+        base = {"group": str(by) if by else "", "group_level": str(rec.get(by, "")) if by else "",
+                "variable": kind, "variable_level": name}
+        rows += [{**base, "statistic": s, "value": float(rec[s])} for s in ("n", "N", "percent")]
+        grades = [float(rec.get(f"grade_{g}", 0)) for g in range(1, 6)]
+        rows += [{**base, "statistic": f"n_grade_ge_{g}", "value": float(sum(grades[g - 1:]))}
+                 for g in range(2, 6)]
+    return rows
+
+
 def _grouped(ctx: Any, kind: str, name: Any, group: Any) -> tuple[str, str]:
     """``group``/``group_level`` of a statistic of one endpoint or parameter, for all patients
     (``group`` None) or for one level of the run's ``by`` column: ``("endpoint, cohort",
@@ -339,6 +358,8 @@ def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
     kind = key[0] if isinstance(key, tuple) else key
     if kind == "describe":  # summaries.describe output, when a builder caches it under this key
         return ard_frame(_describe_rows(value, ctx.by))
+    if kind == "ae_summary":  # summaries.adverse_events output, key ("ae_summary", by, ...)
+        return ard_frame(_ae_summary_rows(value, key[1]))
     if kind == "efficacy":
         return ard_frame(_frame_rows(value, ctx.by, "visit", ("x", "n", "estimate", "lower", "upper")))
     if not isinstance(value, Result):

@@ -81,9 +81,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files: never open a window
     from smalltrial.pipeline import run
 
-    result = run(args.spec, out=args.out)
-    for warning in result.statistical_warnings:
-        print(f"smalltrial: warning: {warning}", file=sys.stderr)
+    result = run(args.spec, out=args.out, progress=False if args.quiet else None)
+    if result.statistical_warnings:  # the caveats of the whole run, summarised once at the end
+        n = len(result.statistical_warnings)
+        print(f"smalltrial: {n} statistical warning{'s' if n > 1 else ''} "
+              "(also in report.md and the tables' footnotes):", file=sys.stderr)
+        for warning in result.statistical_warnings:
+            print(f"smalltrial: warning: {warning}", file=sys.stderr)
     print(f"{result.out}: {len(result.outputs) + 1} files "
           f"({len(result.tables)} tables, {len(result.figures)} figure files)")
     for skipped in result.skipped:
@@ -139,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default: the spec's 'output', else smalltrial-output); "
                         "replaced only when the run succeeds")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress lines (by default one line per step when stderr is a terminal)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="compare two runs' analysis results data (ard.csv)")

@@ -412,6 +412,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
             except _Skip as why:
                 cannot_make(item, why)
                 return
+            table = table.numbered(len(tables) + 1)  # Table 1, 2, ... in the run's order
             notes = _step_warnings(state["records"], since)
             if notes:
                 warned[f"tables/{item.file}"] = notes
@@ -525,7 +526,7 @@ def repo_figure_files(result: RunResult) -> dict[str, bytes]:
     >>> spec = {"data": {"dataset": "mackensen2022"}, "tables": [{"name": "efficacy"}]}
     >>> files = repo_figure_files(run(spec, out=tempfile.mkdtemp() + "/out", progress=False))
     >>> sorted(files), files["tables.md"].decode().splitlines()[0]
-    (['tables.md'], '**Table 2. DORIS remission by visit**')
+    (['tables.md'], '**Table 1. DORIS remission by visit**')
     """
     if not isinstance(result, RunResult):
         raise SmallTrialError(f"result must be a RunResult from run(), got {type(result).__name__}")

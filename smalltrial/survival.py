@@ -403,6 +403,17 @@ class KaplanMeier(Result):
                                ("n_risk", "survival", "std_error", "lower", "upper"))
         return ard_frame(rows, method=self.conf_type, level=self.level)
 
+    def _html_rows(self) -> list[tuple[str, str]]:
+        med = self.median
+
+        def f(x: float) -> str:
+            return "NR" if math.isnan(x) else f"{x:.4g}"
+
+        return [("n", str(self.n)), ("events", str(self.events)),
+                ("median", f"{f(med.estimate)} ({self.level:.0%} CI {f(med.lower)} to "
+                           f"{f(med.upper)})"),
+                ("conf_type", self.conf_type)]
+
     def __repr__(self) -> str:
         med = self.median
 

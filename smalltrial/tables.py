@@ -15,6 +15,7 @@ render as HTML in Jupyter.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
 import math
@@ -171,6 +172,10 @@ class Row:
         return self.cells[0] if self.cells else ""
 
 
+#: a leading "Table 2." / "Table 2:" of a title
+_TABLE_NUMBER = re.compile(r"^Table\s+\d+\s*[.:]\s*")
+
+
 @dataclass(frozen=True)
 class Table:
     """A manuscript table: title, column headers, rows, footnotes.
@@ -219,6 +224,25 @@ class Table:
                 raise SmallTrialError(
                     f"rows[{i}] has {len(row.cells)} cells, table has {ncol} columns"
                 )
+
+    # ---------------------------------------------------------------- numbering
+    @property
+    def caption(self) -> str:
+        """The title without a leading "Table n." (for formats that number tables themselves).
+
+        >>> Table("Table 2. Remission by visit", ["Visit"], []).caption
+        'Remission by visit'
+        """
+        return _TABLE_NUMBER.sub("", self.title, count=1)
+
+    def numbered(self, number: int) -> Table:
+        """A copy titled "Table <number>. <caption>" (any earlier "Table n." replaced).
+
+        >>> Table("Table 2. Remission by visit", ["Visit"], []).numbered(3).title
+        'Table 3. Remission by visit'
+        """
+        number = check_count(number, "number")
+        return dataclasses.replace(self, title=f"Table {number}. {self.caption}")
 
     # ---------------------------------------------------------------- plain forms
     def __str__(self) -> str:
@@ -276,7 +300,7 @@ class Table:
         out = [
             "\\begin{table}[htbp]",
             "\\centering",
-            f"\\caption{{{_latex_escape(self.title)}}}",
+            f"\\caption{{{_latex_escape(self.caption)}}}",  # LaTeX numbers the table
             f"\\label{{tab:{_latex_label(self.name)}}}",
             "\\begin{tabular}{l" + "r" * (ncol - 1) + "}",
             "\\toprule",

@@ -227,3 +227,97 @@ def test_collect_turns_a_cached_describe_summary_into_rows():
     assert math.isnan(_value(out, group_level="B", variable="age", statistic="sd"))  # n = 1
     assert _value(out, group_level="A", variable="sex", variable_level="M", statistic="count") == 1
     assert _value(out, group_level="B", variable="sex", variable_level="F", statistic="total") == 1
+
+
+# ------------------------------------------------------- baseline and adverse-event tables
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?!\d*%)")
+
+
+def test_baseline_table_numbers_are_in_the_ard(bundled):
+    """Every number printed in the baseline table (medians, ranges, counts; percents are
+    count/total) is an ARD value of that table and group, rounded as printed."""
+    checked = 0
+    for result in bundled.values():
+        table = result.tables["baseline"]
+        rows = result.ard[result.ard["id"] == "tables/baseline"]
+        assert not rows.empty
+        for row in table.rows:
+            if row.section:
+                continue
+            for column, cell in zip(table.columns[1:], row.cells[1:], strict=True):
+                group = column.split(" (n = ")[0]
+                values = rows[rows["group_level"].isin([group, "All", ""])]["value"]
+                for printed in _NUMBER.findall(cell):
+                    assert any(_close_to_printed(printed, v) for v in values), (row.label, cell)
+                    checked += 1
+                pct = re.search(r"\(([\d.]+)%\)", cell)
+                if pct:  # n (p%): p = 100 count / total of that level
+                    n = float(cell.split(" ")[0])
+                    level = rows[(rows["statistic"] == "count") & (rows["value"] == n)]
+                    totals = rows[rows["statistic"] == "total"]["value"]
+                    assert not level.empty
+                    assert any(_close_to_printed(pct.group(1), 100 * n / t) for t in totals)
+    assert checked >= 20
+
+
+def test_special_interest_ae_table_counts_are_the_ard_counts(bundled):
+    for result in bundled.values():
+        table = result.tables["adverse_events"]
+        rows = result.ard[result.ard["id"] == "tables/adverse_events"]
+        event = None
+        for row in table.rows:
+            if row.section:
+                event = {"Cytokine release syndrome": "crs", "ICANS": "icans"}[row.label]
+                continue
+            for column, cell in zip(table.columns[1:], row.cells[1:], strict=True):
+                group = column.split(" (n = ")[0]
+                mine = rows[(rows["variable"] == event) & (rows["group_level"] == group)]
+                n = float(cell.split(" ")[0])
+                total = _value(mine, variable_level="0", statistic="total")
+                assert column.endswith(f"(n = {total:.0f})")
+                if row.label == "Any grade":  # patients with grade >= 1 = all - grade 0
+                    assert n == total - _value(mine, variable_level="0", statistic="count")
+                else:
+                    grade = row.label.split(" ")[1]
+                    assert n == _value(mine, variable_level=grade, statistic="count"), row.label
+
+
+def test_ae_by_soc_table_counts_are_the_ard_counts(tmp_path):
+    result = pipeline.run("mg_cart", out=tmp_path / "mg", progress=False)
+    table = result.tables["adverse_events_by_soc"]
+    rows = result.ard[result.ard["id"] == "tables/adverse_events_by_soc"]
+    assert table.columns[1:] == ("Any grade (N = 10)", "Grade ≥3 (N = 10)")
+    soc = None
+    for i, row in enumerate(table.rows):
+        if i == 0:
+            where = {"variable": "overall", "variable_level": "any adverse event"}
+        elif row.indent == 0:
+            soc = row.cells[0]
+            where = {"variable": "soc", "variable_level": soc}
+        else:
+            where = {"variable": "term", "variable_level": f"{soc} / {row.cells[0]}"}
+        any_n, any_pct = re.match(r"(\d+) \((\d+)%\)", row.cells[1]).groups()
+        ge3 = re.match(r"(\d+) \(", row.cells[2]).group(1)
+        assert _value(rows, statistic="n", **where) == float(any_n)
+        assert _value(rows, statistic="N", **where) == 10.0
+        assert _close_to_printed(any_pct, _value(rows, statistic="percent", **where))
+        assert _value(rows, statistic="n_grade_ge_3", **where) == float(ge3)
+
+
+def test_collect_turns_a_cached_ae_summary_into_rows():
+    from smalltrial.summaries import adverse_events
+
+    ae = pd.DataFrame({"subject": ["a", "a", "b"], "term": ["Fever", "Fever", "Rash"],
+                       "soc": ["General", "General", "Skin"], "grade": [1, 3, 2], "day": [1, 5, 9]})
+
+    class Ctx:
+        by = "cohort"
+
+    out = ard.collect(Ctx(), {"tables/ae": [(("ae_summary", None, ()), adverse_events(ae))]})
+    # a: Fever grades 1 and 3 (worst 3); b: Rash grade 2. N = 2 patients
+    assert _value(out, variable="overall", statistic="n") == 2
+    assert _value(out, variable="term", variable_level="General / Fever", statistic="n") == 1
+    assert _value(out, variable="term", variable_level="General / Fever",
+                  statistic="n_grade_ge_3") == 1
+    assert _value(out, variable="soc", variable_level="Skin", statistic="n_grade_ge_3") == 0
+    assert _value(out, variable="soc", variable_level="Skin", statistic="percent") == 50.0

@@ -441,7 +441,7 @@ def test_user_text_is_escaped_in_markdown_html_csv_and_latex(tmp_path):
     md = (tables / "efficacy.md").read_text()
     report = (tmp_path / "o" / "report.md").read_text()
     assert report.startswith("# &lt;script&gt;alert(1)&lt;/script&gt;\n")
-    assert "**&lt;b&gt;T&lt;/b&gt; \\| [x\\](javascript:y)**" in md
+    assert "**Table 1. &lt;b&gt;T&lt;/b&gt; \\| [x\\](javascript:y)**" in md  # numbered by the run
     for text in (md, report, (tables / "efficacy.html").read_text()):
         assert "<script" not in text and "<b>" not in text
     rows = (tables / "efficacy.csv").read_text().splitlines()

@@ -408,8 +408,9 @@ def test_adam_folder_gives_the_same_tables(runs, tmp_path):
     assert sorted(i["path"] for i in result.manifest["inputs"]) == [
         "adam/adlb.csv", "adam/adsl.csv", "adam/adtte.csv"]
     bundled = runs["muller2024"].tables
-    assert result.tables["adverse_events"] == bundled["adverse_events"]
-    assert result.tables["time_to_event"] == bundled["time_to_event"]
+    # the same tables; their numbers differ (Table 1, 2 here; 5, 4 in the full run)
+    for stem in ("adverse_events", "time_to_event"):
+        assert result.tables[stem].numbered(1) == bundled[stem].numbered(1)
 
 
 def test_bad_arguments_name_the_argument(tmp_path):

@@ -42,8 +42,9 @@ def _table_baseline(ctx: Analysis, item: ItemSpec):
             shown = {str(x) for x in present}
             levels[v] = lab.ordered(v, present) + [x for x in lab.order(v) if str(x) not in shown]
         level_labels[v] = lab.levels(v, levels.get(v, present))
-    summary = summaries.describe(frame, variables, by=ctx.by, overall=len(groups) > 1,
-                                 group_order=groups, kinds=kinds or None, levels=levels or None)
+    summary = ctx.once(("describe", "baseline", tuple(variables)), lambda: summaries.describe(
+        frame, variables, by=ctx.by, overall=len(groups) > 1, group_order=groups,
+        kinds=kinds or None, levels=levels or None))
     digits = {v: _auto_digits(frame[v], summary[summary["variable"] == v], item.options["continuous"])
               for v in variables}
     return tables.baseline_table(

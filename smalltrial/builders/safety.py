@@ -21,9 +21,9 @@ def _table_adverse_events(ctx: Analysis, item: ItemSpec):
     events = tuple(item.options["events"])
     worst = ctx.worst_grades(events)
     groups = ctx.groups()
-    counts = summaries.describe(worst, list(events), by=ctx.by, overall=len(groups) > 1,
-                                group_order=groups, kinds=dict.fromkeys(events, "categorical"),
-                                levels=dict.fromkeys(events, [0, 1, 2, 3, 4, 5]))
+    counts = ctx.once(("describe", "worst_grade", events), lambda: summaries.describe(
+        worst, list(events), by=ctx.by, overall=len(groups) > 1, group_order=groups,
+        kinds=dict.fromkeys(events, "categorical"), levels=dict.fromkeys(events, [0, 1, 2, 3, 4, 5])))
     names = {"crs": "Cytokine release syndrome", "icans": "ICANS"}
     return tables.adverse_event_table(
         counts, events={e: names[e] for e in events}, grades=(1, 2, 3, 4),
@@ -64,13 +64,18 @@ def _table_adverse_events_by_soc(ctx: Analysis, item: ItemSpec):
     groups = ctx.groups()
     if len(groups) > 1:
         by = ctx.by
-        parts = adverse_events(ctx.trial, by=by, include_events=include)
+        parts = ctx.once(("ae_summary", by, include),
+                         lambda: adverse_events(ctx.trial, by=by, include_events=include)).copy()
         parts[by] = parts[by].astype(str)
-        overall = adverse_events(ctx.trial, include_events=include).assign(**{by: "All"})
+        overall = ctx.once(("ae_summary", None, include),
+                           lambda: adverse_events(ctx.trial, include_events=include))
+        overall = overall.assign(**{by: "All"})
         summary = pd.concat([parts, overall[parts.columns]], ignore_index=True)
         order = groups + ["All"]
     else:
-        by, summary, order = None, adverse_events(ctx.trial, include_events=include), None
+        summary = ctx.once(("ae_summary", None, include),
+                           lambda: adverse_events(ctx.trial, include_events=include))
+        by, order = None, None
     return tables.adverse_event_soc_table(
         summary, by=by, bands=item.options["bands"], group_order=order,
         group_labels=ctx.labels.groups(groups),

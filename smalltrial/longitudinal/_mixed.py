@@ -623,13 +623,17 @@ class MixedModelFit(Result):
             Ls.append(Xg[mask].mean(axis=0))
         return by_levels, np.array(Ls)
 
-    def _interval(self, L, response: bool, *, test: bool) -> dict:
+    def _interval(self, L, response: bool, *, test: bool, zero_scale: float = 0.0) -> dict:
         """Estimate, std_error, df and t-based CI of ``L beta`` (and the two-sided p-value of
         ``L beta = 0`` with ``test``); with ``response`` back-transformed from the log scale
-        (delta-method std_error; the p-value stays that of the log-scale test)."""
+        (delta-method std_error; the p-value stays that of the log-scale test). An estimate
+        within ``1e-10 * zero_scale`` of zero is floating-point noise of a zero difference
+        and is set to exactly 0."""
         from scipy.special import stdtr, stdtrit  # t distribution without loading scipy.stats
 
         est, se, df = self._contrast(L)
+        if abs(est) <= 1e-10 * zero_scale:
+            est = 0.0
         t = stdtrit(df, 0.5 + self.level / 2)
         lo, hi = est - t * se, est + t * se
         if test:
@@ -711,7 +715,11 @@ class MixedModelFit(Result):
                     f"({', '.join(map(repr, levels))}), got {baseline!r}"
                 )
             b = matches[0]
-        out = [{by: lv, **self._interval(Ls[i] - Ls[b], response, test=True)}
+        beta = self._state["beta"]
+        means = [abs(float(np.asarray(L, float).ravel() @ beta)) for L in Ls]
+        # a change is a difference of two means: noise below 1e-10 of their size is a zero change
+        out = [{by: lv, **self._interval(Ls[i] - Ls[b], response, test=True,
+                                         zero_scale=max(means[i], means[b]))}
                for i, lv in enumerate(levels) if i != b]
         return pd.DataFrame(
             out, columns=[by, "estimate", "std_error", "df", "lower", "upper", "p_value"]
@@ -868,11 +876,14 @@ class MixedModelFit(Result):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        from smalltrial._results import _html_escape, html_frame, html_warnings
+
         head = repr(self).splitlines()[:2]
         return (
-            "<p>" + "<br>".join(head) + "</p>"
-            + self.fixed_effects._repr_html_()
-            + self.variance_components._repr_html_()
+            "<p>" + "<br>".join(_html_escape(line) for line in head) + "</p>"
+            + "<p>Fixed effects:</p>" + html_frame(self.fixed_effects)
+            + "<p>Variance components:</p>" + html_frame(self.variance_components)
+            + html_warnings(self.warnings)
         )
 
 

@@ -246,6 +246,29 @@ class Trial:
             lines.append("  endpoints:    " + ", ".join(dict.fromkeys(tte["endpoint"].astype(str))))
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: the name, the first line of the description and the table sizes."""
+        from smalltrial._results import html_fields
+
+        def rows(frame: Any) -> int:
+            return len(frame) if isinstance(frame, pd.DataFrame) else 0
+
+        title = f"Trial {self.name}" if self.name else "Trial"
+        first = next((ln.strip() for ln in str(self.description or "").splitlines() if ln.strip()), "")
+        fields = [("description", first)] if first else []
+        subj = self.subjects
+        n_subj = f"{len(subj)}"
+        if "cohort" in subj.columns and len(subj):
+            counts = subj["cohort"].value_counts(sort=False)
+            n_subj += " (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")"
+        fields += [("subjects", n_subj), ("measurements", str(rows(self.measurements))),
+                   ("events", str(rows(self.events))),
+                   ("adverse events", str(rows(self.adverse_events)))]
+        tte = self.time_to_event_data
+        if rows(tte) and "endpoint" in tte.columns:
+            fields.append(("endpoints", ", ".join(dict.fromkeys(tte["endpoint"].astype(str)))))
+        return html_fields(title, fields)
+
     # -- accessors -----------------------------------------------------------------------------
     def visits(self) -> list[str]:
         """Visit labels ordered by their median day (ties by first appearance).
