@@ -213,5 +213,8 @@ def _fig_monitoring_boundaries(ctx: Analysis, item: ItemSpec):
                     gid="crossed")
         lo, hi = ax.get_ylim()
         ax.set_ylim(lo, max(hi, counts[-1] + 1.5))
-        ax.legend(loc="upper left", frameon=False)
+        # the legend is drawn here, outside the figure's style context: give it the journal
+        # font of the axis labels (the global default font would mix a second font into the
+        # PDF, whose embedding order then depends on the process's history)
+        ax.legend(loc="upper left", frameon=False, prop=ax.yaxis.label.get_fontproperties())
     return ax.figure

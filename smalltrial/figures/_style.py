@@ -445,9 +445,9 @@ def render(fig: Any, fmt: str, *, dpi: int | None = None) -> bytes:
     if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 300:
         raise SmallTrialError(f"dpi must be a whole number >= 300, got {dpi!r}")
     buf = io.BytesIO()
-    if fmt == "pdf" and FAST_PDF_SUBSET:
+    if fmt == "pdf":
         _install_fast_subset()
-    token = _FAST_SUBSET.set(fmt == "pdf" and FAST_PDF_SUBSET)
+    token = _FAST_SUBSET.set(fmt == "pdf")
     try:
         with style(name, font=font):
             fig.savefig(buf, format=fmt, dpi=dpi, metadata=dict(_METADATA[fmt]))
@@ -510,12 +510,6 @@ def save(
 #: punctuation, super/subscripts, arrows, mathematical operators.
 _REDUCED_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x391, 0x3C9), (0x2010, 0x2044),
                    (0x2070, 0x209F), (0x2190, 0x2199), (0x2200, 0x22FF))
-#: Subset PDF fonts from a once-per-process reduced copy (faster). OFF: in one CI run a figure's
-#: PDF font stream differed from the same figure written by another process (the reduced path
-#: was taken in one and not the other), which breaks byte-identical outputs; until the cause is
-#: found every PDF font is subset from the full font, as matplotlib does.
-FAST_PDF_SUBSET = False
-
 _FAST_SUBSET: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "smalltrial_fast_subset", default=False
 )
