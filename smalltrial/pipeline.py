@@ -7,6 +7,7 @@ endpoints, computes every statistic once (cached and shared by tables and figure
     DIR/figures/<name>.{png,pdf}
     DIR/report.md          all tables and figures on one page
     DIR/ard.csv            every statistic behind the tables and figures (smalltrial.ard)
+    DIR/displays.json      how each table is laid out from ard.csv (smalltrial.tables.display)
     DIR/report.html        one self-contained report: provenance, methods, tables, figures
     DIR/methods.docx       the statistical-methods paragraph with numbered references
     DIR/manifest.json      versions, input hashes, the spec, the seed, every output with its sha256
@@ -25,6 +26,7 @@ Regenerate the repository's ``figures/`` folder with::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -44,6 +46,9 @@ from smalltrial.builders import Analysis as _Analysis
 from smalltrial.builders import Skip as _Skip
 from smalltrial.builders import module as _module
 from smalltrial.spec import BUNDLED_ANALYSES, ItemSpec, Spec, load_spec
+from smalltrial.tables.display import DISPLAYS_FILE, displays_json, with_warning_notes
+from smalltrial.tables.display import Display as _Display
+from smalltrial.tables.display import from_ard as _from_ard
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -239,15 +244,6 @@ def _step_warnings(records: list, since: int) -> list[str]:
     return out
 
 
-def _with_warning_notes(table: Any, notes: list[str]) -> Any:
-    """The table with one footnote per statistical warning raised while it was made."""
-    import dataclasses
-
-    known = set(table.footnotes)
-    extra = tuple(f"Warning: {n}" for n in notes if f"Warning: {n}" not in known)
-    return dataclasses.replace(table, footnotes=table.footnotes + extra) if extra else table
-
-
 def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skipped: list[str],
             warned: Mapping[str, list[str]] | None = None,
             methods: tuple[str, list[str]] | None = None) -> str:
@@ -365,8 +361,8 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     >>> result = run(spec, out=tempfile.mkdtemp() + "/out", progress=False)
     >>> result.tables["efficacy"].rows[0].cells
     ('Month 3', '5/5 (100%) [47.8–100]')
-    >>> sorted(result.outputs)[:4]
-    ['ard.csv', 'methods.docx', 'report.html', 'report.md']
+    >>> sorted(result.outputs)[:5]
+    ['ard.csv', 'displays.json', 'methods.docx', 'report.html', 'report.md']
     """
     from smalltrial import _output
 
@@ -384,6 +380,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     steps: list[tuple[str, Callable[[], None]]] = []
     state: dict[str, Any] = {"records": []}
     tables: dict[str, Any] = {}
+    displays: dict[str, Any] = {}
     figure_files: list[str] = []
     skipped: list[str] = []
     warned: dict[str, list[str]] = {}
@@ -412,11 +409,20 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
             except _Skip as why:
                 cannot_make(item, why)
                 return
-            table = table.numbered(len(tables) + 1)  # Table 1, 2, ... in the run's order
+            tid = f"tables/{item.file}"
             notes = _step_warnings(state["records"], since)
             if notes:
-                warned[f"tables/{item.file}"] = notes
-                table = _with_warning_notes(table, notes)
+                warned[tid] = notes
+            if isinstance(table, _Display):  # laid out from the table's ARD rows
+                from smalltrial import ard as _ard
+
+                display = dataclasses.replace(table, number=len(tables) + 1, warnings=tuple(notes))
+                rows = _ard.collect(state["ctx"], {tid: state["ctx"].used.get(tid, [])})
+                table = _from_ard(rows, display)
+                displays[tid] = display
+            else:
+                table = table.numbered(len(tables) + 1)  # Table 1, 2, ... in the run's order
+                table = with_warning_notes(table, notes)
             tables[item.file] = table
             table.save(state["tmp"] / "tables" / item.file)
 
@@ -482,6 +488,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         ard = _ard.collect(state["ctx"], state["ctx"].used,
                            {f"tables/{k}": t.footnotes for k, t in tables.items()})
         _ard.write_ard(ard, tmp / "ard.csv")
+        (tmp / DISPLAYS_FILE).write_bytes(displays_json(displays))
         from smalltrial.methods import methods_docx
 
         (tmp / "methods.docx").write_bytes(methods_docx(*methods))

@@ -298,8 +298,9 @@ def test_cli_exit_codes_and_one_line_errors(tmp_path):
     proc = _cli("run", str(good), "--out", "g", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stderr == ""
     assert (tmp_path / "g" / "tables" / "baseline.docx").is_file()
-    # baseline.{md,tex,html,docx,csv}, report.md, report.html, ard.csv, methods.docx, manifest.json
-    assert proc.stdout.splitlines()[0] == f"{tmp_path / 'g'}: 10 files (1 tables, 0 figure files)"
+    # baseline.{md,tex,html,docx,csv}, report.md, report.html, ard.csv, displays.json, methods.docx,
+    # manifest.json
+    assert proc.stdout.splitlines()[0] == f"{tmp_path / 'g'}: 11 files (1 tables, 0 figure files)"
 
 
 # ----------------------------------------------------------------------------- repository figures

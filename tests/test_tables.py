@@ -435,3 +435,26 @@ def test_stack_tables_sections_and_footnotes():
     c = T.Table("C", ("Visit", "n", "Median"), (T.Row(("Baseline", "3", "1")),))
     with pytest.raises(SmallTrialError, match=r"parts\[1\] has 3 columns, parts\[0\] has 2"):
         T.stack_tables([("SLE", a), ("IIM", c)], title="x")
+
+
+def test_footnote_marks_on_cells_in_every_format():
+    import zipfile
+
+    t = T.Table("T", ("Visit", "A"), [T.Row(("Month 3", "NR"))], ("NR: not reached.", "A: arm A."))
+    t = t.mark("NR: not reached.", row="Month 3", column="A").mark(1, column="A")
+    assert t.marks == ((-1, 1, 1), (0, 1, 0))
+    assert "| Visit | A<sup>b</sup> |" in t.to_markdown()
+    assert "| Month 3 | NR<sup>a</sup> |" in t.to_markdown()
+    assert "A\\textsuperscript{b}" in t.to_latex() and "NR\\textsuperscript{a}" in t.to_latex()
+    assert "A<sup>b</sup></th>" in t.to_html() and "NR<sup>a</sup></td>" in t.to_html()
+    assert "NR" in t.to_csv() and "<sup>" not in t.to_csv() and "b" not in t.to_csv().split("\n")[1]
+    with zipfile.ZipFile(io.BytesIO(t.to_docx())) as z:
+        xml = z.read("word/document.xml").decode()
+    assert xml.count('w:vertAlign w:val="superscript"') == 2
+    # a note, row or column that is not in the table leaves it unchanged; bad marks raise
+    assert t.mark("no such note", column="A") is t
+    assert t.mark(0, row="Month 9") is t and t.mark(0, column="B") is t
+    with pytest.raises(SmallTrialError, match="outside"):
+        T.Table("T", ("Visit", "A"), [T.Row(("Month 3", "NR"))], ("x",), marks=((0, 2, 0),))
+    # numbering and added footnotes keep the marks
+    assert t.numbered(3).marks == t.marks

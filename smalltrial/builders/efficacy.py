@@ -54,7 +54,7 @@ def _table_efficacy(ctx: Analysis, item: ItemSpec):
     also a row "Any visit" (met at any post-baseline visit: an overall response rate)."""
     import pandas as pd
 
-    from smalltrial import tables
+    from smalltrial.tables.display import Display
 
     visits = item.options["visits"]
     response = item.options["response"]
@@ -78,24 +78,27 @@ def _table_efficacy(ctx: Analysis, item: ItemSpec):
         assessed = ctx.response_by_visit(response)["subject"]
     row_labels = ctx.labels.visits(results["visit"].unique())
     notes = []
+    row_notes = {}
     if item.options["best"]:
         per_subject = ctx.best_response(response)
-        best = ctx.rates_by_group(per_subject, "met").assign(visit="any visit")
+        best = ctx.once(("efficacy", "best", response),
+                        lambda: ctx.rates_by_group(per_subject, "met").assign(visit="any visit"))
         results = best[list(results.columns)] if results.empty else pd.concat(
             [results, best[list(results.columns)]], ignore_index=True)
         row_labels["any visit"] = "Any visit"
         never = int(per_subject["never_assessable"].sum())
-        notes.append("Any visit: met at one or more post-baseline visits; N = every patient the "
-                     "response applies to" + (f" ({never} without any assessable visit, counted as "
-                                              "not responding)." if never else "."))
+        row_notes = {"any visit": "Any visit: met at one or more post-baseline visits; N = every "
+                     "patient the response applies to" + (
+                         f" ({never} without any assessable visit, counted as not responding)."
+                         if never else ".")}
     note = ctx.not_assessed_note(assessed, label)
     notes += [note] if note else []
-    return tables.efficacy_table(
-        results, title=item.title or f"Table 2. {label} by visit", outcome=label,
-        row_labels=row_labels, column_labels=ctx.labels.groups(results["group"].unique()),
-        column_order=list(dict.fromkeys(results["group"])),
-        definition=definition, notes=notes, name=item.file,
-    )
+    return Display("efficacy", {
+        "title": item.title or f"Table 2. {label} by visit", "outcome": label,
+        "row_labels": row_labels, "column_labels": ctx.labels.groups(results["group"].unique()),
+        "column_order": list(dict.fromkeys(results["group"])),
+        "definition": definition, "notes": notes, "row_notes": row_notes, "name": item.file,
+    })
 
 
 _EXTERNAL_OPTIONS = {
