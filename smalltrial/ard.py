@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ARD_COLUMNS", "KEY_COLUMNS", "ard_frame", "table_rows", "check_ard", "read_ard", "write_ard",
-           "ard_csv_bytes", "compare_ard", "collect"]
+           "ard_csv_bytes", "ard_parquet_bytes", "has_parquet", "compare_ard", "collect"]
 
 #: the columns of an ARD, in this order
 ARD_COLUMNS = ("id", "group", "group_level", "variable", "variable_level", "statistic", "value",
@@ -164,8 +164,65 @@ def write_ard(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def has_parquet() -> bool:
+    """Whether this installation can write Parquet (pyarrow is installed; not a dependency)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def ard_parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """The ARD as Parquet bytes (needs pyarrow): the same columns and values as ``ard.csv``,
+    ``value`` and ``level`` as float64, written without the pandas index, uncompressed, with
+    no creation time, so the same ARD always gives the same bytes.
+    """
+    import io
+
+    if not has_parquet():
+        raise SmallTrialError("ard: writing Parquet needs pyarrow (pip install pyarrow); "
+                              "ard.csv holds the same numbers")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    check_ard(frame)
+    table = pa.Table.from_pandas(frame.loc[:, list(ARD_COLUMNS)].reset_index(drop=True),
+                                 preserve_index=False)
+    table = table.replace_schema_metadata(None)  # no pandas/pyarrow version metadata
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="NONE", write_statistics=False)
+    return buf.getvalue()
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    if not has_parquet():
+        raise SmallTrialError(f"ard: reading {str(path)!r} needs pyarrow (pip install pyarrow); "
+                              "or compare the ard.csv beside it")
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (OSError, ValueError) as exc:
+        first = " ".join(str(exc).split())[:200]
+        raise SmallTrialError(f"ard: {str(path)!r} is not a readable Parquet file ({first})") from None
+    missing = [c for c in ARD_COLUMNS if c not in frame.columns]
+    if missing:
+        raise SmallTrialError(f"ard: {str(path)!r} lacks column(s) {', '.join(map(repr, missing))}")
+    frame = frame.loc[:, list(ARD_COLUMNS)].copy()
+    for col in _TEXT_COLUMNS:
+        frame[col] = frame[col].fillna("").astype(str)
+    for col in ("value", "level"):
+        if not pd.api.types.is_float_dtype(frame[col]):
+            raise SmallTrialError(f"ard: {str(path)!r} column {col!r} must hold numbers (float), "
+                                  f"found {frame[col].dtype}")
+    try:
+        return check_ard(frame)
+    except SmallTrialError as exc:
+        raise SmallTrialError(f"{exc} (in {str(path)!r})") from None
+
+
 def read_ard(path: str | Path) -> pd.DataFrame:
-    """Read an ARD from ``ard.csv`` or from a run folder holding one.
+    """Read an ARD from ``ard.csv`` (or ``ard.parquet``) or from a run folder holding one.
 
     Raises :class:`~smalltrial.SmallTrialError` (naming the file, row and column) when the file
     is missing, is not an ARD, or holds a non-number in ``value`` or ``level``.
@@ -186,6 +243,8 @@ def read_ard(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if path.is_dir():
         path = path / "ard.csv"
+    if path.suffix.lower() == ".parquet" and path.is_file():
+        return _read_parquet(path)
     if not path.is_file():
         raise SmallTrialError(f"ard: {str(path)!r} is not an ard.csv file or a folder holding one")
     try:

@@ -148,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="compare two runs' analysis results data (ard.csv)")
-    p.add_argument("a", metavar="A", help="a run's output folder or its ard.csv")
-    p.add_argument("b", metavar="B", help="the other run's output folder or ard.csv")
+    p.add_argument("a", metavar="A", help="a run's output folder, its ard.csv or ard.parquet")
+    p.add_argument("b", metavar="B", help="the other run's output folder, ard.csv or ard.parquet")
     p.add_argument("--tolerance", default="1e-8", metavar="T",
                    help="values agree when |A - B| <= T * max(1, |A|, |B|) (default 1e-8)")
     p.set_defaults(func=_cmd_compare)

@@ -7,6 +7,7 @@ endpoints, computes every statistic once (cached and shared by tables and figure
     DIR/figures/<name>.{png,pdf}
     DIR/report.md          all tables and figures on one page
     DIR/ard.csv            every statistic behind the tables and figures (smalltrial.ard)
+    DIR/ard.parquet        the same, as Parquet (only where pyarrow is installed)
     DIR/displays.json      how each table is laid out from ard.csv (smalltrial.tables.display)
     DIR/report.html        one self-contained report: provenance, methods, tables, figures
     DIR/methods.docx       the statistical-methods paragraph with numbered references
@@ -361,7 +362,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     >>> result = run(spec, out=tempfile.mkdtemp() + "/out", progress=False)
     >>> result.tables["efficacy"].rows[0].cells
     ('Month 3', '5/5 (100%) [47.8–100]')
-    >>> sorted(result.outputs)[:5]
+    >>> [p for p in sorted(result.outputs) if "/" not in p and p != "ard.parquet"]
     ['ard.csv', 'displays.json', 'methods.docx', 'report.html', 'report.md']
     """
     from smalltrial import _output
@@ -488,6 +489,8 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         ard = _ard.collect(state["ctx"], state["ctx"].used,
                            {f"tables/{k}": t.footnotes for k, t in tables.items()})
         _ard.write_ard(ard, tmp / "ard.csv")
+        if _ard.has_parquet():  # the same ARD for R/arrow users; pyarrow is optional
+            (tmp / "ard.parquet").write_bytes(_ard.ard_parquet_bytes(ard))
         (tmp / DISPLAYS_FILE).write_bytes(displays_json(displays))
         from smalltrial.methods import methods_docx
 

@@ -321,3 +321,38 @@ def test_collect_turns_a_cached_ae_summary_into_rows():
                   statistic="n_grade_ge_3") == 1
     assert _value(out, variable="soc", variable_level="Skin", statistic="n_grade_ge_3") == 0
     assert _value(out, variable="soc", variable_level="Skin", statistic="percent") == 50.0
+
+
+# ----------------------------------------------------------------------------- Parquet ARD
+def test_parquet_ard_holds_the_csv_numbers_and_is_deterministic(tmp_path):
+    pytest.importorskip("pyarrow")
+    spec = {"data": {"dataset": "mackensen2022"},
+            "tables": [{"name": "efficacy"}, {"name": "time_to_event"}]}
+    r1 = pipeline.run(spec, out=tmp_path / "a", progress=False)
+    r2 = pipeline.run(spec, out=tmp_path / "b", progress=False)
+    p1, p2 = r1.out / "ard.parquet", r2.out / "ard.parquet"
+    assert p1.read_bytes() == p2.read_bytes()
+    assert "ard.parquet" in r1.outputs
+    from_parquet, from_csv = ard.read_ard(p1), ard.read_ard(r1.out / "ard.csv")
+    pd.testing.assert_frame_equal(from_parquet, from_csv)
+    assert ard.compare_ard(from_parquet, from_csv, tolerance=0).empty
+    # a NaN ("not reached") stays NaN, text columns stay text
+    assert from_parquet["value"].isna().any() and from_parquet["method"].map(type).eq(str).all()
+
+
+def test_corrupt_or_foreign_parquet_is_a_one_line_error(tmp_path):
+    pytest.importorskip("pyarrow")
+    bad = tmp_path / "ard.parquet"
+    bad.write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(SmallTrialError, match="not a readable Parquet"):
+        ard.read_ard(bad)
+    other = tmp_path / "other.parquet"
+    pd.DataFrame({"x": [1.0]}).to_parquet(other)
+    with pytest.raises(SmallTrialError, match="lacks column"):
+        ard.read_ard(other)
+
+
+def test_parquet_needs_pyarrow_message(tmp_path, monkeypatch):
+    monkeypatch.setattr(ard, "has_parquet", lambda: False)
+    with pytest.raises(SmallTrialError, match="needs pyarrow"):
+        ard.ard_parquet_bytes(ard.ard_frame([{"id": "t", "statistic": "n", "value": 1}]))

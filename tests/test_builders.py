@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from smalltrial import SmallTrialError, builders
@@ -401,3 +403,35 @@ def test_named_lupus_rule_through_the_rule_engine_keeps_the_lupus_numbers(tmp_pa
     result = _run(tmp_path, spec)
     assert [r.cells for r in result.tables["efficacy"].rows] == \
         [r.cells for r in result.tables["rule"].rows]
+
+
+def test_swimmer_response_periods_follow_the_rule_visits():
+    """A made-up 3-patient trial: the response rule (score <= 2) is met at days 30 and 60 by
+    A, lost at day 90 and met again at day 120 (open); B only at day 60 (open); C never.
+    Day 0 (baseline) counts for nothing even where the rule holds."""
+    import pandas as pd
+
+    from smalltrial.builders.context import Analysis
+    from smalltrial.builders.course import response_spans
+    from smalltrial.spec import load_spec
+    from smalltrial.trial import Trial
+
+    days = [0, 30, 60, 90, 120]
+    score = {"A": [1, 2, 1, 5, 0], "B": [4, 4, 2, 2, 2], "C": [5, 4, 4, 3, 3]}
+    meas = pd.DataFrame([(s, d, f"day {d}", "score", float(v), "points")
+                         for s, vals in score.items() for d, v in zip(days, vals, strict=True)],
+                        columns=["subject", "day", "visit", "parameter", "value", "unit"])
+    events = pd.DataFrame({"subject": ["A", "B", "C"], "day": [150, 130, 125],
+                           "event": "last_contact", "grade": float("nan")})
+    trial = Trial(subjects=pd.DataFrame({"subject": ["A", "B", "C"], "cohort": "x"}),
+                  measurements=meas, events=events, description="made up for a test")
+    spec = load_spec({"data": {"dataset": "mackensen2022"}, "endpoints": {"responses": [
+        {"name": "low", "label": "Score at most 2", "parameter": "score", "op": "<=", "value": 2}]},
+        "figures": [{"name": "swimmer", "response": "low"}]})
+    spans = response_spans(Analysis(trial, spec), "low")
+    got = [(s, a, b) for s, a, b in zip(spans["subject"], spans["start"], spans["end"], strict=True)]
+    assert got[:2] == [("A", 30.0, 90.0), ("A", 120.0, got[1][2])] and math.isnan(got[1][2])
+    assert got[2][:2] == ("B", 60.0) and math.isnan(got[2][2]) and len(got) == 3
+    with pytest.raises(SmallTrialError, match="unknown response 'nope'"):
+        load_spec({"data": {"dataset": "mackensen2022"},
+                   "figures": [{"name": "swimmer", "response": "nope"}]})

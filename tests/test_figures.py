@@ -332,6 +332,21 @@ def _rects(coll):
     ]
 
 
+def test_swimmer_response_spans_replace_remission_events():
+    # spans in days; P1 responds from day 30 to day 90 and again from 200 (open: to day 500),
+    # P3 from day 150 past its end of follow-up (200): clipped; P4 never responds
+    spans = pd.DataFrame({"subject": ["P1", "P1", "P3"], "start": [30.0, 200.0, 150.0],
+                          "end": [90.0, float("nan"), 400.0]})
+    ax = F.swimmer(_events(), response=spans, response_label="MG-ADL response")
+    assert _rects(one(ax, "swimmer-phase-remission")) == [(30, 90, 0), (200, 500, 0), (150, 200, 2)]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "MG-ADL response" in legend and "Remission" not in legend
+    with pytest.raises(SmallTrialError, match="end >= start"):
+        F.swimmer(_events(), response=spans.assign(end=[10.0, 1.0, 1.0]))
+    with pytest.raises(SmallTrialError, match="response"):
+        F.swimmer(_events(), response=spans.drop(columns="end"))
+
+
 def test_swimmer_lanes_segments_and_markers():
     ax = F.swimmer(_events(), style="nature")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["P1", "P2", "P3", "P4"]

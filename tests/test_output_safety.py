@@ -469,4 +469,6 @@ def test_cli_run_prints_nothing_on_stderr_without_warnings(tmp_path, capsys):
     assert cli_main(["run", str(_write_spec(tmp_path / "s.toml", "S")), "--out", str(tmp_path / "o")]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert captured.out == f"{tmp_path / 'o'}: 11 files (1 tables, 0 figure files)\n"
+    from smalltrial.ard import has_parquet  # ard.parquet where pyarrow is installed
+
+    assert captured.out == f"{tmp_path / 'o'}: {11 + has_parquet()} files (1 tables, 0 figure files)\n"

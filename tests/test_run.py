@@ -300,7 +300,9 @@ def test_cli_exit_codes_and_one_line_errors(tmp_path):
     assert (tmp_path / "g" / "tables" / "baseline.docx").is_file()
     # baseline.{md,tex,html,docx,csv}, report.md, report.html, ard.csv, displays.json, methods.docx,
     # manifest.json
-    assert proc.stdout.splitlines()[0] == f"{tmp_path / 'g'}: 11 files (1 tables, 0 figure files)"
+    from smalltrial.ard import has_parquet  # ard.parquet where pyarrow is installed
+
+    assert proc.stdout.splitlines()[0] == f"{tmp_path / 'g'}: {11 + has_parquet()} files (1 tables, 0 figure files)"
 
 
 # ----------------------------------------------------------------------------- repository figures

@@ -61,8 +61,40 @@ def bcell_status(ctx: Analysis):
     return ctx.once("bcell_status", compute)
 
 
-@register_figure("swimmer", options={"time_unit": ("str", None, TIME_UNITS)})
+def _check_swimmer(key: str, opts: dict, endpoints: dict) -> dict:
+    from smalltrial.builders.efficacy import _check_response
+
+    return _check_response(key, opts, endpoints)
+
+
+def response_spans(ctx: Analysis, name: str):
+    """``subject, start, end`` (days): each run of post-baseline visits at which the response
+    rule ``name`` is met, from its first such visit to the first later assessed visit at which
+    it is not (NaN: still met at the last assessment, drawn to the end of follow-up)."""
+    import pandas as pd
+
+    frame = ctx.response_by_visit(name)
+    frame = frame[frame["day"] > 0].sort_values(["subject", "day"], kind="stable")
+    rows = []
+    for sid, visits in frame.groupby("subject", sort=False):
+        start = None
+        for day, met in zip(visits["day"], visits["remission"], strict=True):
+            if met and start is None:
+                start = float(day)
+            elif not met and start is not None:
+                rows.append((sid, start, float(day)))
+                start = None
+        if start is not None:
+            rows.append((sid, start, float("nan")))
+    return pd.DataFrame(rows, columns=["subject", "start", "end"])
+
+
+@register_figure("swimmer", options={"time_unit": ("str", None, TIME_UNITS),
+                                     "response": ("str", None, None)}, check=_check_swimmer)
 def _fig_swimmer(ctx: Analysis, item: ItemSpec):
+    """Follow-up lanes with events; with ``response`` (a rule of [[endpoints.responses]] or a
+    named rule) the response periods come from the rule's per-visit assessments (see
+    :func:`response_spans`) instead of ``remission``/``relapse`` events."""
     import pandas as pd
 
     fn = _needs("swimmer")
@@ -79,15 +111,23 @@ def _fig_swimmer(ctx: Analysis, item: ItemSpec):
         events = pd.concat([events, extra], ignore_index=True)
         aplasia = pd.DataFrame({"subject": status["subject"], "start": 0.0,
                                 "end": status["time"].astype(float)})
+    name = item.options["response"]
+    spans, span_label = None, "Remission"
+    if name is not None:
+        spans = response_spans(ctx, name)
+        span_label = ctx.labels.event(name) if ctx.labels.renamed_event(name) else \
+            ctx.response_rule(name).label
     unit = _unit(ctx, item)
     if unit not in ("days", "months"):
         events = events.assign(day=to_unit(events["day"].astype(float), unit))
         aplasia = None if aplasia is None else aplasia.assign(
             end=to_unit(aplasia["end"], unit))
+        spans = None if spans is None else spans.assign(
+            start=to_unit(spans["start"], unit), end=to_unit(spans["end"], unit))
     group = ctx.by if len(ctx.groups()) > 1 else None
     trial_like = _TrialView(events, ctx.trial.subjects)
     ax = fn(trial_like, unit=unit if unit in ("days", "months") else "days", group=group,
-            aplasia=aplasia, style=ctx.spec.style)
+            aplasia=aplasia, style=ctx.spec.style, response=spans, response_label=span_label)
     ax.set_xlabel(item.options["xlabel"] or ctx.labels.time_axis(unit))
     return ax.figure
 

@@ -74,7 +74,7 @@ def _table_efficacy(ctx: Analysis, item: ItemSpec):
         label = ctx.labels.event(response) if ctx.labels.renamed_event(response) else (
             _REMISSION_DEFINITIONS[response][0] if response in _REMISSION_DEFINITIONS else rule.label)
         definition = (_REMISSION_DEFINITIONS[response][1] if response in _REMISSION_DEFINITIONS
-                      else f"{label}: {rule.describe()}.")
+                      else f"{label}: {rule.describe(ctx.labels.short)}.")
         assessed = ctx.response_by_visit(response)["subject"]
     row_labels = ctx.labels.visits(results["visit"].unique())
     notes = []

@@ -150,21 +150,37 @@ class ResponseRule:
         return f"ResponseRule({self.name!r}: {self.describe()})"
 
     # -- description ----------------------------------------------------------------------------
-    def describe(self) -> str:
-        """The rule in words, e.g. ``"change in mgadl from baseline <= -2"``."""
+    def describe(self, labels: Callable[[str], str] | None = None) -> str:
+        """The rule in words, e.g. ``"change in mgadl from baseline <= -2"``.
+
+        Parameters
+        ----------
+        labels : callable, optional
+            Display name of a parameter (e.g. ``"MG-ADL score"`` for ``mgadl``); with it the
+            comparison signs print as ``≤``/``≥`` (for a table footnote). Without it, the rule
+            reads as it is written in a spec.
+
+        >>> rule = response_rule({"parameter": "mgadl", "change": "absolute", "op": "<=",
+        ...                       "value": -2})
+        >>> rule.describe(), rule.describe({"mgadl": "MG-ADL score"}.get)
+        ('absolute change in mgadl from baseline <= -2', 'absolute change in MG-ADL score from baseline ≤ -2')
+        """
+        name = (lambda p: labels(p) or p) if labels is not None else (lambda p: p)
+        sign = {"<=": "\u2264", ">=": "\u2265"} if labels is not None else {}
+        op = sign.get(self.op, self.op) if self.op is not None else None
         if self.kind == "named":
             text = named_rules()[self.rule].label  # type: ignore[index]
         elif self.kind == "threshold":
-            text = f"{self.parameter} {self.op} {self.value:g}"
+            text = f"{name(self.parameter)} {op} {self.value:g}"
         elif self.kind == "change":
             unit = " %" if self.change == "percent" else ""
-            text = f"{self.change} change in {self.parameter} from baseline {self.op} {self.value:g}{unit}"
+            text = f"{self.change} change in {name(self.parameter)} from baseline {op} {self.value:g}{unit}"
         elif self.kind == "category":
-            text = f"{self.parameter} in {{{', '.join(map(str, self.categories))}}}"
+            text = f"{name(self.parameter)} in {{{', '.join(map(str, self.categories))}}}"
         else:
-            text = f"{self.kind} of ({'; '.join(r.describe() for r in self.rules)})"
+            text = f"{self.kind} of ({'; '.join(r.describe(labels) for r in self.rules)})"
         if self.confirm_days is not None:
-            text += f", confirmed >= {self.confirm_days:g} days later"
+            text += f", confirmed {sign.get('>=', '>=')} {self.confirm_days:g} days later"
         return text
 
     def to_spec(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -188,6 +189,29 @@ def _aplasia_spans(aplasia: Any) -> dict[Any, tuple[float, float]]:
     return {s: (float(a), float(b)) for s, a, b in zip(aplasia["subject"], start, end, strict=True)}
 
 
+def _response_spans(response: Any) -> dict[Any, list[tuple[float, float]]]:
+    """subject -> [(start, end)] from a ``subject, start, end`` frame (end NaN: open)."""
+    import pandas as pd
+
+    if not isinstance(response, pd.DataFrame):
+        raise SmallTrialError(f"response must be a DataFrame with columns subject, start, end, "
+                              f"got {type(response).__name__}")
+    check_columns(response, ["subject", "start", "end"], "response")
+    out: dict[Any, list[tuple[float, float]]] = {}
+    for i, (sid, a, b) in enumerate(zip(response["subject"], response["start"], response["end"],
+                                        strict=True)):
+        try:
+            a, b = float(a), float(b)
+        except (TypeError, ValueError):
+            raise SmallTrialError(f"response row {i}: start/end must be numbers, got "
+                                  f"{a!r}, {b!r}") from None
+        if not math.isfinite(a) or (not math.isnan(b) and (not math.isfinite(b) or b < a)):
+            raise SmallTrialError(f"response row {i}: need a finite start and an end >= start "
+                                  f"(or NaN), got start={a!r}, end={b!r}")
+        out.setdefault(sid, []).append((a, b))
+    return out
+
+
 def _rects(ax, spans, height, color, alpha, gid, label):
     from matplotlib.collections import PolyCollection
 
@@ -230,6 +254,8 @@ def swimmer(
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,
+    response: Any = None,
+    response_label: str = "Remission",
 ) -> Axes:
     """Swimmer plot of follow-up after CAR-T infusion, one lane per patient.
 
@@ -248,6 +274,11 @@ def swimmer(
         with columns ``subject, start, end`` (days; e.g. from the B-cell counts up to the
         reconstitution or the last count); or None for no bars.
     legend : a legend that explains every segment and marker drawn.
+    response : optional DataFrame with columns ``subject, start, end`` (days): the periods in
+        which each patient met a response rule (e.g. from per-visit assessments); ``end`` NaN
+        runs to the end of follow-up. When given, these spans are drawn instead of the
+        ``remission``/``relapse`` events (whose markers are still drawn if present).
+    response_label : the legend name of those spans (default ``"Remission"``).
 
     Lanes are sorted by follow-up, the longest at the top (ties by subject id). Segments:
     follow-up (grey), B-cell aplasia (day 0 to reconstitution, thin dark bar), remission
@@ -275,6 +306,13 @@ def swimmer(
             lane.aplasia = spans.get(lane.subject)
     elif aplasia != "events":
         raise SmallTrialError(f"aplasia must be 'events', a DataFrame or None, got {aplasia!r}")
+    if response is not None:
+        spans_by_subject = _response_spans(response)
+        for lane in lanes:
+            lane.remissions = [(a, lane.end if math.isnan(b) else min(b, lane.end))
+                               for a, b in spans_by_subject.get(lane.subject, []) if a <= lane.end]
+    if not isinstance(response_label, str) or not response_label:
+        raise SmallTrialError(f"response_label must be a non-empty text, got {response_label!r}")
     labels = {lane.subject: str(lane.subject) for lane in lanes}
     if group is not None:
         source = frame
@@ -315,6 +353,8 @@ def swimmer(
         }
         for key in ("follow_up", "remission", "aplasia"):
             label, color, height, alpha = SEGMENTS[key]
+            if key == "remission":
+                label = response_label
             if spans[key]:
                 handles.append(
                     _rects(ax, spans[key], height, color, alpha, f"swimmer-phase-{key}", label)
@@ -376,6 +416,9 @@ def swimmer(
                 handler_map[proxy] = _arrow_handler()
             ax.legend(
                 handles=handles, handler_map=handler_map, loc="lower center",
-                bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize="small", handletextpad=0.4,
+                bbox_to_anchor=(0.5, 1.0), fontsize="small", handletextpad=0.4,
+                # three columns fit the usual labels; a long one (a response rule's label)
+                # in three columns would be wider than the figure
+                ncol=3 if max(len(str(h.get_label())) for h in handles) <= 24 else 2,
             )
     return ax
