@@ -13,7 +13,7 @@ from scipy import special
 from smalltrial import _validate as _v
 from smalltrial._errors import SmallTrialError
 from smalltrial._results import Result
-from smalltrial._survbase import _check_times, _time_event
+from smalltrial._survbase import _check_times
 
 # --------------------------------------------------------------------------------------------
 # cumulative incidence (competing risks)
