@@ -154,6 +154,9 @@ def test_competing_risks_rows_are_laid_out_from_the_ard(tmp_path):
     rebuilt.save(tmp_path / "again")
     assert (tmp_path / "again.md").read_bytes() == \
         (result.out / "tables" / "time_to_event.md").read_bytes()
+    # the median where the incidence first reaches 50% has no CI: printed alone
+    cells = {r.cells[0]: r.cells for r in rebuilt.rows}
+    assert "(" not in cells["Progression"][3] and "(" in cells["Overall survival"][3]
     ard = result.ard
     inc = ard[(ard["group_level"] == "prog") & (ard["variable"] == "landmark") &
               (ard["variable_level"] == "6.0")]

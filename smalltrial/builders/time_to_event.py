@@ -172,6 +172,8 @@ def _entry(ctx: Analysis, endpoint: str, unit: str, landmarks: list[float], grou
         "rmst": tau is not None and not competing,
         "rate": endpoint in ("relapse", "death"),
     }
+    if competing:  # the first time the incidence reaches 50%: no CI
+        entry["median_ci"] = False
     if split:
         entry["indent"] = 1
     if entry["rate"]:

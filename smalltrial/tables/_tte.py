@@ -53,7 +53,8 @@ def time_to_event_table(
     ``rate`` (``EventRate``: ``rate, lower, upper``, per patient-year), optional ``note``,
     optional ``section`` (a heading row above the entry whenever it changes: e.g. the endpoint,
     with one entry per group below it), optional ``indent`` (e.g. 1 for a group's row under
-    the row of all patients), optional ``row_notes`` (footnote texts, among ``notes``, about
+    the row of all patients), optional ``median_ci`` (False: the median has no CI and prints
+    alone, as a cumulative incidence's first time at 50%), optional ``row_notes`` (footnote texts, among ``notes``, about
     that entry: marked on its row's label).
     ``follow_up``: a ``Quantile`` from ``median_follow_up`` (reverse Kaplan-Meier), a footnote.
     ``rmst_tau``: when given, a column "RMST to tau" from each entry's optional ``rmst`` (an
@@ -135,8 +136,11 @@ def time_to_event_table(
             section = _get(e, "section")
             rows.append(Row((str(section),), section=True))
         cells = [str(_get(e, "label")), str(int(_get(e, "n"))), str(int(_get(e, "events")))]
-        cells.append(fmt_estimate_ci(_get(med, "estimate"), _get(med, "lower"), _get(med, "upper"),
-                                     digits, na=NR))
+        if _get(e, "median_ci", True):
+            cells.append(fmt_estimate_ci(_get(med, "estimate"), _get(med, "lower"),
+                                         _get(med, "upper"), digits, na=NR))
+        else:  # a median without a CI (e.g. where a cumulative incidence first reaches 50%)
+            cells.append(fmt_num(_get(med, "estimate"), digits, na=NR))
         at = _get(e, "landmarks")
         cumulative = bool(_get(e, "cumulative", False))
         cumulative_any |= cumulative
@@ -222,7 +226,7 @@ def time_to_event_table(
     return table
 
 
-_ENTRY_OPTIONS = ("label", "section", "indent", "note", "row_notes", "cumulative")
+_ENTRY_OPTIONS = ("label", "section", "indent", "note", "row_notes", "cumulative", "median_ci")
 
 
 def _statistics(rows: pd.DataFrame, variable: str, names: Sequence[str]) -> dict[str, float]:
