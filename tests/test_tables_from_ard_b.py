@@ -241,3 +241,29 @@ def test_interval_censored_footnote_marks(runs):
                                 (2, 0, sensitivity)}
     md = table.to_markdown()
     assert "| Turnbull NPMLE (interval-censored)<sup>b</sup> | 10 | 6 |" in md
+
+
+def test_time_to_event_table_marks_by_hand():
+    """The formatting function alone: an entry's own note on its label, NR on the median cell,
+    a median without CI printed alone (NR when not reached), the NE note on a zero-width CI."""
+    import pandas as pd
+
+    from smalltrial.tables import time_to_event_table
+
+    nan = float("nan")
+    at = pd.DataFrame({"time": [3.0], "survival": [1.0], "lower": [1.0], "upper": [1.0]})
+    t = time_to_event_table([
+        {"label": "Relapse", "n": 5, "events": 0, "landmarks": at, "cumulative": True,
+         "median": {"estimate": nan, "lower": nan, "upper": nan}, "note": "none seen"},
+        {"label": "Death", "n": 5, "events": 3, "median_ci": False,
+         "median": {"estimate": 7.25, "lower": nan, "upper": nan},
+         "landmarks": pd.DataFrame({"time": [3.0], "survival": [0.6], "lower": [0.2],
+                                    "upper": [0.9]})},
+    ], landmarks=[3])
+    assert [r.cells[3] for r in t.rows] == ["NR", "7.3"]  # 7.25 half away from zero
+    notes = t.footnotes
+    relapse_note = notes.index("Relapse: none seen")
+    ne = next(i for i, n in enumerate(notes) if n.startswith("NE: not estimable"))
+    assert t.rows[0].cells[4] == "0 (NE)"
+    assert {(0, 0, relapse_note), (0, 3, 1), (0, 4, ne)} <= set(t.marks)
+    assert not any(r == 1 and c > 0 for r, c, _ in t.marks)  # nothing to explain on Death

@@ -24,6 +24,7 @@ from smalltrial.tables._model import (
     _check_digits,
     _check_notes,
     _get,
+    _isnan,
     _level_pct,
     km_conf_type_label,
 )
@@ -54,8 +55,8 @@ def time_to_event_table(
     optional ``section`` (a heading row above the entry whenever it changes: e.g. the endpoint,
     with one entry per group below it), optional ``indent`` (e.g. 1 for a group's row under
     the row of all patients), optional ``median_ci`` (False: the median has no CI and prints
-    alone, as a cumulative incidence's first time at 50%), optional ``row_notes`` (footnote texts, among ``notes``, about
-    that entry: marked on its row's label).
+    alone, as a cumulative incidence's first time at 50%), optional ``row_notes`` (footnote
+    texts, among ``notes``, about that entry: marked on its row's label).
     ``follow_up``: a ``Quantile`` from ``median_follow_up`` (reverse Kaplan-Meier), a footnote.
     ``rmst_tau``: when given, a column "RMST to tau" from each entry's optional ``rmst`` (an
     ``RMST`` from ``survival.rmst``: ``estimate, lower, upper``; a dash when absent), the
@@ -129,6 +130,7 @@ def time_to_event_table(
     zero_width_any = False
     no_event_cells = []  # (row, column) of landmark cells without a CI before any event
     row_marks = []  # (row, footnote text) marked on row labels
+    nr_rows = []  # rows whose median cell prints NR
     section = None
     for e in entries:
         med = _get(e, "median")
@@ -136,7 +138,10 @@ def time_to_event_table(
             section = _get(e, "section")
             rows.append(Row((str(section),), section=True))
         cells = [str(_get(e, "label")), str(int(_get(e, "n"))), str(int(_get(e, "events")))]
-        if _get(e, "median_ci", True):
+        shown = ("estimate", "lower", "upper") if _get(e, "median_ci", True) else ("estimate",)
+        if any(_isnan(_get(med, k)) for k in shown):
+            nr_rows.append(len(rows))  # NR (not reached) printed: the median note's cell
+        if len(shown) == 3:
             cells.append(fmt_estimate_ci(_get(med, "estimate"), _get(med, "lower"),
                                          _get(med, "upper"), digits, na=NR))
         else:  # a median without a CI (e.g. where a cumulative incidence first reaches 50%)
@@ -190,9 +195,7 @@ def time_to_event_table(
     median_col, landmark_cols = 3, range(4, 4 + len(landmarks))
     marks += [(ci_note, None, median_col), (median_note, None, median_col)]
     marks += [(ci_note, None, c) for c in landmark_cols]
-    marks += [(median_note, i, median_col) for i, r in enumerate(rows)
-              if not r.section and NR in r.cells[median_col].replace("(", " ").replace(
-                  "\u2013", " ").replace(")", " ").split()]
+    marks += [(median_note, i, median_col) for i in nr_rows]
     if cumulative_any:
         notes.append("Landmark columns for event endpoints show the cumulative event probability "
                      "(1 \u2212 Kaplan\u2013Meier survival).")
