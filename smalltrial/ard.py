@@ -415,6 +415,8 @@ def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
     from smalltrial._results import Result
 
     kind = key[0] if isinstance(key, tuple) else key
+    if kind in _TTE_KINDS:  # time-to-event and interval-censored tables: see _tte_record
+        return _tte_record(ctx, key, value)
     if kind == "describe":  # summaries.describe output, when a builder caches it under this key
         return ard_frame(_describe_rows(value, ctx.by))
     if kind == "ae_summary":  # summaries.adverse_events output, key ("ae_summary", by, ...)
@@ -424,7 +426,7 @@ def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
     if not isinstance(value, Result):
         return None
     if kind == "km":
-        ard = value.to_ard(times=list(ctx.ep["landmarks"]))
+        ard = value.to_ard(times=_landmarks_in(ctx, key[2]))  # the fit's time unit
         ard["group"], ard["group_level"] = _grouped(ctx, "endpoint", key[1], key[3])
     elif kind == "rate":
         ard = value.to_ard()
@@ -448,6 +450,88 @@ def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
         ard = value.to_ard()
         ard["variable"] = ard["variable"].where(ard["variable"] != "", str(kind))
     return ard
+
+
+# ---- time-to-event and interval-censored tables (keys: rmst, cif, cif_table, interval) ----
+_TTE_KINDS = ("rmst", "cif", "cif_table", "interval")
+
+
+def _landmarks_in(ctx: Any, unit: str) -> list[float]:
+    """The spec's landmarks (``endpoints.landmarks``, in ``endpoints.time_unit``) in ``unit``,
+    as the time-to-event builders convert them."""
+    from smalltrial.builders.time_to_event import _landmarks
+
+    return _landmarks(ctx, unit)
+
+
+def _tte_record(ctx: Any, key: tuple, value: Any) -> pd.DataFrame:
+    """ARD rows of the time-to-event and interval-censored statistics.
+
+    * ``("rmst", endpoint, tau, unit, group, subjects)``: the :class:`~smalltrial.survival.RMST`
+      fields, ``variable`` ``rmst``, ``variable_level`` tau, per endpoint (and group);
+    * ``("cif", endpoint, unit, group)``: the Aalen-Johansen fit's ``n``, ``events`` (cause 1),
+      ``competing`` and its curve (``variable`` ``curve``, level the time);
+    * ``("cif_table", endpoint, unit, group, landmarks)``: what the time-to-event table shows
+      of it: the median (the first time the incidence reaches 50%, no CI) and the cumulative
+      incidence with CI at the landmarks (``variable`` ``landmark``);
+    * ``("interval", parameter, threshold, direction, unit, landmarks)``: per method (``group``
+      ``parameter, method``; ``turnbull``, ``midpoint``, ``right``) the patients ``n`` and
+      ``events``; for the Turnbull NPMLE its intervals (``variable`` ``turnbull_interval``:
+      ``lower, upper, probability, survival``), the interval where the cumulative probability
+      reaches 50% (``variable`` ``median``: ``lower``, ``upper``; NaN = not reached) and at each
+      landmark the bounds of the cumulative probability (``variable`` ``landmark``:
+      ``cumulative_low``, ``cumulative_high``); for the imputed Kaplan-Meier fits their
+      :meth:`~smalltrial.survival.KaplanMeier.to_ard` rows.
+    """
+    kind = key[0]
+    if kind == "rmst":
+        ard = value.to_ard()
+        ard["group"], ard["group_level"] = _grouped(ctx, "endpoint", key[1], key[4])
+        ard["variable"], ard["variable_level"] = "rmst", repr(float(key[2]))
+        return ard
+    if kind == "cif":
+        rows = [{"statistic": s, "value": getattr(value, s)} for s in ("n", "events", "competing")]
+        rows += table_rows(value.table, "curve", "time", ("n_risk", "n_event", "n_competing",
+                                                           "n_censored", "estimate", "std_error",
+                                                           "lower", "upper"))
+        ard = ard_frame(rows, method=value.conf_type, level=value.level)
+        ard["group"], ard["group_level"] = _grouped(ctx, "endpoint", key[1], key[3])
+        return ard
+    if kind == "cif_table":
+        median, at, fit = value["median"], value["landmarks"], value["fit"]
+        rows = [{"variable": "median", "statistic": s, "value": median[s]}
+                for s in ("estimate", "lower", "upper")]
+        rows += table_rows(at, "landmark", "time", ("estimate", "lower", "upper"))
+        ard = ard_frame(rows, method=fit.conf_type, level=fit.level)
+        ard["group"], ard["group_level"] = _grouped(ctx, "endpoint", key[1], key[3])
+        return ard
+    # interval
+    parameter = str(key[1])
+    parts = []
+    counts = [{"statistic": "n", "value": value["n"]},
+              {"statistic": "events", "value": value["events"]}]
+    lo, hi = value["median"]
+    rows = counts + [{"variable": "median", "statistic": "lower", "value": lo},
+                     {"variable": "median", "statistic": "upper", "value": hi}]
+    for t, (low, high) in zip(value["landmarks"], value["bounds"], strict=True):
+        rows += [{"variable": "landmark", "variable_level": repr(float(t)),
+                  "statistic": "cumulative_low", "value": low},
+                 {"variable": "landmark", "variable_level": repr(float(t)),
+                  "statistic": "cumulative_high", "value": high}]
+    fit = value["turnbull"].reset_index(drop=True)
+    rows += table_rows(fit.set_axis([str(i + 1) for i in range(len(fit))]), "turnbull_interval",
+                       None, ("lower", "upper", "probability", "survival"))
+    parts.append(ard_frame(rows, group_level=f"{parameter}, turnbull", method="turnbull"))
+    for method, km in value["km"].items():
+        ard = km.to_ard(times=value["landmarks"])
+        ard["group_level"] = f"{parameter}, {method}"
+        parts.append(ard)
+    import pandas as pd
+
+    ard = pd.concat(parts, ignore_index=True)
+    ard["group"] = "parameter, method"
+    return ard
+# ---- end of the time-to-event and interval-censored tables ----
 
 
 def collect(ctx: Any, used: Mapping[str, list[tuple[Any, Any]]],

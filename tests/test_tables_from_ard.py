@@ -29,8 +29,6 @@ NOT_YET = {
     "longitudinal",
     "adverse_events",
     "adverse_events_by_soc",
-    "time_to_event",
-    "interval_censored",
     "simon_design",
     "safety_monitoring",
 }

@@ -49,12 +49,12 @@ def _turnbull_median(fit) -> tuple[float, float]:
 def _table_interval_censored(ctx: Analysis, item: ItemSpec):
     """Turnbull NPMLE cumulative incidence at the landmarks (a range where the NPMLE does not
     identify it), and midpoint / right-point Kaplan-Meier as sensitivity analyses; one block for
-    all patients assessed for ``parameter``."""
-    from smalltrial._format import DASH, NR, fmt_num
-    from smalltrial._tableformat import fmt_estimate_ci, fmt_pct_ci
+    all patients assessed for ``parameter``. The statistics go to the ARD (key ``interval``, see
+    :func:`smalltrial.ard._tte_record`); :func:`smalltrial.tables._interval.interval_censored_from_ard`
+    lays the table out."""
     from smalltrial.builders.labels import DAYS_PER_UNIT
     from smalltrial.builders.time_to_event import _landmarks
-    from smalltrial.tables import Row, Table
+    from smalltrial.tables.display import Display
 
     opts = item.options
     unit = opts["time_unit"] or ctx.ep["time_unit"]
@@ -64,9 +64,9 @@ def _table_interval_censored(ctx: Analysis, item: ItemSpec):
     label = opts["label"] or (
         "B-cell reconstitution" if parameter == "cd19_bcells" else ctx.labels.variable(parameter))
     level = ctx.ep["level"]
-    pct = f"{100 * level:g}%"
+    landmarks = _landmarks(ctx, unit)
 
-    def compute():
+    def intervals():
         from smalltrial._errors import SmallTrialError
 
         interval_from_measurements = attr("survival", "interval_from_measurements")
@@ -79,57 +79,32 @@ def _table_interval_censored(ctx: Analysis, item: ItemSpec):
         if data.empty:
             raise SmallTrialError(f"spec: {item.key}: no patient with {parameter!r} measured "
                                   "after infusion")
+        return data
+
+    key = (parameter, threshold, opts["direction"], unit)
+    data = ctx.once(("interval_data", *key), intervals)
+
+    def compute() -> dict:
         fit = attr("survival", "turnbull")(data, left="left", right="right")
         impute = attr("survival", "impute_interval_times")
         km = attr("survival", "kaplan_meier")
         fits = {m: km(impute(data, left="left", right="right", method=m), time="time",
                       event="event", level=level, conf_type=ctx.ep["conf_type"])
                 for m in ("midpoint", "right")}
-        return data, fit, fits
+        return {"n": len(data), "events": int(data["right"].map(math.isfinite).sum()),
+                "turnbull": fit, "median": _turnbull_median(fit), "landmarks": list(landmarks),
+                "bounds": [_turnbull_cumulative(fit, t) for t in landmarks], "km": fits}
 
-    data, fit, fits = ctx.once(("interval", parameter, threshold, opts["direction"], unit), compute)
-    landmarks = _landmarks(ctx, unit)
-    n = len(data)
-    events = int(data["right"].map(math.isfinite).sum())
-    columns = ["Method", "Patients", "Events", f"Median, {unit} ({pct} CI)"]
-    columns += [f"By {fmt_num(t, 0)} {unit}, % ({pct} CI)" for t in landmarks]
-    lo, hi = _turnbull_median(fit)
-    median = NR if math.isnan(lo) else f"in ({fmt_num(lo)}, {fmt_num(hi)}]"
-    cells = ["Turnbull NPMLE (interval-censored)", str(n), str(events), median]
-    for t in landmarks:
-        f_lo, f_hi = _turnbull_cumulative(fit, t)
-        cells.append(fmt_num(100 * f_lo) if abs(f_hi - f_lo) < 1e-12
-                     else f"{fmt_num(100 * f_lo)}{DASH}{fmt_num(100 * f_hi)}")
-    rows = [Row(tuple(cells))]
-    names = {"midpoint": "Kaplan\u2013Meier, midpoint imputation",
-             "right": "Kaplan\u2013Meier, right-point (first positive visit)"}
-    for method, km in fits.items():
-        m = km.median
-        cells = [names[method], str(n), str(events),
-                 fmt_estimate_ci(m.estimate, m.lower, m.upper, 1, na=NR)]
-        at = km.at(landmarks)
-        for t in landmarks:
-            h = at[at["time"] == t].iloc[0]
-            est, lo_, hi_ = 1 - h["survival"], 1 - h["upper"], 1 - h["lower"]
-            if lo_ == hi_:
-                lo_ = hi_ = float("nan")
-            cells.append(fmt_pct_ci(est, lo_, hi_, 1))
-        rows.append(Row(tuple(cells)))
+    ctx.once(("interval", *key, tuple(landmarks)), compute)
     op = "\u2265" if opts["direction"] == "above" else "\u2264"
-    notes = [
-        f"{label}: first post-infusion {ctx.labels.variable(parameter)} {op} {threshold:g}, known only to lie between "
-        "the last assessment before it and the first assessment meeting it (interval-censored); "
-        "never meeting it: right-censored at the last assessment.",
-        "Turnbull NPMLE (Turnbull 1976): cumulative probability by each landmark; a range where "
-        "the NPMLE places mass in an interval containing the landmark (how it spreads inside is "
-        "not identified); median: the interval in which the cumulative probability reaches 50%.",
-        "Sensitivity analyses: Kaplan\u2013Meier with the event time imputed at the midpoint of "
-        "the interval or at the first positive assessment (right-point, the usual visit-date "
-        f"convention; biased late); {pct} CI {ctx.ep['conf_type']}; imputed times are treated as known, so "
-        "these intervals are too narrow (Law & Brookmeyer 1992). NR: not reached.",
-    ]
+    definition = (
+        f"{label}: first post-infusion {ctx.labels.variable(parameter)} {op} {threshold:g}, known "
+        "only to lie between the last assessment before it and the first assessment meeting it "
+        "(interval-censored); never meeting it: right-censored at the last assessment.")
     assessed = ctx.not_assessed_note(data["subject"], label)
-    if assessed:
-        notes.append(assessed)
-    return Table(item.title or f"Interval-censored endpoint: {label}", tuple(columns),
-                 tuple(rows), tuple(notes), name=item.file)
+    return Display("interval_censored", {
+        "parameter": str(parameter), "landmarks": landmarks, "time_unit": unit,
+        "definition": definition,
+        "notes": [assessed] if assessed else [],
+        "title": item.title or f"Interval-censored endpoint: {label}", "name": item.file,
+    })

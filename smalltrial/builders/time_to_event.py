@@ -89,14 +89,19 @@ def _check_rmst_tau(key: str, opts: dict, endpoints: dict) -> dict:
     "rmst_tau": ("number", None, None),
 }, title="Time-to-event outcomes", check=_check_rmst_tau)
 def _table_time_to_event(ctx: Analysis, item: ItemSpec):
-    from smalltrial import tables
+    """Per endpoint a row of all patients, then one indented row per group when more than one
+    group has data: patients, events, median (CI), the landmark columns, RMST and the event rate
+    where they apply; laid out from the ARD by :func:`smalltrial.tables._tte.time_to_event_from_ard`."""
+    from smalltrial.tables.display import Display
 
     unit = item.options["time_unit"] or ctx.ep["time_unit"]
     landmarks = _landmarks(ctx, unit)
     entries = []
     notes = []
+    tau = item.options["rmst_tau"]
     for endpoint in item.options["endpoints"]:
         label = ctx.labels.event(endpoint)
+        own = len(notes)  # the footnotes about this endpoint, marked on its row
         assessed = _assessed(ctx, endpoint)
         missing = set(ctx.time_to_event_days(endpoint)["subject"]) - set(assessed["subject"])
         note = ctx.not_assessed_note(assessed["subject"], label)
@@ -108,9 +113,8 @@ def _table_time_to_event(ctx: Analysis, item: ItemSpec):
         groups = [g for g in ctx.groups() if g in present]
         split = len(groups) > 1
         # all patients first, under the endpoint's name; then one indented row per group
-        tau = item.options["rmst_tau"]
-        entries.append(_entry(ctx, endpoint, unit, landmarks, None, assessed, label, False,
-                              tau, item.key))
+        first = _entry(ctx, endpoint, unit, landmarks, None, assessed, label, False, tau, item.key)
+        entries.append(first)
         if split:
             entries.extend(_entry(ctx, endpoint, unit, landmarks, g, assessed, label, True,
                                   tau, item.key) for g in groups)
@@ -131,43 +135,49 @@ def _table_time_to_event(ctx: Analysis, item: ItemSpec):
         if endpoint == "b_cell_reconstitution":
             notes.append(f"{label}: first post-infusion CD19+ B-cell count \u2265 "
                          f"{ctx.ep['bcell_threshold']:g} cells/\u00b5L.")
+        if len(notes) > own:
+            first["row_notes"] = notes[own:]
     if item.options["landmark_rates"] == "event_free":  # e.g. PFS and OS rates
         for entry in entries:
             entry["cumulative"] = False
-    return tables.time_to_event_table(
-        entries, landmarks=landmarks, time_unit=unit, conf_type=ctx.ep["conf_type"],
-        level=ctx.ep["level"], follow_up=ctx.follow_up(unit),
-        title=item.title or "Time-to-event outcomes", notes=notes, name=item.file,
-        rmst_tau=item.options["rmst_tau"],
-    )
+    ctx.follow_up(unit)  # the median follow-up footnote's numbers, into the table's ARD rows
+    return Display("time_to_event", {
+        "entries": entries, "landmarks": landmarks, "time_unit": unit,
+        "title": item.title or "Time-to-event outcomes", "notes": notes, "name": item.file,
+        "rmst_tau": tau, "follow_up": True,
+    })
 
 
 def _entry(ctx: Analysis, endpoint: str, unit: str, landmarks: list[float], group: str | None,
            assessed, label: str, split: bool, tau: float | None = None,
            key: str = "") -> dict:
-    data = assessed if group is None else assessed[assessed[ctx.by].astype(str) == group]
-    rmst = None
-    if _competing(ctx, endpoint):
-        median, at = _cumulative_incidence(ctx, endpoint, unit, group, landmarks)
+    """One row of the table as display options: the ARD group of its statistics (fetched here
+    through ``ctx.once``, so they land in the table's ARD rows) and how it is shown."""
+    from smalltrial.ard import _grouped
+
+    competing = _competing(ctx, endpoint)
+    if competing:
+        _cumulative_incidence(ctx, endpoint, unit, group, landmarks)
     else:
-        km = ctx.kaplan_meier(endpoint, unit, group, subjects=tuple(assessed["subject"]))
-        median, at = km.median, km.at(landmarks)
+        ctx.kaplan_meier(endpoint, unit, group, subjects=tuple(assessed["subject"]))
         if tau is not None:
-            rmst = _rmst(ctx, endpoint, tau, unit, group, tuple(assessed["subject"]), key)
+            _rmst(ctx, endpoint, tau, unit, group, tuple(assessed["subject"]), key)
+    ard_group, ard_level = _grouped(ctx, "endpoint", endpoint, group)
     entry = {
+        "group": ard_group,
+        "group_level": ard_level,
         "label": ctx.labels.group(group) if split else label,
-        "n": len(data),
-        "events": int((data["event"] == 1).sum()),
-        "median": median,
-        "landmarks": at,
         "cumulative": True,
+        "competing": competing,
+        "rmst": tau is not None and not competing,
+        "rate": endpoint in ("relapse", "death"),
     }
-    if rmst is not None:
-        entry["rmst"] = rmst
+    if competing:  # the first time the incidence reaches 50%: no CI
+        entry["median_ci"] = False
     if split:
         entry["indent"] = 1
-    if endpoint in ("relapse", "death"):
-        entry["rate"] = ctx.event_rate(endpoint, group)
+    if entry["rate"]:
+        ctx.event_rate(endpoint, group)
     return entry
 
 
@@ -193,11 +203,11 @@ _KM_YLABELS = {
 
 
 def _cumulative_incidence(ctx: Analysis, endpoint: str, unit: str, group: str | None,
-                          landmarks: list[float]):
-    """(median, landmarks as 1 - F) of the Aalen-Johansen cumulative incidence of cause 1."""
+                          landmarks: list[float]) -> None:
+    """The Aalen-Johansen cumulative incidence of cause 1 (``n``, ``events``: key ``cif``) and
+    what the table shows of it (key ``cif_table``): the median, the first time it reaches
+    50% (no CI; NaN = not reached), and the incidence with CI at the landmarks."""
     import math
-
-    import pandas as pd
 
     cumulative_incidence = attr("survival", "cumulative_incidence")
     data = ctx.time_to_event(endpoint, unit)
@@ -205,18 +215,16 @@ def _cumulative_incidence(ctx: Analysis, endpoint: str, unit: str, group: str | 
         data = data[data[ctx.by].astype(str) == group]
     cif = ctx.once(("cif", endpoint, unit, group), lambda: cumulative_incidence(
         data, time="time", event="event", cause=1, level=ctx.ep["level"]))
-    table = cif.table
-    reached = table[table["estimate"] >= 0.5]
-    nan = float("nan")
-    median = {"estimate": float(reached["time"].iloc[0]) if len(reached) else nan,
-              "lower": nan, "upper": nan}
-    at = cif.at(landmarks)
-    frame = pd.DataFrame({"time": landmarks, "survival": 1 - at["estimate"].to_numpy(float),
-                          "lower": 1 - at["upper"].to_numpy(float),
-                          "upper": 1 - at["lower"].to_numpy(float)})
-    if not math.isfinite(median["estimate"]):
-        median["estimate"] = nan
-    return median, frame
+
+    def summary() -> dict:
+        table = cif.table
+        reached = table[table["estimate"] >= 0.5]
+        nan = float("nan")
+        first = float(reached["time"].iloc[0]) if len(reached) else nan
+        median = {"estimate": first if math.isfinite(first) else nan, "lower": nan, "upper": nan}
+        return {"median": median, "landmarks": cif.at(landmarks), "fit": cif}
+
+    ctx.once(("cif_table", endpoint, unit, group, tuple(landmarks)), summary)
 
 
 @register_figure("km_plot", options={

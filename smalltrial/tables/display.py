@@ -144,7 +144,7 @@ def layouts() -> list[str]:
 def _load_layouts() -> None:
     import importlib
 
-    for mod in ("_efficacy", "_baseline", "_longitudinal", "_tte", "_ae"):
+    for mod in ("_efficacy", "_baseline", "_longitudinal", "_tte", "_ae", "_interval"):
         importlib.import_module(f"smalltrial.tables.{mod}")
     try:
         importlib.import_module("smalltrial.monitoring.tables")
