@@ -9,7 +9,7 @@ options, which hold no statistic). Exports: Markdown, LaTeX (booktabs), HTML, DO
 table), CSV; tables render as HTML in Jupyter.
 
 One module per concern: ``_model`` (the table model and its exports), ``_baseline``,
-``_efficacy``, ``_longitudinal``, ``_tte``, ``_ae`` (one layout family each) and ``display``
+``_efficacy``, ``_longitudinal``, ``_tte``, ``_interval``, ``_ae`` (one layout family each) and ``display``
 (tables from the ARD).
 
 >>> t = Table("Response", ("Visit", "SLE"), (Row(("Month 3", "5/5 (100%) [47.8–100]")),),
@@ -21,6 +21,7 @@ One module per concern: ``_model`` (the table model and its exports), ``_baselin
 from smalltrial.tables._ae import adverse_event_soc_table, adverse_event_table
 from smalltrial.tables._baseline import baseline_table
 from smalltrial.tables._efficacy import efficacy_table
+from smalltrial.tables._interval import interval_censored_table
 from smalltrial.tables._longitudinal import longitudinal_table, stack_tables
 from smalltrial.tables._model import (
     EXPORT_FORMATS,
@@ -42,6 +43,7 @@ __all__ = [
     "efficacy_table",
     "longitudinal_table",
     "time_to_event_table",
+    "interval_censored_table",
     "adverse_event_table",
     "adverse_event_soc_table",
     "stack_tables",

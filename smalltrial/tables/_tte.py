@@ -129,6 +129,7 @@ def time_to_event_table(
     cumulative_any = False
     zero_width_any = False
     no_event_cells = []  # (row, column) of landmark cells without a CI before any event
+    all_event_cells = []  # (row, column) of landmark cells after every patient had the event
     row_marks = []  # (row, footnote text) marked on row labels
     nr_rows = []  # rows whose median cell prints NR
     section = None
@@ -170,6 +171,8 @@ def time_to_event_table(
                 zero_width_any = True
             if math.isnan(lo) and math.isnan(hi) and (h["survival"] == 1 or zero):
                 no_event_cells.append((len(rows), len(cells)))  # the NE footnote's cells
+            elif math.isnan(lo) and math.isnan(hi) and h["survival"] == 0:
+                all_event_cells.append((len(rows), len(cells)))  # every patient had the event
             cells.append(fmt_pct_ci(est, lo, hi, digits))
         if rmst_tau is not None:
             r = _get(e, "rmst")
@@ -200,10 +203,17 @@ def time_to_event_table(
         notes.append("Landmark columns for event endpoints show the cumulative event probability "
                      "(1 \u2212 Kaplan\u2013Meier survival).")
         marks += [(notes[-1], None, c) for c in landmark_cols]
-    if zero_width_any:
-        notes.append("NE: not estimable; before the first event the Kaplan\u2013Meier standard "
-                     "error is 0 and no confidence interval can be given.")
-        marks += [(notes[-1], r, c) for r, c in no_event_cells]
+    if zero_width_any or all_event_cells:
+        why = []
+        if zero_width_any:
+            why.append("before the first event the Kaplan\u2013Meier standard error is 0 and no "
+                       "confidence interval can be given.")
+        if all_event_cells:
+            why.append(("once every patient at risk has had the event" if not why else
+                        "Once every patient at risk has had the event,") +
+                       " the estimate (0% event-free) has no variance and no confidence interval.")
+        notes.append("NE: not estimable; " + " ".join(why))
+        marks += [(notes[-1], r, c) for r, c in no_event_cells + all_event_cells]
     if rmst_tau is not None:
         notes.append(
             f"RMST: restricted mean survival time up to {rmst_tau:g} {time_unit} (area "
