@@ -123,8 +123,9 @@ def test_time_to_event_footnote_marks(runs):
     assert (rows["Relapse"], 3, median) in cells and (rows["B-cell reconstitution"], 3, median) in cells
     assert {(rows["Relapse"], c, no_event) for c in (4, 5, 6)} <= cells
     assert (rows["B-cell reconstitution"], 0, bcell) in cells
-    # "100 (NE)" after the last event is not what the NE note explains: unmarked
-    assert not any(r == rows["B-cell reconstitution"] and c in (5, 6) for r, c, _ in cells)
+    # "100 (NE)" after the last event: the NE note explains that case too, and marks it
+    assert {(rows["B-cell reconstitution"], c, no_event) for c in (5, 6)} <= cells
+    assert "Once every patient at risk has had the event" in notes[no_event]
     md = table.to_markdown()
     assert "| Relapse | 5 | 0 | NR<sup>b</sup> | 0 (NE)<sup>d</sup> |" in md
     assert "<sup>" not in table.to_csv()
