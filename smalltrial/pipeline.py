@@ -284,8 +284,8 @@ def _methods(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
 
     made = [i.key for i in spec.tables if i.file in tables]
     made += [i.key for i in spec.figures if any(f.startswith(f"figures/{i.file}.") for f in figure_files)]
-    labels = {i.options["parameter"]: ctx.labels.short(i.options["parameter"])
-              for i in spec.tables if i.name == "longitudinal"}
+    parameters = dict.fromkeys(ctx.trial.measurements["parameter"].astype(str))
+    labels = {p: ctx.labels.short(p) for p in parameters}
     return methods_paragraph(spec, made, labels=labels)
 
 

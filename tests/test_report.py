@@ -139,3 +139,35 @@ def test_methods_docx_holds_the_paragraph_and_references(bundled):
     text, refs = methods_paragraph(bundled.spec, labels={"sledai2k": "SLEDAI-2K total"})
     assert paras == ["Statistical methods", text, "References",
                      *[f"{i}. {r}" for i, r in enumerate(refs, start=1)]]
+
+
+def test_methods_paragraph_names_the_response_rule_not_doris():
+    """A non-lupus trial's response (a rule of [[endpoints.responses]]) is described by its own
+    label and definition; DORIS appears only for the lupus remission (review finding)."""
+    spec = load_spec({
+        "data": {"dataset": "mg_cart"},
+        "endpoints": {"by": "cohort", "responses": [
+            {"name": "resp", "label": "MG-ADL response", "parameter": "mgadl",
+             "change": "absolute", "op": "<=", "value": -2}]},
+        "tables": [{"name": "efficacy", "response": "resp", "best": True},
+                   {"name": "adverse_events_by_soc", "include_events": []}]})
+    text, refs = methods_paragraph(spec, labels={"mgadl": "MG-ADL score"})
+    assert "DORIS" not in text and not any("DORIS" in r for r in refs)
+    assert ("MG-ADL response (absolute change in MG-ADL score from baseline \u2264 -2) is reported "
+            "as the number and proportion of patients at each visit and over all post-baseline "
+            "visits") in text
+    assert "ASTCT" not in text and "CTCAE [2]" in text  # no CRS/ICANS counted
+    lupus, lupus_refs = methods_paragraph(load_spec({"data": {"dataset": "mackensen2022"},
+                                                     "tables": [{"name": "efficacy"}]}))
+    assert lupus.startswith("DORIS remission (clinical SLEDAI-2K = 0") and "DORIS" in lupus_refs[0]
+
+
+def test_methods_paragraph_covers_designs_monitoring_and_durability():
+    spec = load_spec("phase2_onc")
+    text, refs = methods_paragraph(spec)
+    assert "Simon's optimal two-stage design" in text and "p0 = 0.15, p1 = 0.35" in text
+    assert "Bayesian stopping rule" in text and any(r.startswith("Thall PF") for r in refs)
+    assert "event rates per patient-year" not in text  # no rate column in its table
+    mg, mg_refs = methods_paragraph(load_spec("mg_cart"))
+    assert "Turnbull" in mg and "Restricted mean survival time up to 9 months" in mg
+    assert "random-effects logistic model" in mg and mg.count("is reported as the number and") == 1

@@ -268,3 +268,22 @@ def test_time_to_event_table_marks_by_hand():
     assert t.rows[0].cells[4] == "0 (NE)"
     assert {(0, 0, relapse_note), (0, 3, 1), (0, 4, ne)} <= set(t.marks)
     assert not any(r == 1 and c > 0 for r, c, _ in t.marks)  # nothing to explain on Death
+
+
+def test_landmark_beyond_follow_up_is_ne_with_its_own_reason(tmp_path):
+    """phase2_onc follow-up ends before 48 months: the 48-month cell is NE and the NE note says
+    why (no patient at risk, the curve is not estimated), marked on that cell."""
+    from smalltrial import pipeline
+
+    spec = {"data": {"dataset": "phase2_onc"},
+            "endpoints": {"landmarks": [6, 48], "by": "cohort", "time_to_event": [
+                {"name": "os", "label": "Overall survival", "events": ["death"],
+                 "censor": "last_contact"}]},
+            "tables": [{"name": "time_to_event", "endpoints": ["os"]}]}
+    table = pipeline.run(spec, out=tmp_path / "o", progress=False).tables["time_to_event"]
+    cells = table.rows[0].cells
+    assert cells[5] == "NE" and cells[4] != "NE"
+    note = next(i for i, n in enumerate(table.footnotes) if n.startswith("NE: not estimable"))
+    assert "after the last follow-up time no patient is at risk" in table.footnotes[note]
+    assert "before the first event" not in table.footnotes[note]
+    assert (0, 5, note) in table.marks

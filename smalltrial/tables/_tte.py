@@ -130,6 +130,7 @@ def time_to_event_table(
     zero_width_any = False
     no_event_cells = []  # (row, column) of landmark cells without a CI before any event
     all_event_cells = []  # (row, column) of landmark cells after every patient had the event
+    beyond_cells = []  # (row, column) of landmark cells after the last follow-up time
     row_marks = []  # (row, footnote text) marked on row labels
     nr_rows = []  # rows whose median cell prints NR
     section = None
@@ -173,6 +174,8 @@ def time_to_event_table(
                 no_event_cells.append((len(rows), len(cells)))  # the NE footnote's cells
             elif math.isnan(lo) and math.isnan(hi) and h["survival"] == 0:
                 all_event_cells.append((len(rows), len(cells)))  # every patient had the event
+            elif math.isnan(h["survival"]):
+                beyond_cells.append((len(rows), len(cells)))  # after the last follow-up time
             cells.append(fmt_pct_ci(est, lo, hi, digits))
         if rmst_tau is not None:
             r = _get(e, "rmst")
@@ -203,7 +206,7 @@ def time_to_event_table(
         notes.append("Landmark columns for event endpoints show the cumulative event probability "
                      "(1 \u2212 Kaplan\u2013Meier survival).")
         marks += [(notes[-1], None, c) for c in landmark_cols]
-    if zero_width_any or all_event_cells:
+    if zero_width_any or all_event_cells or beyond_cells:
         why = []
         if zero_width_any:
             why.append("before the first event the Kaplan\u2013Meier standard error is 0 and no "
@@ -212,8 +215,12 @@ def time_to_event_table(
             why.append(("once every patient at risk has had the event" if not why else
                         "Once every patient at risk has had the event,") +
                        " the estimate (0% event-free) has no variance and no confidence interval.")
+        if beyond_cells:
+            why.append(("after" if not why else "After") + " the last follow-up time no patient "
+                       "is at risk and the curve is not estimated (R's summary(extend = TRUE) "
+                       "would carry the last value forward).")
         notes.append("NE: not estimable; " + " ".join(why))
-        marks += [(notes[-1], r, c) for r, c in no_event_cells + all_event_cells]
+        marks += [(notes[-1], r, c) for r, c in no_event_cells + all_event_cells + beyond_cells]
     if rmst_tau is not None:
         notes.append(
             f"RMST: restricted mean survival time up to {rmst_tau:g} {time_unit} (area "
@@ -287,7 +294,8 @@ def time_to_event_from_ard(ard: pd.DataFrame, *, entries: Sequence[Mapping[str, 
         entry.update(n=int(counts["n"]), events=int(counts["events"]),
                      median={s: median.get(s, nan) for s in ("estimate", "lower", "upper")})
         competing = bool(e.get("competing", False))
-        stats = ("estimate", "lower", "upper") if competing else ("survival", "lower", "upper")
+        stats = ("estimate", "lower", "upper") if competing else ("survival", "lower", "upper",
+                                                                   "n_risk")
         at = wide(rows, index={"time": "variable_level"}, statistics=stats,
                   where={"variable": "landmark"})
         at["time"] = [float(t) for t in at["time"]]
@@ -295,7 +303,8 @@ def time_to_event_from_ard(ard: pd.DataFrame, *, entries: Sequence[Mapping[str, 
             at = at.assign(survival=[1 - v for v in at["estimate"]],
                            lower=[1 - v for v in at["upper"]],
                            upper=[1 - v for v in at["lower"]])
-        entry["landmarks"] = at[["time", "survival", "lower", "upper"]]
+        entry["landmarks"] = at[["time", "survival", "lower", "upper"] +
+                                (["n_risk"] if "n_risk" in at.columns else [])]
         meth = rows[rows["variable"].isin(("median", "landmark")) & (rows["method"] != "")]
         if len(meth) and (conf_type is None or (not competing and conf_type[1])):
             conf_type = (str(meth["method"].iloc[0]), competing)
