@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 def _table_baseline(ctx: Analysis, item: ItemSpec):
     import pandas as pd
 
-    from smalltrial import summaries, tables
+    from smalltrial import summaries
+    from smalltrial.tables.display import Display
 
     lab = ctx.labels
     variables = list(item.options["variables"])
@@ -47,8 +48,8 @@ def _table_baseline(ctx: Analysis, item: ItemSpec):
         kinds=kinds or None, levels=levels or None))
     digits = {v: _auto_digits(frame[v], summary[summary["variable"] == v], item.options["continuous"])
               for v in variables}
-    return tables.baseline_table(
-        summary, continuous=item.options["continuous"], labels=lab.variables(variables),
-        digits=digits, level_labels=level_labels, group_labels=lab.groups(groups),
-        title=item.title or "Table 1. Baseline characteristics", name=item.file,
-    )
+    return Display("baseline", {
+        "continuous": item.options["continuous"], "labels": lab.variables(variables),
+        "digits": digits, "level_labels": level_labels, "group_labels": lab.groups(groups),
+        "title": item.title or "Table 1. Baseline characteristics", "name": item.file,
+    })

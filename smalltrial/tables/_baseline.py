@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from smalltrial._tableformat import (
     fmt_median_range,
 )
 from smalltrial.tables._model import Row, Table, _check_digits, _check_result_frame, _label
+from smalltrial.tables.display import register_layout
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,6 +52,10 @@ def baseline_table(
     title, name : str
         Table title and file stem.
 
+    Footnote marks: the continuous-variable note on each continuous variable's label, the
+    categorical note on each categorical heading, the "[k missing]" note on the cells that
+    carry it.
+
     >>> import pandas as pd
     >>> from smalltrial.summaries import describe
     >>> df = pd.DataFrame({"age": [18, 20, 24], "sex": ["F", "F", "M"]})
@@ -76,6 +82,9 @@ def baseline_table(
     rows: list[Row] = []
     any_missing = False
     has_cont = has_cat = False
+    cont_rows: list[int] = []
+    cat_rows: list[int] = []
+    missing_cells: list[tuple[int, int]] = []
     for var in dict.fromkeys(summary["variable"].tolist()):
         sub = summary[summary["variable"] == var]
         kind = sub["kind"].iloc[0]
@@ -84,7 +93,8 @@ def baseline_table(
         if kind == "continuous":
             has_cont = True
             cells = [var_label]
-            for g in groups:
+            cont_rows.append(len(rows))
+            for j, g in enumerate(groups, start=1):
                 r = sub[sub["group"] == g].iloc[0]
                 if continuous == "median-range":
                     text = fmt_median_range(r["median"], r["minimum"], r["maximum"], dig)
@@ -94,11 +104,13 @@ def baseline_table(
                     text = fmt_mean_sd(r["mean"], r["sd"], dig)
                 if r["n_missing"] > 0:
                     any_missing = True
+                    missing_cells.append((len(rows), j))
                     text += f" [{int(r['n_missing'])} missing]"
                 cells.append(text)
             rows.append(Row(tuple(cells)))
         else:
             has_cat = True
+            cat_rows.append(len(rows))
             rows.append(Row((f"{var_label}, n (%)",), section=True))
             lv_labels = (level_labels or {}).get(var)
             for level in dict.fromkeys(sub["level"].tolist()):
@@ -119,4 +131,61 @@ def baseline_table(
         notes.append("Categorical variables: n (%) of patients with a recorded value.")
     if any_missing:
         notes.append("[k missing]: number of patients without a value, left out of the summary.")
-    return Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
+    table = Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
+    if has_cont:
+        for i in cont_rows:
+            table = table.mark(notes[0], row=i)
+    if has_cat:
+        for i in cat_rows:
+            table = table.mark(notes[1 if has_cont else 0], row=i)
+    for i, j in missing_cells:
+        table = table.mark(notes[-1], row=i, column=j)
+    return table
+
+
+_DESCRIBE_STATS = ("n", "n_missing", "mean", "sd", "median", "q1", "q3", "minimum", "maximum",
+                   "count", "total")
+
+
+@register_layout("baseline")
+def baseline_from_ard(ard: pd.DataFrame, **options: Any) -> Table:
+    """:func:`baseline_table` from ARD rows of :func:`smalltrial.summaries.describe` output
+    (:func:`smalltrial.ard._describe_rows`): ``group_level`` the group, ``variable`` the
+    variable; a continuous variable has the statistics ``n, n_missing, mean, sd, median, q1,
+    q3, minimum, maximum`` (``variable_level`` empty), a categorical one ``count, total`` per
+    level (``variable_level``) and ``n_missing`` per group. ``options`` as
+    :func:`baseline_table`'s keywords."""
+    import pandas as pd
+
+    flat = wide_rows(ard)
+    records = []
+    for (group, variable), levels in flat.items():
+        if any("count" in stats for stats in levels.values()):  # categorical
+            missing = levels.get("", {}).get("n_missing", 0.0)
+            for level, stats in levels.items():
+                if level == "" and "count" not in stats:
+                    continue
+                records.append({"variable": variable, "kind": "categorical", "group": group,
+                                "level": level, "n": stats.get("total", math.nan),
+                                "n_missing": missing,
+                                **{s: math.nan for s in _DESCRIBE_STATS[2:9]},
+                                "count": stats.get("count", math.nan),
+                                "total": stats.get("total", math.nan)})
+        else:
+            stats = levels.get("", {})
+            records.append({"variable": variable, "kind": "continuous", "group": group,
+                            "level": None, **{s: stats.get(s, math.nan) for s in _DESCRIBE_STATS[:9]},
+                            "count": math.nan, "total": math.nan})
+    summary = pd.DataFrame(records, columns=["variable", "kind", "group", "level", *_DESCRIBE_STATS])
+    return baseline_table(summary, **options)
+
+
+def wide_rows(ard: pd.DataFrame) -> dict[tuple[str, str], dict[str, dict[str, float]]]:
+    """ARD rows as (group level, variable) -> variable level -> statistic -> value, in the
+    ARD's order."""
+    out: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
+    for rec in ard.to_dict("records"):
+        key = (rec["group_level"], rec["variable"])
+        out.setdefault(key, {}).setdefault(rec["variable_level"], {})[rec["statistic"]] = \
+            float(rec["value"])
+    return out
