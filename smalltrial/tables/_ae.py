@@ -100,8 +100,12 @@ def _adverse_event_table(
         any_cells = ["Any grade"]
         for g in groups:
             s = sub[sub["group"] == g]
-            n_any = (any_grade[(var, g)] if any_grade is not None
-                     else s.loc[s["level"].astype(float) >= 1, "count"].sum())
+            if any_grade is None:
+                n_any = s.loc[s["level"].astype(float) >= 1, "count"].sum()
+            elif (var, g) in any_grade:
+                n_any = any_grade[(var, g)]
+            else:
+                raise SmallTrialError(f"ard: no 'any grade' count of {var!r} in group {g!r}")
             any_cells.append(fmt_count_pct(int(n_any), int(s["total"].max())))
         rows.append(Row(tuple(any_cells), indent=1))
         for grade in grades:
