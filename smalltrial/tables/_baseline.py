@@ -157,7 +157,7 @@ def baseline_from_ard(ard: pd.DataFrame, **options: Any) -> Table:
     :func:`baseline_table`'s keywords."""
     import pandas as pd
 
-    flat = wide_rows(ard)
+    flat = _wide_rows(ard)
     records = []
     for (group, variable), levels in flat.items():
         if any("count" in stats for stats in levels.values()):  # categorical
@@ -180,7 +180,7 @@ def baseline_from_ard(ard: pd.DataFrame, **options: Any) -> Table:
     return baseline_table(summary, **options)
 
 
-def wide_rows(ard: pd.DataFrame) -> dict[tuple[str, str], dict[str, dict[str, float]]]:
+def _wide_rows(ard: pd.DataFrame) -> dict[tuple[str, str], dict[str, dict[str, float]]]:
     """ARD rows as (group level, variable) -> variable level -> statistic -> value, in the
     ARD's order."""
     out: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
