@@ -451,6 +451,9 @@ def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
         return ard
     if kind == "any_grade":  # key ("any_grade", events)
         return ard_frame(_any_grade_rows(value, ctx.by))
+    if kind == "group_sizes":  # key ("group_sizes",): patients per level of the by column (and All)
+        return ard_frame([{"variable": ctx.by, "variable_level": str(g), "statistic": "N",
+                           "value": float(n)} for g, n in value.items()])
     # --- end taba
     if kind == "efficacy":
         return ard_frame(_frame_rows(value, ctx.by, "visit", ("x", "n", "estimate", "lower", "upper")))

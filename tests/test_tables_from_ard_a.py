@@ -95,6 +95,17 @@ def test_baseline_cell_follows_its_ard_value(runs):
     assert after.rows[pos[0]].cells[pos[1]] == "2 (25%)"
 
 
+def test_group_headers_follow_the_patients_per_group_in_the_ard(runs):
+    run = runs["by_group"]
+    for table, first in (("baseline", "Characteristic"), ("adverse_events", "Event")):
+        # the IIM cohort's patients (variable: the by column, statistic N): 3 -> 5
+        before, after = _change_one(run, table, 5.0, group="", variable="cohort",
+                                    variable_level="IIM", statistic="N")
+        j = before.columns.index("IIM (n = 3)")
+        assert _changed(before, after) == [(-1, j)], table
+        assert after.columns[0] == first and after.columns[j] == "IIM (n = 5)"
+
+
 def test_baseline_marks_continuous_and_categorical_notes(runs):
     t = runs["mackensen2022"].tables["baseline"]
     assert t.footnotes[:2] == ("Continuous variables: median (minimum\u2013maximum).",

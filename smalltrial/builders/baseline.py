@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from smalltrial.spec import ItemSpec
 
 
+def _group_sizes(ctx: Analysis) -> dict[str, int]:
+    """Patients per group, and in all (``All``) when there are several groups: the ``n = N`` of
+    the column headers, fetched once so that the ARD holds them."""
+    from smalltrial.summaries import _OVERALL
+
+    def compute() -> dict[str, int]:
+        sizes = ctx.group_sizes()
+        return {**sizes, _OVERALL: len(ctx.trial.subjects)} if len(sizes) > 1 else sizes
+    return ctx.once(("group_sizes",), compute)
+
+
 @register_table("baseline", options={
     "variables": ("list[str]", ["age", "sex", "sledai2k"], None),
     "continuous": ("str", "median-range", ("median-range", "median-iqr", "mean-sd")),
@@ -46,6 +57,7 @@ def _table_baseline(ctx: Analysis, item: ItemSpec):
     summary = ctx.once(("describe", "baseline", tuple(variables)), lambda: summaries.describe(
         frame, variables, by=ctx.by, overall=len(groups) > 1, group_order=groups,
         kinds=kinds or None, levels=levels or None))
+    _group_sizes(ctx)
     digits = {v: _auto_digits(frame[v], summary[summary["variable"] == v], item.options["continuous"])
               for v in variables}
     return Display("baseline", {

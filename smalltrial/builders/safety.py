@@ -28,6 +28,9 @@ def _table_adverse_events(ctx: Analysis, item: ItemSpec):
             frame, list(events), by=ctx.by, overall=len(groups) > 1, group_order=groups,
             kinds=dict.fromkeys(events, "categorical"), levels=dict.fromkeys(events, levels))
 
+    from smalltrial.builders.baseline import _group_sizes
+
+    _group_sizes(ctx)
     ctx.once(("describe", "worst_grade", events), lambda: describe(worst, [0, 1, 2, 3, 4, 5]))
     # the patients with an event of any grade (worst grade >= 1; unknown grades stay unknown)
     ctx.once(("any_grade", events), lambda: describe(worst.assign(**{

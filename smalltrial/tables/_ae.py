@@ -11,6 +11,7 @@ from smalltrial._tableformat import (
     fmt_count_pct,
 )
 from smalltrial._validate import check_count
+from smalltrial.tables._baseline import _group_sizes_from_ard, _size
 from smalltrial.tables._model import Row, Table, _check_notes, _check_result_frame, _label
 from smalltrial.tables.display import register_layout
 
@@ -58,13 +59,14 @@ def adverse_event_table(
     >>> t.columns, t.rows[1].cells
     (('Event', 'All (n = 5)'), ('Any grade', '3 (60%)'))
     """
-    return _adverse_event_table(counts, None, events=events, grades=grades, title=title,
+    return _adverse_event_table(counts, None, None, events=events, grades=grades, title=title,
                                 grading=grading, group_labels=group_labels, name=name)
 
 
 def _adverse_event_table(
     counts: pd.DataFrame,
     any_grade: Mapping[tuple[str, Any], float] | None,
+    sizes: Mapping[Any, float] | None,
     *,
     events: Mapping[str, str] | None,
     grades: Sequence[int],
@@ -74,7 +76,8 @@ def _adverse_event_table(
     name: str,
 ) -> Table:
     """:func:`adverse_event_table`; ``any_grade`` maps (variable, group) to the patients with
-    any grade (from the ARD), else they are the sum of the grade counts."""
+    any grade and ``sizes`` each group to its patients (from the ARD), else they are the sum
+    of the grade counts and the largest ``total + n_missing`` of the group."""
     _check_result_frame(counts, "counts", ("variable", "group", "level", "count", "total",
                                            "n_missing"))
     if isinstance(grades, (str, bytes)) or not isinstance(grades, Iterable):
@@ -85,8 +88,11 @@ def _adverse_event_table(
             raise SmallTrialError(f"grades must be grades 1..5, got {grade!r}")
     events = dict(events or {"crs": "Cytokine release syndrome", "icans": "ICANS"})
     groups = list(dict.fromkeys(counts["group"].tolist()))
-    sizes = {g: int((counts.loc[counts["group"] == g, "total"]
-                     + counts.loc[counts["group"] == g, "n_missing"]).max()) for g in groups}
+    if sizes is None:
+        sizes = {g: int((counts.loc[counts["group"] == g, "total"]
+                         + counts.loc[counts["group"] == g, "n_missing"]).max()) for g in groups}
+    else:
+        sizes = {g: _size(sizes, g) for g in groups}
     columns = ["Event"] + [f"{_label(g, group_labels)} (n = {sizes[g]})" for g in groups]
     rows = []
     headings: dict[str, int] = {}
@@ -320,6 +326,7 @@ def adverse_events_from_ard(ard: pd.DataFrame, **options: Any) -> Table:
     :func:`adverse_event_table`'s keywords."""
     import pandas as pd
 
+    sizes, ard = _group_sizes_from_ard(ard)
     records = []
     any_grade: dict[tuple[str, Any], float] = {}
     missing: dict[tuple[str, Any], float] = {}
@@ -343,7 +350,7 @@ def adverse_events_from_ard(ard: pd.DataFrame, **options: Any) -> Table:
             "grading": "ASTCT consensus grading (Lee et al. 2019)", "group_labels": None,
             "title": "Adverse events of special interest by worst grade",
             "name": "adverse_events", **options}
-    return _adverse_event_table(counts, any_grade, **opts)
+    return _adverse_event_table(counts, any_grade, sizes, **opts)
 
 
 @register_layout("adverse_events_by_soc")

@@ -62,6 +62,25 @@ def baseline_table(
     >>> baseline_table(describe(df, ["age", "sex"])).rows[0].cells
     ('Age', '20.0 (18.0–24.0)')
     """
+    return _baseline_table(summary, None, title=title, continuous=continuous, digits=digits,
+                           labels=labels, level_labels=level_labels, group_labels=group_labels,
+                           name=name)
+
+
+def _baseline_table(
+    summary: pd.DataFrame,
+    sizes: Mapping[Any, float] | None,
+    *,
+    title: str,
+    continuous: str,
+    digits: int | Mapping[str, int],
+    labels: Mapping[str, str] | None,
+    level_labels: Mapping[str, Mapping[Any, str]] | None,
+    group_labels: Mapping[Any, str] | None,
+    name: str,
+) -> Table:
+    """:func:`baseline_table`; ``sizes`` maps each group to its patients (from the ARD), else
+    they are the largest ``n + n_missing`` of the group."""
     formats = {"median-range": "median (range)", "median-iqr": "median [IQR]", "mean-sd": "mean (SD)"}
     if continuous not in formats:
         raise SmallTrialError(
@@ -74,8 +93,11 @@ def baseline_table(
     else:
         digits = _check_digits(digits)
     groups = list(dict.fromkeys(summary["group"].tolist()))
-    sizes = {g: int((summary.loc[summary["group"] == g, "n"] + summary.loc[summary["group"] == g, "n_missing"]).max())
-             for g in groups}
+    if sizes is None:
+        sizes = {g: int((summary.loc[summary["group"] == g, "n"] + summary.loc[summary["group"] == g, "n_missing"]).max())
+                 for g in groups}
+    else:
+        sizes = {g: _size(sizes, g) for g in groups}
     columns = ["Characteristic"] + [
         f"{_label(g, group_labels)} (n = {sizes[g]})" for g in groups
     ]
@@ -157,6 +179,7 @@ def baseline_from_ard(ard: pd.DataFrame, **options: Any) -> Table:
     :func:`baseline_table`'s keywords."""
     import pandas as pd
 
+    sizes, ard = _group_sizes_from_ard(ard)
     flat = _wide_rows(ard)
     records = []
     for (group, variable), levels in flat.items():
@@ -177,7 +200,24 @@ def baseline_from_ard(ard: pd.DataFrame, **options: Any) -> Table:
                             "level": None, **{s: stats.get(s, math.nan) for s in _DESCRIBE_STATS[:9]},
                             "count": math.nan, "total": math.nan})
     summary = pd.DataFrame(records, columns=["variable", "kind", "group", "level", *_DESCRIBE_STATS])
-    return baseline_table(summary, **options)
+    opts = {"title": "Table 1. Baseline characteristics", "continuous": "median-range",
+            "digits": 1, "labels": None, "level_labels": None, "group_labels": None,
+            "name": "baseline", **options}
+    return _baseline_table(summary, sizes, **opts)
+
+
+def _group_sizes_from_ard(ard: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
+    """The patients per group (ARD rows without a ``group``, statistic ``N``, ``variable_level``
+    the group) and the other rows."""
+    is_size = (ard["group"] == "") & (ard["statistic"] == "N")
+    sizes = {rec["variable_level"]: float(rec["value"]) for rec in ard[is_size].to_dict("records")}
+    return sizes, ard[~is_size]
+
+
+def _size(sizes: Mapping[Any, float], group: Any) -> int:
+    if str(group) not in sizes:
+        raise SmallTrialError(f"ard: no patient count (statistic 'N') of group {group!r}")
+    return int(sizes[str(group)])
 
 
 def _wide_rows(ard: pd.DataFrame) -> dict[tuple[str, str], dict[str, dict[str, float]]]:
