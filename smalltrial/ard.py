@@ -368,8 +368,10 @@ _CONTINUOUS_STATS = ("n", "n_missing", "mean", "sd", "median", "q1", "q3", "mini
 def _describe_rows(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
     """Rows of a :func:`smalltrial.summaries.describe` result: continuous variables give
     n, n_missing, mean, sd, median, q1, q3, minimum, maximum; categorical ones count and total
-    per level."""
+    per level, and once per group (``variable_level`` empty) the patients without a value,
+    ``n_missing``."""
     rows = []
+    missing_done = set()
     for rec in frame.to_dict("records"):
         base = {"group": by if "group" in rec else "", "group_level": rec.get("group", ""),
                 "variable": rec["variable"]}
@@ -378,6 +380,10 @@ def _describe_rows(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
         else:
             rows += [{**base, "variable_level": rec["level"], "statistic": s, "value": float(rec[s])}
                      for s in ("count", "total")]
+            # taba (#15): the patients without a value, once per variable and group
+            if "n_missing" in rec and (base["variable"], str(base["group_level"])) not in missing_done:
+                missing_done.add((base["variable"], str(base["group_level"])))
+                rows.append({**base, "statistic": "n_missing", "value": float(rec["n_missing"])})
     return rows
 
 
@@ -398,6 +404,23 @@ def _ae_summary_rows(frame: pd.DataFrame, by: Any) -> list[dict[str, Any]]:
         rows += [{**base, "statistic": f"n_grade_ge_{g}", "value": float(sum(grades[g - 1:]))}
                  for g in range(2, 6)]
     return rows
+
+
+# --- taba (#15): ARD rows of the baseline, adverse-event and longitudinal tables' own keys ---
+def _observed_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of observed values per visit (``summaries.describe(data, "value", by="visit")``):
+    ``variable`` ``observed``, ``variable_level`` the visit, the continuous statistics."""
+    return [{"variable": "observed", "variable_level": str(rec["group"]), "statistic": s,
+             "value": float(rec[s])} for rec in frame.to_dict("records") for s in _CONTINUOUS_STATS]
+
+
+def _any_grade_rows(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
+    """Rows of the patients with an event of any grade (worst grade >= 1), per event and group,
+    from ``summaries.describe`` of the 0/1 indicators: ``variable_level`` ``any grade``,
+    statistic ``count``."""
+    return [{**r, "variable_level": "any grade"} for r in _describe_rows(frame, by)
+            if r["statistic"] == "count" and str(r.get("variable_level")) in ("1", "1.0", "True")]
+# --- end taba
 
 
 def _grouped(ctx: Any, kind: str, name: Any, group: Any) -> tuple[str, str]:
@@ -421,6 +444,17 @@ def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
         return ard_frame(_describe_rows(value, ctx.by))
     if kind == "ae_summary":  # summaries.adverse_events output, key ("ae_summary", by, ...)
         return ard_frame(_ae_summary_rows(value, key[1]))
+    # --- taba (#15): observed values of the longitudinal table, any-grade counts of the AE table
+    if kind == "observed":  # key ("observed", parameter, group, visits, min_n)
+        ard = ard_frame(_observed_rows(value))
+        ard["group"], ard["group_level"] = _grouped(ctx, "parameter", key[1], key[2])
+        return ard
+    if kind == "any_grade":  # key ("any_grade", events)
+        return ard_frame(_any_grade_rows(value, ctx.by))
+    if kind == "group_sizes":  # key ("group_sizes",): patients per level of the by column (and All)
+        return ard_frame([{"variable": ctx.by, "variable_level": str(g), "statistic": "N",
+                           "value": float(n)} for g, n in value.items()])
+    # --- end taba
     if kind == "efficacy":
         return ard_frame(_frame_rows(value, ctx.by, "visit", ("x", "n", "estimate", "lower", "upper")))
     if not isinstance(value, Result):
@@ -438,7 +472,9 @@ def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
         ard["group"], ard["group_level"] = _grouped(ctx, "parameter", key[1], key[5])
     elif kind == "paired":
         ard = value.to_ard()
-        ard["group"], ard["group_level"] = "parameter", str(key[1])
+        # taba (#15): key ("paired", parameter, baseline, at, group, ...): one group's rows apart
+        ard["group"], ard["group_level"] = _grouped(ctx, "parameter", key[1],
+                                                    key[4] if len(key) > 4 else None)
         ard["variable"], ard["variable_level"] = "paired_change", f"{key[2]} to {key[3]}"
     elif kind == "ci":
         ard = value.to_ard()

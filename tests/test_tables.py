@@ -174,6 +174,13 @@ def test_baseline_table_from_describe():
     assert t.rows[1].section and t.rows[1].label == "Sex, n (%)"
     assert t.rows[2].cells == ("Female", "4 (80%)", "0 (0%)", "4 (67%)")
     assert "Continuous variables: median (minimum\u2013maximum)." in t.footnotes
+    # footnote marks: continuous note on the continuous row's label, categorical on the heading
+    assert t.marks == ((0, 0, 0), (1, 0, 1))
+    df.loc[5, "age"] = float("nan")
+    marked = T.baseline_table(describe(df, ["age", "sex"], by="cohort"), digits=0)
+    assert marked.rows[0].cells[2:] == ("NE [1 missing]", "20 (18\u201324) [1 missing]")
+    assert marked.footnotes[-1].startswith("[k missing]")
+    assert (0, 2, 2) in marked.marks and (0, 3, 2) in marked.marks and (0, 1, 2) not in marked.marks
     mean_sd = T.baseline_table(summary, continuous="mean-sd")
     assert mean_sd.rows[0].cells[1] == "20.6 (2.4)"  # R: mean 20.6, sd 2.408
     assert "mean (standard deviation" in mean_sd.footnotes[0]
@@ -217,6 +224,12 @@ def test_longitudinal_table_log_scale():
     notes = " ".join(t.footnotes)
     assert "Kenward\u2013Roger" in notes and "back-transformed" in notes
     assert "Exact Wilcoxon signed-rank test" in notes and "P = 0.063" in notes  # 0.0625 rounds half away from zero
+    # marks: observed note (a) on n and median headers; the model notes on the model columns;
+    # the signed-rank note (d) on the label of its visit
+    assert t.footnotes[0].startswith("Observed values") and t.footnotes[3].startswith("Exact Wilcoxon")
+    assert t.marks == ((-1, 1, 0), (-1, 2, 0), (-1, 3, 1), (-1, 3, 2), (-1, 4, 1), (-1, 4, 2),
+                       (-1, 5, 2), (1, 0, 3))
+    assert "| month 3<sup>d</sup> |" in t.to_markdown()
     with pytest.raises(SmallTrialError, match="scale must be"):
         T.longitudinal_table(observed, scale="sqrt")
 
@@ -277,6 +290,9 @@ def test_adverse_event_table_worst_grade():
     assert t.columns == ("Event", "All (n = 5)")
     assert t.rows[1].cells == ("Any grade", "3 (75%)")
     assert "CRS: 1 patient(s) with an event of unknown grade, not counted" in t.footnotes[1]
+    # marks: n (%) note on the group header, unknown-grade note on the event's heading, the
+    # grading note on the grade rows' labels
+    assert t.marks == ((-1, 1, 0), (0, 0, 1), (2, 0, 2), (3, 0, 2))
 
 
 def test_method_labels():
@@ -428,6 +444,12 @@ def test_stack_tables_sections_and_footnotes():
     # a footnote of one part only is attributed to it; shared ones are printed once
     assert t.footnotes == ("n: patients.", "SLE: Wilcoxon: P = 0.06.", "SSc: none.")
     assert t.title == "Both" and t.name == "both"
+    # the parts' marks follow their rows and footnotes into the stacked table
+    a2 = a.mark("n: patients.", column=1).mark("Wilcoxon: P = 0.06.", row=0)
+    b2 = b.mark("n: patients.", row=0, column=1)
+    t2 = T.stack_tables([("SLE", a2), ("IIM", b2)], title="Both", notes=["SSc: none."])
+    assert t2.footnotes == t.footnotes
+    assert t2.marks == ((-1, 1, 0), (1, 0, 1), (3, 1, 0))
     with pytest.raises(SmallTrialError, match="parts must be a non-empty sequence"):
         T.stack_tables([], title="x")
     with pytest.raises(SmallTrialError, match=r"parts\[0\] must be a \(heading, Table\) pair"):

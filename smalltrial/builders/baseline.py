@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from smalltrial.spec import ItemSpec
 
 
+def _group_sizes(ctx: Analysis) -> dict[str, int]:
+    """Patients per group, and in all (``All``) when there are several groups: the ``n = N`` of
+    the column headers, fetched once so that the ARD holds them."""
+    from smalltrial.summaries import _OVERALL
+
+    def compute() -> dict[str, int]:
+        sizes = ctx.group_sizes()
+        return {**sizes, _OVERALL: len(ctx.trial.subjects)} if len(sizes) > 1 else sizes
+    return ctx.once(("group_sizes",), compute)
+
+
 @register_table("baseline", options={
     "variables": ("list[str]", ["age", "sex", "sledai2k"], None),
     "continuous": ("str", "median-range", ("median-range", "median-iqr", "mean-sd")),
@@ -23,7 +34,8 @@ if TYPE_CHECKING:
 def _table_baseline(ctx: Analysis, item: ItemSpec):
     import pandas as pd
 
-    from smalltrial import summaries, tables
+    from smalltrial import summaries
+    from smalltrial.tables.display import Display
 
     lab = ctx.labels
     variables = list(item.options["variables"])
@@ -45,10 +57,11 @@ def _table_baseline(ctx: Analysis, item: ItemSpec):
     summary = ctx.once(("describe", "baseline", tuple(variables)), lambda: summaries.describe(
         frame, variables, by=ctx.by, overall=len(groups) > 1, group_order=groups,
         kinds=kinds or None, levels=levels or None))
+    _group_sizes(ctx)
     digits = {v: _auto_digits(frame[v], summary[summary["variable"] == v], item.options["continuous"])
               for v in variables}
-    return tables.baseline_table(
-        summary, continuous=item.options["continuous"], labels=lab.variables(variables),
-        digits=digits, level_labels=level_labels, group_labels=lab.groups(groups),
-        title=item.title or "Table 1. Baseline characteristics", name=item.file,
-    )
+    return Display("baseline", {
+        "continuous": item.options["continuous"], "labels": lab.variables(variables),
+        "digits": digits, "level_labels": level_labels, "group_labels": lab.groups(groups),
+        "title": item.title or "Table 1. Baseline characteristics", "name": item.file,
+    })

@@ -42,7 +42,7 @@ def _check_min_n(key: str, opts: dict, endpoints: dict) -> dict:
     "test_at": ("str", None, None),
 }, title="<parameter> by visit", stem=("parameter",), check=_check_min_n)
 def _table_longitudinal(ctx: Analysis, item: ItemSpec):
-    from smalltrial import tables
+    from smalltrial.tables.display import Display
 
     parameter = item.options["parameter"]
     rows = ctx.long(parameter, f"{item.key}.parameter")
@@ -53,14 +53,20 @@ def _table_longitudinal(ctx: Analysis, item: ItemSpec):
     label = ctx.labels.short(parameter)
     title = item.title or f"{label} by visit"
     if len(groups) <= 1:
-        return _one_longitudinal(ctx, item, None, title, notes)
-    parts = [(ctx.labels.group(g), _one_longitudinal(ctx, item, g, title, []))
+        return Display("longitudinal", _one_longitudinal(ctx, item, None, title, notes))
+    parts = [{"heading": ctx.labels.group(g), "options": _one_longitudinal(ctx, item, g, title, [])}
              for g in groups]
-    return tables.stack_tables(parts, title=title, notes=notes, name=item.file)
+    return Display("longitudinal_by_group", {"parts": parts, "title": title, "notes": notes,
+                                             "name": item.file})
 
 
-def _one_longitudinal(ctx: Analysis, item: ItemSpec, group: str | None, title: str, notes: list):
-    from smalltrial import summaries, tables
+def _one_longitudinal(ctx: Analysis, item: ItemSpec, group: str | None, title: str,
+                      notes: list) -> dict:
+    """The options of one longitudinal table (all patients, or one group): the statistics
+    (observed values per visit, the mixed model, the signed-rank test) go to the ARD under
+    the parameter's (and group's) ``group``/``group_level``."""
+    from smalltrial import summaries
+    from smalltrial.ard import _grouped
 
     opts = item.options
     parameter, transform, df_method = opts["parameter"], opts["transform"], opts["df_method"]
@@ -68,13 +74,10 @@ def _one_longitudinal(ctx: Analysis, item: ItemSpec, group: str | None, title: s
     min_n = opts["min_n"]
     order = ctx.model_visits(parameter, visits, item.key, group, min_n)
     data = ctx.model_frame(parameter, visits, item.key, group, min_n)
-    observed = summaries.describe(data, "value", by="visit", overall=False, group_order=order)
-    fit = ctx.mixed_fit(parameter, transform, df_method, visits, item.key, group, min_n)
-    scale = "response" if transform == "log" else "link"
-    means = fit.marginal_means("visit", scale=scale)
-    change = fit.change_from_baseline("visit", scale=scale)
-    change = change[change["visit"] != order[0]]
-    change_test = None
+    observed = ctx.once(("observed", parameter, group, visits, min_n), lambda: summaries.describe(
+        data, "value", by="visit", overall=False, group_order=order))
+    ctx.mixed_fit(parameter, transform, df_method, visits, item.key, group, min_n)
+    test = None
     if opts["test_at"]:
         paired_change = attr("longitudinal", "paired_change")
         at = opts["test_at"]
@@ -84,21 +87,22 @@ def _one_longitudinal(ctx: Analysis, item: ItemSpec, group: str | None, title: s
             else:
                 raise SmallTrialError(f"spec: {item.key}.test_at: visit {at!r} not among {order}")
         else:
-            pc = ctx.once(("paired", parameter, order[0], at, group, visits, min_n), lambda: paired_change(
+            ctx.once(("paired", parameter, order[0], at, group, visits, min_n), lambda: paired_change(
                 data, "value", subject="subject", time="visit", baseline=order[0], at=at))
-            change_test = {"at": at, "n": pc.n, "median_change": pc.median_change, "pvalue": pc.pvalue}
+            test = {"baseline": order[0], "at": at}
     label = ctx.labels.short(parameter)
     digits = _auto_digits(data["value"], observed, "median-range")
     model = (f"Model: {'log ' if transform == 'log' else ''}{parameter} ~ visit (categorical, "
              f"reference {order[0]}) + random intercept per patient; REML.")
-    return tables.longitudinal_table(
-        observed, means=means, change=change, by="visit", order=order,
-        labels=ctx.labels.visits(order), unit=ctx.labels.unit(parameter),
-        digits=digits, model_digits=max(digits, 1),
-        title=title, outcome=label,
-        scale="log" if transform == "log" else "identity", df_method=df_method, model=model,
-        change_test=change_test, notes=notes, name=item.file,
-    )
+    where = dict(zip(("group", "group_level"), _grouped(ctx, "parameter", parameter, group),
+                     strict=True))
+    return {
+        "where": where, "test": test, "by": "visit", "order": order,
+        "labels": ctx.labels.visits(order), "unit": ctx.labels.unit(parameter),
+        "digits": digits, "model_digits": max(digits, 1), "title": title, "outcome": label,
+        "scale": "log" if transform == "log" else "identity", "df_method": df_method,
+        "model": model, "notes": notes, "name": item.file,
+    }
 
 
 @register_figure("trajectories", options={

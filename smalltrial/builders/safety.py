@@ -16,20 +16,31 @@ if TYPE_CHECKING:
     "events": ("list[str]", ["crs", "icans"], ("crs", "icans")),
 }, title="Adverse events of special interest")
 def _table_adverse_events(ctx: Analysis, item: ItemSpec):
-    from smalltrial import summaries, tables
+    from smalltrial import summaries
+    from smalltrial.tables.display import Display
 
     events = tuple(item.options["events"])
     worst = ctx.worst_grades(events)
     groups = ctx.groups()
-    counts = ctx.once(("describe", "worst_grade", events), lambda: summaries.describe(
-        worst, list(events), by=ctx.by, overall=len(groups) > 1, group_order=groups,
-        kinds=dict.fromkeys(events, "categorical"), levels=dict.fromkeys(events, [0, 1, 2, 3, 4, 5])))
+
+    def describe(frame, levels):
+        return summaries.describe(
+            frame, list(events), by=ctx.by, overall=len(groups) > 1, group_order=groups,
+            kinds=dict.fromkeys(events, "categorical"), levels=dict.fromkeys(events, levels))
+
+    from smalltrial.builders.baseline import _group_sizes
+
+    _group_sizes(ctx)
+    ctx.once(("describe", "worst_grade", events), lambda: describe(worst, [0, 1, 2, 3, 4, 5]))
+    # the patients with an event of any grade (worst grade >= 1; unknown grades stay unknown)
+    ctx.once(("any_grade", events), lambda: describe(worst.assign(**{
+        e: worst[e].where(worst[e].isna(), (worst[e] >= 1).astype(float)) for e in events}), [0, 1]))
     names = {"crs": "Cytokine release syndrome", "icans": "ICANS"}
-    return tables.adverse_event_table(
-        counts, events={e: names[e] for e in events}, grades=(1, 2, 3, 4),
-        group_labels=ctx.labels.groups(groups),
-        title=item.title or "Adverse events of special interest", name=item.file,
-    )
+    return Display("adverse_events", {
+        "events": {e: names[e] for e in events}, "grades": [1, 2, 3, 4],
+        "group_labels": ctx.labels.groups(groups),
+        "title": item.title or "Adverse events of special interest", "name": item.file,
+    })
 
 
 def _check_bands(key: str, opts: dict, endpoints: dict) -> dict:
@@ -54,31 +65,21 @@ def _table_adverse_events_by_soc(ctx: Analysis, item: ItemSpec):
     """Patients with any adverse event, by class and term, n (%) per grade band and group (with
     N per column), from ``smalltrial.summaries.adverse_events``; CRS/ICANS events count too
     unless the adverse events already record them."""
-    import pandas as pd
-
-    from smalltrial import tables
     from smalltrial.builders.context import attr
+    from smalltrial.tables.display import Display
 
     adverse_events = attr("summaries", "adverse_events")
     include = tuple(item.options["include_events"])
     groups = ctx.groups()
-    if len(groups) > 1:
-        by = ctx.by
-        parts = ctx.once(("ae_summary", by, include),
-                         lambda: adverse_events(ctx.trial, by=by, include_events=include)).copy()
-        parts[by] = parts[by].astype(str)
-        overall = ctx.once(("ae_summary", None, include),
-                           lambda: adverse_events(ctx.trial, include_events=include))
-        overall = overall.assign(**{by: "All"})
-        summary = pd.concat([parts, overall[parts.columns]], ignore_index=True)
-        order = groups + ["All"]
-    else:
-        summary = ctx.once(("ae_summary", None, include),
-                           lambda: adverse_events(ctx.trial, include_events=include))
-        by, order = None, None
-    return tables.adverse_event_soc_table(
-        summary, by=by, bands=item.options["bands"], group_order=order,
-        group_labels=ctx.labels.groups(groups),
-        title=item.title or "Adverse events by system organ class and preferred term",
-        name=item.file,
-    )
+    by = ctx.by if len(groups) > 1 else None
+    if by is not None:
+        ctx.once(("ae_summary", by, include),
+                 lambda: adverse_events(ctx.trial, by=by, include_events=include))
+    ctx.once(("ae_summary", None, include), lambda: adverse_events(ctx.trial, include_events=include))
+    return Display("adverse_events_by_soc", {
+        "by": by, "bands": item.options["bands"],
+        "group_order": groups + ["All"] if by is not None else None,
+        "group_labels": ctx.labels.groups(groups),
+        "title": item.title or "Adverse events by system organ class and preferred term",
+        "name": item.file,
+    })

@@ -20,6 +20,7 @@ from smalltrial.tables._model import (
     _check_result_frame,
     _label,
 )
+from smalltrial.tables.display import register_layout, wide
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,6 +73,9 @@ def longitudinal_table(
         (default ``model_digits``; 2 for ratios on the log scale).
     notes : sequence of str
         More footnotes, printed last.
+
+    Footnote marks: the observed-values note on the n and median headers, the model notes on
+    the headers of the model columns, the signed-rank test's note on the label of its visit.
 
     Builds text only: every number comes from the inputs (Kenward-Roger or Satterthwaite
     inference as in R lmerTest / SAS PROC MIXED DDFM=KR, named in a footnote via
@@ -136,8 +140,11 @@ def longitudinal_table(
                 cells.append(fmt_pvalue(c0["p_value"]))
         rows.append(Row(tuple(cells)))
     notes = ["Observed values: n patients with a value, median (minimum\u2013maximum)."]
+    marks: list[tuple[str, int | None, tuple[int, ...]]] = [(notes[0], None, (1, 2))]
+    model_cols = tuple(range(3, len(columns)))  # model mean, change, P (those present)
     if model:
         notes.append(model)
+        marks.append((model, None, model_cols))
     if means is not None:
         if scale == "log":
             notes.append("Geometric means and ratios to baseline: linear mixed model of log values, "
@@ -145,16 +152,24 @@ def longitudinal_table(
         else:
             notes.append("Model-based means and changes from baseline: linear mixed model, "
                          "restricted maximum likelihood (REML).")
+        marks.append((notes[-1], None, model_cols[:2]))
     if df_method:
         notes.append(f"CIs and P values: t distribution with {_DF_METHODS.get(df_method, df_method)}.")
+        marks.append((notes[-1], None, model_cols))
     if change_test is not None:
         notes.append(
             f"Exact Wilcoxon signed-rank test, baseline vs {_label(change_test['at'], labels)} "
             f"(n = {int(change_test['n'])}, median change {fmt_num(change_test['median_change'], digits, na=NE)}): "
             f"P = {fmt_pvalue(change_test['pvalue'])}."
         )
+        if change_test["at"] in groups:
+            marks.append((notes[-1], groups.index(change_test["at"]), (0,)))
     notes.extend(more_notes)
-    return Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
+    table = Table(title, tuple(columns), tuple(rows), tuple(notes), name=name)
+    for note, row, cols in marks:
+        for j in cols:
+            table = table.mark(note, row=row, column=j)
+    return table
 
 
 def stack_tables(
@@ -167,7 +182,8 @@ def stack_tables(
     """One table from several with the same columns, each under a section heading (a group).
 
     Footnotes shared by every part are printed once; a footnote of some parts only is printed
-    once per part, prefixed with that part's heading. ``notes`` follow.
+    once per part, prefixed with that part's heading. ``notes`` follow. The parts' footnote
+    marks are kept (on their rows, and on the shared column headers).
 
     Parameters
     ----------
@@ -196,12 +212,74 @@ def stack_tables(
         if len(t.columns) != len(columns):
             raise SmallTrialError(f"parts[{i}] has {len(t.columns)} columns, parts[0] has {len(columns)}")
     rows: list[Row] = []
+    offsets = []
     for heading, t in parts:
         rows.append(Row((str(heading),), section=True))
+        offsets.append(len(rows))
         rows.extend(Row(r.cells, indent=r.indent + 1, section=r.section) for r in t.rows)
     shared = [n for n in parts[0][1].footnotes if all(n in t.footnotes for _, t in parts)]
     out = list(shared)
     for heading, t in parts:
         out.extend(f"{heading}: {n}" for n in t.footnotes if n not in shared)
     out.extend(more_notes)
-    return Table(title, tuple(columns), tuple(rows), tuple(dict.fromkeys(out)), name=name)
+    footnotes = tuple(dict.fromkeys(out))
+    marks = []
+    for (heading, t), offset in zip(parts, offsets, strict=True):
+        for r, c, n in t.marks:
+            note = t.footnotes[n]
+            note = note if note in shared else f"{heading}: {note}"
+            marks.append((-1 if r < 0 else offset + r, c, footnotes.index(note)))
+    return Table(title, tuple(columns), tuple(rows), footnotes, name=name, marks=tuple(marks))
+
+
+def _longitudinal_inputs(ard: pd.DataFrame, where: Mapping[str, str], order: Sequence[Any] | None,
+                         scale: str, test: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The inputs of :func:`longitudinal_table` from the ARD rows of one parameter (and group)."""
+    sub = ard
+    for col, value in where.items():
+        sub = sub[sub[col] == value]
+    observed = wide(sub, index={"group": "variable_level"},
+                    statistics=("n", "median", "minimum", "maximum"), where={"variable": "observed"})
+    link = "response" if scale == "log" else "link"
+    means = wide(sub, index={"visit": "variable_level"}, statistics=("estimate", "lower", "upper"),
+                 where={"variable": f"marginal_mean_{link}"})
+    change = wide(sub, index={"visit": "variable_level"},
+                  statistics=("estimate", "lower", "upper", "p_value"),
+                  where={"variable": f"change_{link}"})
+    if order:
+        change = change[change["visit"] != order[0]].reset_index(drop=True)
+    change_test = None
+    if test is not None:
+        pc = wide(sub, index={"test": "variable_level"}, statistics=("n", "median_change", "pvalue"),
+                  where={"variable": "paired_change",
+                         "variable_level": f"{test['baseline']} to {test['at']}"})
+        if not pc.empty:
+            change_test = {"at": test["at"], **{k: pc.iloc[0][k] for k in ("n", "median_change",
+                                                                            "pvalue")}}
+    return {"observed": observed, "means": means, "change": change, "change_test": change_test}
+
+
+@register_layout("longitudinal")
+def longitudinal_from_ard(ard: pd.DataFrame, *, where: Mapping[str, str] | None = None,
+                          test: Mapping[str, Any] | None = None, **options: Any) -> Table:
+    """:func:`longitudinal_table` from the ARD rows of one parameter (``where``: the ARD
+    ``group``/``group_level`` of its rows): observed values (``variable`` ``observed``, level
+    the visit: ``n, median, minimum, maximum``), the mixed model's marginal means and changes
+    from baseline (``marginal_mean_<scale>``, ``change_<scale>``, scale ``response`` for
+    ``scale="log"``, else ``link``) and, with ``test`` = ``{"baseline": visit, "at": visit}``,
+    the paired signed-rank test (``paired_change``, level ``"<baseline> to <at>"``: ``n,
+    median_change, pvalue``). ``options`` as :func:`longitudinal_table`'s keywords."""
+    inputs = _longitudinal_inputs(ard, where or {}, options.get("order"),
+                                  options.get("scale", "identity"), test)
+    return longitudinal_table(inputs.pop("observed"), **inputs, **options)
+
+
+@register_layout("longitudinal_by_group")
+def longitudinal_by_group_from_ard(ard: pd.DataFrame, *, parts: Sequence[Mapping[str, Any]],
+                                   title: str, notes: Sequence[str] = (),
+                                   name: str = "table") -> Table:
+    """:func:`stack_tables` of one :func:`longitudinal_from_ard` table per group: ``parts``
+    = ``[{"heading": text, "options": {...}}]`` (the options of each group's table, with its
+    ``where``)."""
+    tables = [(part["heading"], longitudinal_from_ard(ard, **part["options"])) for part in parts]
+    return stack_tables(tables, title=title, notes=notes, name=name)
