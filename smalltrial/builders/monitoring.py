@@ -10,6 +10,15 @@ the counted event (``event`` = ``"adverse_event"`` with an optional ``term``, ``
 counts the patients among the first k with a qualifying event (over their whole recorded
 follow-up). The table ends with the rule's own statistic, P(p > limit | x of k), at the
 crossing (or at the last look).
+
+The table and figure ``efficacy_monitoring`` do the same for an efficacy/futility design:
+``design = "bop2"`` (Zhou, Lee & Yuan 2017, with ``looks``) or ``"predictive_probability"``
+(Lee & Liu 2008, with ``first_look``, ``power`` and optionally ``theta_u``), ``p0``, ``p1``,
+``n_max``, ``alpha``, ``prior``; the table gives the boundary per look, the exact operating
+characteristics at ``rates`` (default p0 and p1) and where the responders of a response rule
+(patients in the order of the subjects table) stand: crossed at look k, not crossed, or the
+final decision; the figure draws the boundaries with the observed path and the operating
+characteristics against the true rate.
 """
 
 from __future__ import annotations
@@ -218,3 +227,348 @@ def _fig_monitoring_boundaries(ctx: Analysis, item: ItemSpec):
         # PDF, whose embedding order then depends on the process's history)
         ax.legend(loc="upper left", frameon=False, prop=ax.yaxis.label.get_fontproperties())
     return ax.figure
+
+
+# --------------------------------------------------------------------------------------------
+# efficacy / futility monitoring: BOP2 (binary) and the predictive-probability design
+# --------------------------------------------------------------------------------------------
+#: ``design`` option value -> the ``smalltrial.design`` function and a readable name
+EFFICACY_DESIGNS = {"bop2": ("bop2_design", "BOP2"),
+                    "predictive_probability": ("predictive_probability_design",
+                                               "predictive-probability")}
+EFFICACY_OPTIONS = {
+    "response": ("str", REQUIRED, None),
+    "design": ("str", "bop2", tuple(EFFICACY_DESIGNS)),
+    "p0": ("number", REQUIRED, None),
+    "p1": ("number", REQUIRED, None),
+    "n_max": ("int", REQUIRED, None),
+    "looks": ("list[number]", None, None),     # BOP2: the interim looks (< n_max)
+    "first_look": ("int", None, None),         # predictive probability: default 10
+    "alpha": ("number", 0.1, None),
+    "power": ("number", None, None),           # predictive probability: default 0.8
+    "prior": ("list[number]", None, None),
+    "theta_u": ("number", None, None),         # predictive probability: early efficacy stop
+}
+
+
+def _check_efficacy(key: str, opts: dict, endpoints: dict) -> dict:
+    from smalltrial.builders.efficacy import _check_response
+    from smalltrial.spec import _fail
+
+    for name in ("p0", "p1", "alpha", "power"):
+        v = opts.get(name)
+        if v is not None and not 0 < v < 1:
+            raise _fail(f"{key}.{name}", f"must be in (0, 1), got {v!r}")
+    if opts["p1"] <= opts["p0"]:
+        raise _fail(f"{key}.p1", f"must be above p0 = {opts['p0']!r}, got {opts['p1']!r}")
+    if opts["n_max"] < 2:
+        raise _fail(f"{key}.n_max", f"must be at least 2, got {opts['n_max']!r}")
+    prior = opts.get("prior")
+    if prior is not None and (len(prior) != 2 or not all(v > 0 for v in prior)):
+        raise _fail(f"{key}.prior", f"must be two positive numbers [a, b], got {prior!r}")
+    if opts["design"] == "bop2":
+        for name in ("first_look", "power", "theta_u"):
+            if opts.get(name) is not None:
+                raise _fail(f"{key}.{name}", "applies to design = 'predictive_probability' "
+                                             "only (BOP2 maximises the power at alpha)")
+        looks = opts.get("looks")
+        if not looks:
+            raise _fail(f"{key}.looks", "give the interim looks of the BOP2 design (numbers "
+                                        "of patients < n_max), e.g. [10, 15, 20]")
+        prev = 0
+        for i, v in enumerate(looks):
+            if v != int(v) or not prev < v < opts["n_max"]:
+                raise _fail(f"{key}.looks[{i}]", f"must be a whole number above {prev} and "
+                                                 f"below n_max = {opts['n_max']}, got {v!r}")
+            prev = v
+    else:
+        if opts.get("looks") is not None:
+            raise _fail(f"{key}.looks", "applies to design = 'bop2' only (the predictive-"
+                                        "probability design looks after every patient from "
+                                        "first_look)")
+        first = opts.get("first_look")
+        if first is not None and not 1 <= first < opts["n_max"]:
+            raise _fail(f"{key}.first_look", f"must be in [1, n_max = {opts['n_max']}), got "
+                                             f"{first!r}")
+        tu = opts.get("theta_u")
+        if tu is not None and not 0 < tu <= 1:
+            raise _fail(f"{key}.theta_u", f"must be in (0, 1] (1: no efficacy stop), got {tu!r}")
+    rates = opts.get("rates")
+    if rates is not None:
+        if not rates:
+            raise _fail(f"{key}.rates", "give at least one true response rate")
+        for i, r in enumerate(rates):
+            if not 0 <= r <= 1:
+                raise _fail(f"{key}.rates[{i}]", f"must be in [0, 1], got {r!r}")
+    return _check_response(key, opts, endpoints)
+
+
+def efficacy_design(ctx: Analysis, opts: dict):
+    """The planned design (``smalltrial.design.bop2_design`` or
+    ``predictive_probability_design``) of a ``efficacy_monitoring`` entry, computed once."""
+    from smalltrial.builders.context import attr
+
+    prior = None if opts.get("prior") is None else tuple(float(v) for v in opts["prior"])
+    kwargs: dict[str, Any] = {"n_max": opts["n_max"], "alpha": opts["alpha"]}
+    if prior is not None:
+        kwargs["prior"] = prior
+    if opts["design"] == "bop2":
+        kwargs["looks"] = [int(v) for v in opts["looks"]]
+    else:
+        for name in ("power", "first_look", "theta_u"):
+            if opts.get(name) is not None:
+                kwargs[name] = opts[name]
+    func = EFFICACY_DESIGNS[opts["design"]][0]
+    key = ("efficacy_design", opts["design"], opts["p0"], opts["p1"],
+           tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())))
+    return ctx.once(key, lambda: attr("design", func)(opts["p0"], opts["p1"], **kwargs))
+
+
+def responders(ctx: Analysis, response: str) -> list[bool]:
+    """Per patient, in the order of the subjects table: a responder under the rule (met at any
+    post-baseline visit; never assessable counts as not responding)."""
+    best = ctx.best_response(response)
+    met = dict(zip(best["subject"].astype(str), best["met"].astype(bool), strict=True))
+    return [met.get(str(s), False) for s in ctx.trial.subjects["subject"]]
+
+
+def efficacy_status(design: Any, responding: list[bool]) -> dict:
+    """Where the observed responders stand against an efficacy design's boundaries.
+
+    Patients are taken in order; at each look n the responders among the first n are compared
+    with the boundary. Returns a dict: ``state`` (``"futility"`` / ``"efficacy"``: crossed at
+    an interim look; ``"success"`` / ``"not promising"``: reached the final analysis;
+    ``"running"``: fewer patients than the next look), ``look`` (1-based, None while running),
+    ``n`` and ``x`` (patients and responders at that look, or all observed so far while
+    running), ``bound`` (the boundary crossed, or the success threshold), ``counts``
+    (cumulative responders after each of the first min(patients, N) patients) and
+    ``next_look``.
+    """
+    counts: list[int] = []
+    for r in responding[:design.n_max]:
+        counts.append((counts[-1] if counts else 0) + int(r))
+    looks = list(design.looks)
+    last = len(looks) - 1
+    for k, n in enumerate(looks):
+        if n > len(counts):
+            x = counts[-1] if counts else 0
+            return {"state": "running", "look": None, "n": len(counts), "x": x, "bound": None,
+                    "counts": counts, "next_look": n}
+        x = counts[n - 1]
+        if k == last:
+            ok = x >= design.success_at
+            return {"state": "success" if ok else "not promising", "look": k + 1, "n": n,
+                    "x": x, "bound": design.success_at, "counts": counts, "next_look": None}
+        fut, eff = design.futility[k], design.efficacy[k]
+        if not math.isnan(fut) and x <= fut:
+            return {"state": "futility", "look": k + 1, "n": n, "x": x, "bound": int(fut),
+                    "counts": counts, "next_look": None}
+        if not math.isnan(eff) and x >= eff:
+            return {"state": "efficacy", "look": k + 1, "n": n, "x": x, "bound": int(eff),
+                    "counts": counts, "next_look": None}
+    raise AssertionError("unreachable: the last look is the final analysis")  # pragma: no cover
+
+
+def efficacy_status_text(status: dict, n_max: int) -> str:
+    """One line for the table, e.g. ``"futility boundary crossed at n = 15 (look 2): 2/15
+    responders \u2264 2"`` or ``"not crossed; final analysis at n = 23: 8/23 responders \u2265 6:
+    promising"``."""
+    s, n, x, b = status["state"], status["n"], status["x"], status["bound"]
+    if s == "futility":
+        return (f"futility boundary crossed at n = {n} (look {status['look']}): {x}/{n} "
+                f"responders \u2264 {b}")
+    if s == "efficacy":
+        return (f"efficacy boundary crossed at n = {n} (look {status['look']}): {x}/{n} "
+                f"responders \u2265 {b}")
+    if s == "success":
+        return f"not crossed; final analysis at n = {n}: {x}/{n} responders \u2265 {b}: promising"
+    if s == "not promising":
+        return (f"not crossed; final analysis at n = {n}: {x}/{n} responders < {b}: not "
+                "promising")
+    return (f"not crossed so far ({x}/{n} responders; next look at n = {status['next_look']}, "
+            f"N = {n_max})")
+
+
+def _boundary_rows(design: Any) -> list[tuple[str, str]]:
+    """(label, value) per interim look, runs of consecutive looks with the same boundaries
+    merged ("n = 11\u201314"), then the final analysis."""
+    import math as _m
+
+    def value(f: float, e: float) -> str:
+        parts = [] if _m.isnan(f) else [f"\u2264 {int(f)}"]
+        parts += [] if _m.isnan(e) else [f"\u2265 {int(e)}"]
+        return "stop if " + " or ".join(parts) if parts else "no stop possible"
+
+    looks = list(design.looks)
+    runs: list[list] = []  # [first n, last n, value]
+    for n, f, e in zip(looks[:-1], design.futility, design.efficacy, strict=True):
+        v = value(f, e)
+        if runs and runs[-1][2] == v and runs[-1][1] == n - 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n, v])
+    rows = [(f"n = {a}" if a == b else f"n = {a}\u2013{b}", v) for a, b, v in runs]
+    rows.append((f"n = {looks[-1]} (final)", f"promising if \u2265 {design.success_at}"))
+    return rows
+
+
+def _posterior_above_p0(design: Any, x: int, n: int) -> float:
+    """P(p > p0 | x of n) under the design's Beta prior."""
+    from scipy.special import betaincc
+
+    a, b = design.parameters["prior"]
+    return float(betaincc(a + x, b + n - x, design.p0))
+
+
+def _design_rows(design: Any, opts: dict) -> list[tuple[str, str]]:
+    from smalltrial._format import fmt_num
+
+    pr = design.parameters
+    a, b = pr["prior"]
+    rows = [("Null / target response rate (p0 / p1)", f"{opts['p0']:g} / {opts['p1']:g}")]
+    if design.method == "bop2":
+        rows += [("Posterior cut-off C(n) = 1 \u2212 \u03bb (n/N)^\u03b3",
+                  f"\u03bb = {pr['lambda']:g}, \u03b3 = {pr['gamma']:g}"),
+                 ("Maximum sample size N; interim looks",
+                  f"{design.n_max}; n = {', '.join(str(n) for n in design.looks[:-1])}")]
+    else:
+        rows += [("Final success: P(rate > p0 | data) > \u03b8_T", f"\u03b8_T = {pr['theta_t']:g}"),
+                 ("Futility: predictive probability of success < \u03b8_L",
+                  f"\u03b8_L = {pr['theta_l']:g}")]
+        if pr["theta_u"] < 1:
+            rows.append(("Efficacy: predictive probability of success > \u03b8_U",
+                         f"\u03b8_U = {pr['theta_u']:g}"))
+        rows.append(("Maximum sample size N (smallest meeting alpha and power)",
+                     f"{design.n_max} (searched up to {opts['n_max']}); looks from n = "
+                     f"{pr['first_look']}"))
+    rows += [("Prior of the response rate", f"Beta({a:g}, {b:g})"),
+             ("Type I error / power (exact)",
+              f"{fmt_num(design.type1_error, 3)} / {fmt_num(design.power, 3)}"),
+             ("Expected sample size / early stopping under p0",
+              f"{fmt_num(design.expected_n0, 1)} / {fmt_num(design.pet0, 3)}")]
+    return rows
+
+
+@register_table("efficacy_monitoring", options={
+    **EFFICACY_OPTIONS,
+    "rates": ("list[number]", None, None),
+}, title="Efficacy monitoring: stopping boundaries and observed response", stem=("design",),
+    check=_check_efficacy)
+def _table_efficacy_monitoring(ctx: Analysis, item: ItemSpec):
+    """The planned efficacy/futility design (BOP2, Zhou, Lee & Yuan 2017, or the
+    predictive-probability design, Lee & Liu 2008; ``smalltrial.design``): its boundary per
+    look, the exact operating characteristics at ``rates`` (default p0 and p1), and where the
+    observed responders (patients in the order of the subjects table) stand against it."""
+    from smalltrial import tables
+    from smalltrial._format import fmt_num
+
+    o = item.options
+    design = efficacy_design(ctx, o)
+    has_eff = any(not math.isnan(e) for e in design.efficacy)
+    rows = [tables.Row(("Design", ""), section=True)]
+    rows += [tables.Row(r, indent=1) for r in _design_rows(design, o)]
+    rows.append(tables.Row(("Boundaries: stop for futility if responders \u2264 r among the "
+                            "first n" + (", for efficacy if \u2265 s" if has_eff else ""), ""),
+                           section=True))
+    rows += [tables.Row(r, indent=1) for r in _boundary_rows(design)]
+    what = "P(success) / P(stop for futility)" + (" / P(stop for efficacy)" if has_eff else "")
+    rows.append(tables.Row((f"Operating characteristics (exact): {what} / expected N", ""),
+                           section=True))
+    rates = o.get("rates") or [o["p0"], o["p1"]]
+    for r in design.operating_characteristics(list(rates)).itertuples():
+        cells = [fmt_num(r.prob_success, 3), fmt_num(r.prob_stop_futility, 3)]
+        if has_eff:
+            cells.append(fmt_num(r.prob_stop_efficacy, 3))
+        cells.append(fmt_num(r.expected_n, 1))
+        rows.append(tables.Row((f"True rate {r.p:g}", " / ".join(cells)), indent=1))
+    responding = responders(ctx, o["response"])
+    status = efficacy_status(design, responding)
+    label = getattr(ctx.response_rule(o["response"]), "label", None) or o["response"]
+    rows += [
+        tables.Row(("Observed", ""), section=True),
+        tables.Row((f"Responders ({label})", f"{sum(responding)}/{len(responding)}"), indent=1),
+        tables.Row(("Boundaries", efficacy_status_text(status, design.n_max)), indent=1),
+    ]
+    if status["n"]:
+        x, n = status["x"], status["n"]
+        rows.append(tables.Row((f"Posterior P(rate > {design.p0:g} | {x} of {n})",
+                                fmt_num(_posterior_above_p0(design, x, n), 3)), indent=1))
+    from smalltrial.monitoring.tables import _method_note
+
+    notes = [
+        _method_note(design) + " Design parameters as given in the spec.",
+        "Patients in the order of the subjects table; a patient counts as a responder when the "
+        "response rule is met at any post-baseline visit of the whole recorded follow-up (not "
+        "only what was known at the look); without any assessable visit, as not responding.",
+    ]
+    if design.method != "bop2":
+        notes.append(f"Looks after every patient from n = {design.parameters['first_look']}; "
+                     "boundaries of consecutive looks that agree are merged.")
+    if len(responding) > design.n_max:
+        notes.append(f"{len(responding)} patients treated: only the first {design.n_max} are "
+                     "monitored.")
+    name = EFFICACY_DESIGNS[o["design"]][1]
+    return tables.Table(title=item.title or
+                        f"Efficacy monitoring: {name} design and observed response",
+                        columns=("", "Value"), rows=tuple(rows), footnotes=tuple(notes),
+                        name=item.file)
+
+
+@register_figure("efficacy_monitoring", options=dict(EFFICACY_OPTIONS),
+                 title="Efficacy monitoring: boundaries with the observed responders, and "
+                       "operating characteristics", stem=("design",), check=_check_efficacy)
+def _fig_efficacy_monitoring(ctx: Analysis, item: ItemSpec):
+    """Two panels: the futility (and efficacy) boundary by number of patients with the observed
+    cumulative responders drawn over it, and the exact operating characteristics (probability
+    of declaring success and of stopping early) against the true response rate."""
+    import numpy as np
+    import pandas as pd
+
+    from smalltrial.builders.context import attr
+
+    o = item.options
+    design = efficacy_design(ctx, o)
+    status = efficacy_status(design, responders(ctx, o["response"]))
+    fig, (ax_b, ax_oc) = attr("figures", "new_figure")(ctx.spec.style, 2, ncols=2,
+                                                       height_mm=70)
+    attr("figures", "monitoring_boundaries")(design, ax=ax_b, style=ctx.spec.style,
+                                             ylabel="Responders")
+    looks = np.asarray(design.looks, dtype=float)
+    eff = np.asarray(design.efficacy, dtype=float)
+    if np.isfinite(eff).any():
+        ok = np.isfinite(eff)
+        ax_b.step(looks[:-1][ok], eff[ok], where="mid", color="0.35", linewidth=1.0,
+                  linestyle="--", gid="efficacy")
+    ax_b.plot([design.n_max], [design.success_at], "^", color="0.35", markersize=4,
+              gid="success", label=f"promising at N if \u2265 {design.success_at}")
+    ax_b.set_xlim(0.5, design.n_max + 0.5)
+    from matplotlib.ticker import MaxNLocator
+
+    ax_b.xaxis.set_major_locator(MaxNLocator(integer=True))
+    counts = status["counts"]
+    if counts:
+        ks = list(range(1, len(counts) + 1))
+        ax_b.step(ks, counts, where="mid", color="black", linewidth=1.0, gid="observed",
+                  label="observed")
+        ax_b.plot(ks, counts, "o", color="black", markersize=2)
+        if status["state"] in ("futility", "efficacy"):
+            ax_b.plot([status["n"]], [status["x"]], "x", color="black", markersize=6,
+                      gid="crossed")
+    lo, hi = ax_b.get_ylim()
+    ax_b.set_ylim(lo, max(hi, (counts[-1] if counts else 0) + 1.5, design.success_at + 1.5))
+    # the legend is drawn outside the figure's style context: the journal font of the axis
+    # labels (see _fig_monitoring_boundaries)
+    ax_b.legend(loc="upper left", frameon=False, prop=ax_b.yaxis.label.get_fontproperties())
+    grid = np.round(np.arange(0, 51) / 50, 2)
+    grid = np.union1d(grid[grid <= min(1.0, design.p1 + 0.3)], [design.p0, design.p1])
+    oc = design.operating_characteristics(grid)
+    tidy = pd.concat([
+        pd.DataFrame({"p": oc["p"], "value": oc["prob_success"], "what": "P(success)"}),
+        pd.DataFrame({"p": oc["p"], "value": oc["prob_stop_early"], "what": "P(stop early)"}),
+    ], ignore_index=True)
+    attr("figures", "operating_characteristics_plot")(
+        tidy, y="value", hue="what", ax=ax_oc, style=ctx.spec.style,
+        xlabel="True response rate", ylabel="Probability")
+    for v in (design.p0, design.p1):
+        ax_oc.axvline(v, color="0.6", linewidth=0.6, linestyle=":", gid=f"rate-{v:g}")
+    return fig
