@@ -168,6 +168,31 @@ def test_predictive_probability_early_efficacy():
     assert oc.loc[0, "prob_stop_efficacy"] > 0
 
 
+@pytest.mark.parametrize("case", [
+    dict(p0=0.2, p1=0.4, n_max=40, alpha=0.1, power=0.8),
+    dict(p0=0.15, p1=0.35, n_max=30, alpha=0.1, power=0.8, theta_u=0.95),
+    dict(p0=0.2, p1=0.4, n_max=40, alpha=0.1, power=0.8, theta_u=0.99, prior=(0.6, 2.4)),
+    dict(p0=0.05, p1=0.25, n_max=35, alpha=0.05, power=0.9, first_look=5),
+    dict(p0=0.2, p1=0.4, n_max=14, alpha=0.1, power=0.95),  # infeasible: best power, its N
+], ids=["plain", "efficacy", "prior", "first5", "infeasible"])
+def test_predictive_probability_batched_search_is_bit_identical(case):
+    # the batched search (one recursion pass per (N, theta_t), predictive probabilities once per
+    # N) against the straightforward one (every candidate boundary on its own): the same
+    # design, every float equal bit for bit (== on the frozen dataclass)
+    from smalltrial.monitoring.efficacy import _pp_search
+
+    theta_u = case.get("theta_u", 1.0)
+    first = case.get("first_look", 10)
+    tt = np.unique(np.round(np.arange(80, 100) / 100, 2))
+    tl = np.unique(np.round(np.concatenate([np.arange(1, 10) / 1000, np.arange(1, 21) / 100]), 3))
+    args = (case["p0"], case["p1"], first + 1, case["n_max"], first, case["alpha"],
+            case["power"], tuple(float(v) for v in case.get("prior", (1, 1))), tt, tl, theta_u)
+    fast, slow = _pp_search(*args), _pp_search(*args, batched=False)
+    assert fast == slow
+    if not isinstance(fast, tuple):
+        assert predictive_probability_design(**case) == slow
+
+
 # ------------------------------------------------------------------------------- Monte Carlo
 N_SIM = 1_000_000
 
