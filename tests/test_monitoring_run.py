@@ -283,3 +283,22 @@ def test_a_design_that_cannot_meet_power_says_the_best_attainable(tmp_path):
     with pytest.raises(SmallTrialError, match=r"best attainable power is"):
         pipeline.run(spec, out=tmp_path / "out", progress=False)
     assert not math.isnan(REF["pp"]["power"])
+
+
+@pytest.mark.parametrize("which", ["bop2", "pp"])
+def test_example_designs_operating_characteristics_by_monte_carlo(which):
+    # 10^6 simulated trials per rate (smalltrial.simulate's seeded chunks) against R's exact
+    # operating characteristics at p0 and p1: within 3 Monte-Carlo standard errors
+    from smalltrial import design
+
+    r = REF["bop2" if which == "bop2" else "pp"]
+    d = (design.bop2_design(0.15, 0.35, n_max=23, looks=[10, 15, 20], alpha=0.10)
+         if which == "bop2" else
+         design.predictive_probability_design(0.15, 0.35, n_max=30, alpha=0.10, power=0.80))
+    exact = {round(o["p"], 10): o for o in r["oc"]}
+    sim = d.simulate([0.15, 0.35], n_sim=1_000_000, seed=14, chunk_size=250_000)
+    for row in sim.itertuples():
+        o = exact[round(row.p, 10)]
+        for col in ("prob_success", "prob_stop_futility", "expected_n"):
+            se = getattr(row, f"{col}_se")
+            assert abs(getattr(row, col) - o[col]) <= 3 * se + 1e-12, (row.p, col)
