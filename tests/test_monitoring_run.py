@@ -21,10 +21,11 @@ import pytest
 from conftest import load_reference
 
 import smalltrial as st
-from smalltrial import SmallTrialError, pipeline
+from smalltrial import SmallTrialError, ard, pipeline
 from smalltrial._format import fmt_num
 from smalltrial.builders import FIGURES, TABLES, Analysis
 from smalltrial.spec import load_spec
+from smalltrial.tables.display import from_ard
 
 REPO = Path(__file__).resolve().parents[1]
 REF = load_reference("monitoring_efficacy")
@@ -171,9 +172,13 @@ def _observed(responders_at: list[int], n: int, kind: str = "tables", **design) 
                                                    "in": ["CR", "PR"]}]},
                       kind: [{"name": "efficacy_monitoring", "response": "resp", **design}]})
     trial = _trial([k in responders_at for k in range(1, n + 1)])
-    registry = TABLES if kind == "tables" else FIGURES
-    items = spec.tables if kind == "tables" else spec.figures
-    return registry["efficacy_monitoring"](Analysis(trial, spec), items[0])
+    ctx = Analysis(trial, spec)
+    if kind == "figures":
+        return FIGURES["efficacy_monitoring"](ctx, spec.figures[0])
+    # a table builder returns a Display: lay it out from the ARD rows it recorded, as a run does
+    with ctx.recording("tables/t"):
+        disp = TABLES["efficacy_monitoring"](ctx, spec.tables[0])
+    return from_ard(ard.collect(ctx, {"tables/t": ctx.used["tables/t"]}), disp)
 
 
 @pytest.mark.parametrize(("responders_at", "n", "expected"), [
@@ -302,3 +307,37 @@ def test_example_designs_operating_characteristics_by_monte_carlo(which):
         for col in ("prob_success", "prob_stop_futility", "expected_n"):
             se = getattr(row, f"{col}_se")
             assert abs(getattr(row, col) - o[col]) <= 3 * se + 1e-12, (row.p, col)
+
+
+def test_a_number_changed_in_the_ard_changes_that_cell_only(tmp_path):
+    # layout "monitoring" (safety_monitoring, simon_design, efficacy_monitoring): the cells are
+    # filled from the ARD; change the BOP2 type I error and the observed responders in the ARD
+    # of the example run and only those cells of the rebuilt table change
+    from smalltrial.ard import read_ard
+    from smalltrial.tables.display import read_displays
+
+    with open(REPO / "analyses" / "phase2_onc.toml", "rb") as f:
+        full = tomllib.load(f)
+    spec = {"data": full["data"], "endpoints": full["endpoints"],
+            "tables": _example_items("tables")}
+    folder = pipeline.run(spec, out=tmp_path / "out", progress=False).out
+    tid = "tables/efficacy_monitoring_bop2"
+    table_ard, disp = read_ard(folder), read_displays(folder)[tid]
+    before = from_ard(table_ard, disp, id=tid)
+    mine = table_ard["id"] == tid
+    cell = mine & (table_ard["variable"] == "design") & (table_ard["statistic"] == "type1_error")
+    assert cell.sum() == 1
+    table_ard.loc[cell, "value"] = 0.0123
+    after = from_ard(table_ard, disp, id=tid)
+    changed = [(i, a.cells, b.cells) for i, (a, b) in enumerate(zip(before.rows, after.rows,
+                                                                     strict=True))
+               if a.cells != b.cells]
+    assert [c[2] for c in changed] == [("Type I error / power (exact)",
+                                        f"0.012 / {fmt_num(REF['bop2']['power'], 3)}")]
+    assert before.footnotes == after.footnotes and before.title == after.title
+    cell = mine & (table_ard["variable"] == "observed") & (table_ard["statistic"] == "responders")
+    table_ard.loc[cell, "value"] = 3
+    again = from_ard(table_ard, disp, id=tid)
+    assert dict((r.cells[0], r.cells[1]) for r in again.rows)[
+        "Responders (Objective response (confirmed CR or PR))"] == "3/23"
+    assert sum(a.cells != b.cells for a, b in zip(after.rows, again.rows, strict=True)) == 1

@@ -145,6 +145,20 @@ def posterior_exceeds(rule: Any, x: int, n: int) -> float:
     return float(betaincc(a + x, b + n - x, rule.limit))
 
 
+def display(ctx: Analysis, item: ItemSpec, sheet: Any, *, title: str, columns: tuple,
+            rows: list, footnotes: list):
+    """The table as a ``monitoring`` display: its numbers (``sheet``) go to the run's ARD
+    through ``ctx.once``, the cells keep placeholders that the layout fills from the ARD
+    (``smalltrial.monitoring.tables``)."""
+    from smalltrial.tables.display import Display
+
+    ctx.once(("monitoring_table", item.file), sheet.result)
+    return Display("monitoring", {
+        "title": title, "columns": list(columns),
+        "rows": [[list(r.cells), r.indent, r.section] for r in rows],
+        "footnotes": list(footnotes), "name": item.file})
+
+
 @register_table("safety_monitoring", options={
     **OPTIONS,
     "rates": ("list[number]", [0.1, 0.2, 0.3, 0.4, 0.5], None),
@@ -152,51 +166,82 @@ def posterior_exceeds(rule: Any, x: int, n: int) -> float:
 def _table_safety_monitoring(ctx: Analysis, item: ItemSpec):
     """The planned Bayesian stopping rule (``smalltrial.design.safety_monitoring``): its
     boundary, exact operating characteristics at ``rates``, and the observed toxicities in the
-    order of the subjects table against it (crossed at patient k, or not crossed)."""
+    order of the subjects table against it (crossed at patient k, or not crossed). Laid out
+    from the ARD (layout ``monitoring``)."""
     from smalltrial import tables
-    from smalltrial._format import fmt_num
-    from smalltrial.monitoring import boundary_table
+    from smalltrial.monitoring.tables import Sheet
 
     o = item.options
     rule = _rule(ctx, o)
     what = event_label(o)
-    bt = boundary_table(rule, event=what)
+    sh = Sheet()
     rows = [tables.Row((f"Stopping boundary: stop when at least s of the first n patients had "
                         f"{what}", ""), section=True)]
-    for r in bt.rows:
-        n, stop = r.cells[0], r.cells[1]
-        rows.append(tables.Row((f"n = {n}", "no stop possible" if stop == "\u2013"
-                                else f"s = {stop.removeprefix('>= ')}"), indent=1))
+    # runs of consecutive looks with the same boundary (as smalltrial.monitoring.boundary_table)
+    runs: list[list] = []
+    for n, st in zip(rule.boundary["n"], rule.boundary["stop_at"], strict=True):
+        n = int(n)
+        same = runs and runs[-1][1] == n - 1 and (
+            st == runs[-1][2] or (math.isnan(st) and math.isnan(runs[-1][2])))
+        if same:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n, st])
+    for first, last, st in runs:
+        label = f"n = {first}" if first == last else f"n = {first}\u2013{last}"
+        value = "no stop possible" if math.isnan(st) else \
+            f"s = {sh.num('boundary', 'stop_at', st, 'd', level=str(first))}"
+        rows.append(tables.Row((label, value), indent=1))
     rows.append(tables.Row(("Operating characteristics (exact): P(stop) / expected N", ""),
                            section=True))
     for r in rule.operating_characteristics(list(o["rates"])).itertuples():
-        rows.append(tables.Row((f"True rate {r.p:g}",
-                                f"{fmt_num(r.prob_stop, 3)} / {fmt_num(r.expected_n, 1)}"),
+        lvl = repr(float(r.p))
+        rows.append(tables.Row((f"True rate {sh.num('oc', 'p', r.p, 'g', level=lvl)}",
+                                f"{sh.num('oc', 'prob_stop', r.prob_stop, 3, level=lvl)} / "
+                                f"{sh.num('oc', 'expected_n', r.expected_n, 1, level=lvl)}"),
                                indent=1))
     toxic = toxic_patients(ctx, o)
     counts, crossed = observed_path(rule, toxic)
+    patients = sh.num("observed", "patients", len(toxic), "d")
+    events = sh.num("observed", "patients_with_event", sum(toxic), "d")
+    n_max = sh.num("rule", "n_max", rule.n_max, "d")
+    if crossed is not None:
+        status = (f"crossed at patient {sh.num('observed', 'crossed_at', crossed, 'd')} "
+                  f"({sh.num('observed', 'count_at_crossing', counts[crossed - 1], 'd')} among "
+                  f"{sh.num('observed', 'crossed_at', crossed, 'd')})")
+    else:
+        n_seen = sh.num("observed", "monitored", len(counts), "d")
+        x_seen = sh.num("observed", "count_monitored", counts[-1] if counts else 0, "d")
+        status = (f"not crossed so far ({x_seen} among {n_seen}; {n_max} planned)"
+                  if len(counts) < rule.n_max else f"not crossed ({x_seen} among {n_seen})")
     rows += [
         tables.Row(("Observed", ""), section=True),
-        tables.Row((f"Patients with {what}", f"{sum(toxic)}/{len(toxic)}"), indent=1),
-        tables.Row(("Boundary", observed_text(counts, crossed, rule.n_max)), indent=1),
+        tables.Row((f"Patients with {what}", f"{events}/{patients}"), indent=1),
+        tables.Row(("Boundary", status), indent=1),
     ]
     if counts:
         k = crossed or len(counts)
         post = posterior_exceeds(rule, counts[k - 1], k)
-        rows.append(tables.Row((f"Posterior P(rate > {rule.limit:g} | {counts[k - 1]} of {k})",
-                                fmt_num(post, 3)), indent=1))
-    notes = list(bt.footnotes) + [
-        f"Looks after every patient up to n = {rule.n_max}; patient k = the k-th row of the "
+        rows.append(tables.Row((
+            f"Posterior P(rate > {sh.num('rule', 'limit', rule.limit, 'g')} | "
+            f"{sh.num('observed', 'posterior_x', counts[k - 1], 'd')} of "
+            f"{sh.num('observed', 'posterior_n', k, 'd')})",
+            sh.num("observed", "posterior", post, 3)), indent=1))
+    a, b = rule.prior
+    notes = [
+        f"Bayesian rule (Thall, Simon & Estey 1995): stop when P(p > "
+        f"{sh.num('rule', 'limit', rule.limit, 'g')} | data) > "
+        f"{sh.num('rule', 'cutoff', rule.cutoff, 'g')}, prior Beta("
+        f"{sh.num('rule', 'prior_a', a, 'g')}, {sh.num('rule', 'prior_b', b, 'g')}).",
+        f"Looks after every patient up to n = {n_max}; patient k = the k-th row of the "
         "subjects table; a patient counts once however many qualifying events, over the whole "
         "recorded follow-up (not only what was known when the next patient started).",
     ]
     if len(toxic) > rule.n_max:
-        notes.append(f"{len(toxic)} patients treated: only the first {rule.n_max} are "
-                     "monitored.")
-    return tables.Table(title=item.title or
-                        "Safety monitoring: toxicity stopping boundary and observed toxicities",
-                        columns=("", "Value"), rows=tuple(rows), footnotes=tuple(notes),
-                        name=item.file)
+        notes.append(f"{patients} patients treated: only the first {n_max} are monitored.")
+    return display(ctx, item, sh, title=item.title or
+                   "Safety monitoring: toxicity stopping boundary and observed toxicities",
+                   columns=("", "Value"), rows=rows, footnotes=notes)
 
 
 @register_figure("monitoring_boundaries", options=dict(OPTIONS),
@@ -369,46 +414,54 @@ def efficacy_status(design: Any, responding: list[bool]) -> dict:
     raise AssertionError("unreachable: the last look is the final analysis")  # pragma: no cover
 
 
-def efficacy_status_text(status: dict, n_max: int) -> str:
+def efficacy_status_text(status: dict, n_max: int, num: Any = None) -> str:
     """One line for the table, e.g. ``"futility boundary crossed at n = 15 (look 2): 2/15
     responders \u2264 2"`` or ``"not crossed; final analysis at n = 23: 8/23 responders \u2265 6:
-    promising"``."""
-    s, n, x, b = status["state"], status["n"], status["x"], status["bound"]
+    promising"``. ``num(statistic, value)`` gives the text of each number (default the whole
+    number; the table passes a placeholder maker)."""
+    if num is None:
+        def num(_stat: str, value: Any) -> str:
+            return str(int(value))
+    s = status["state"]
+    if s == "running":
+        return (f"not crossed so far ({num('x', status['x'])}/{num('n', status['n'])} "
+                f"responders; next look at n = {num('next_look', status['next_look'])}, "
+                f"N = {num('n_max', n_max)})")
+    n, x, b = num("n", status["n"]), num("x", status["x"]), num("bound", status["bound"])
     if s == "futility":
-        return (f"futility boundary crossed at n = {n} (look {status['look']}): {x}/{n} "
-                f"responders \u2264 {b}")
+        return (f"futility boundary crossed at n = {n} (look {num('look', status['look'])}): "
+                f"{x}/{n} responders \u2264 {b}")
     if s == "efficacy":
-        return (f"efficacy boundary crossed at n = {n} (look {status['look']}): {x}/{n} "
-                f"responders \u2265 {b}")
+        return (f"efficacy boundary crossed at n = {n} (look {num('look', status['look'])}): "
+                f"{x}/{n} responders \u2265 {b}")
     if s == "success":
         return f"not crossed; final analysis at n = {n}: {x}/{n} responders \u2265 {b}: promising"
-    if s == "not promising":
-        return (f"not crossed; final analysis at n = {n}: {x}/{n} responders < {b}: not "
-                "promising")
-    return (f"not crossed so far ({x}/{n} responders; next look at n = {status['next_look']}, "
-            f"N = {n_max})")
+    return f"not crossed; final analysis at n = {n}: {x}/{n} responders < {b}: not promising"
 
 
-def _boundary_rows(design: Any) -> list[tuple[str, str]]:
+def _boundary_rows(design: Any, sh: Any) -> list[tuple[str, str]]:
     """(label, value) per interim look, runs of consecutive looks with the same boundaries
-    merged ("n = 11\u201314"), then the final analysis."""
-    import math as _m
-
-    def value(f: float, e: float) -> str:
-        parts = [] if _m.isnan(f) else [f"\u2264 {int(f)}"]
-        parts += [] if _m.isnan(e) else [f"\u2265 {int(e)}"]
-        return "stop if " + " or ".join(parts) if parts else "no stop possible"
-
+    merged ("n = 11\u201314"), then the final analysis (numbers as placeholders of ``sh``)."""
     looks = list(design.looks)
-    runs: list[list] = []  # [first n, last n, value]
+    runs: list[list] = []  # [first n, last n, futility, efficacy]
     for n, f, e in zip(looks[:-1], design.futility, design.efficacy, strict=True):
-        v = value(f, e)
-        if runs and runs[-1][2] == v and runs[-1][1] == n - 1:
+        same = runs and runs[-1][1] == n - 1 and all(
+            a == b or (math.isnan(a) and math.isnan(b)) for a, b in ((f, runs[-1][2]),
+                                                                      (e, runs[-1][3])))
+        if same:
             runs[-1][1] = n
         else:
-            runs.append([n, n, v])
-    rows = [(f"n = {a}" if a == b else f"n = {a}\u2013{b}", v) for a, b, v in runs]
-    rows.append((f"n = {looks[-1]} (final)", f"promising if \u2265 {design.success_at}"))
+            runs.append([n, n, f, e])
+    rows = []
+    for a, b, f, e in runs:
+        parts = [] if math.isnan(f) else [
+            f"\u2264 {sh.num('look', 'futility_at_most', f, 'd', level=str(a))}"]
+        parts += [] if math.isnan(e) else [
+            f"\u2265 {sh.num('look', 'efficacy_at_least', e, 'd', level=str(a))}"]
+        rows.append((f"n = {a}" if a == b else f"n = {a}\u2013{b}",
+                     "stop if " + " or ".join(parts) if parts else "no stop possible"))
+    rows.append((f"n = {sh.num('design', 'n_max', design.n_max, 'd')} (final)",
+                 f"promising if \u2265 {sh.num('design', 'success_at', design.success_at, 'd')}"))
     return rows
 
 
@@ -420,33 +473,53 @@ def _posterior_above_p0(design: Any, x: int, n: int) -> float:
     return float(betaincc(a + x, b + n - x, design.p0))
 
 
-def _design_rows(design: Any, opts: dict) -> list[tuple[str, str]]:
-    from smalltrial._format import fmt_num
-
+def _design_rows(design: Any, opts: dict, sh: Any) -> list[tuple[str, str]]:
     pr = design.parameters
     a, b = pr["prior"]
-    rows = [("Null / target response rate (p0 / p1)", f"{opts['p0']:g} / {opts['p1']:g}")]
+
+    def d(stat: str, value: Any, fmt: int | str = "g") -> str:
+        return sh.num("design", stat, value, fmt)
+
+    rows = [("Null / target response rate (p0 / p1)", f"{d('p0', design.p0)} / {d('p1', design.p1)}")]
     if design.method == "bop2":
         rows += [("Posterior cut-off C(n) = 1 \u2212 \u03bb (n/N)^\u03b3",
-                  f"\u03bb = {pr['lambda']:g}, \u03b3 = {pr['gamma']:g}"),
+                  f"\u03bb = {d('lambda', pr['lambda'])}, \u03b3 = {d('gamma', pr['gamma'])}"),
                  ("Maximum sample size N; interim looks",
-                  f"{design.n_max}; n = {', '.join(str(n) for n in design.looks[:-1])}")]
+                  f"{d('n_max', design.n_max, 'd')}; n = "
+                  f"{', '.join(str(n) for n in design.looks[:-1])}")]
     else:
-        rows += [("Final success: P(rate > p0 | data) > \u03b8_T", f"\u03b8_T = {pr['theta_t']:g}"),
+        rows += [("Final success: P(rate > p0 | data) > \u03b8_T",
+                  f"\u03b8_T = {d('theta_t', pr['theta_t'])}"),
                  ("Futility: predictive probability of success < \u03b8_L",
-                  f"\u03b8_L = {pr['theta_l']:g}")]
+                  f"\u03b8_L = {d('theta_l', pr['theta_l'])}")]
         if pr["theta_u"] < 1:
             rows.append(("Efficacy: predictive probability of success > \u03b8_U",
-                         f"\u03b8_U = {pr['theta_u']:g}"))
+                         f"\u03b8_U = {d('theta_u', pr['theta_u'])}"))
         rows.append(("Maximum sample size N (smallest meeting alpha and power)",
-                     f"{design.n_max} (searched up to {opts['n_max']}); looks from n = "
-                     f"{pr['first_look']}"))
-    rows += [("Prior of the response rate", f"Beta({a:g}, {b:g})"),
+                     f"{d('n_max', design.n_max, 'd')} (searched up to {opts['n_max']}); looks "
+                     f"from n = {pr['first_look']}"))
+    rows += [("Prior of the response rate", f"Beta({d('prior_a', a)}, {d('prior_b', b)})"),
              ("Type I error / power (exact)",
-              f"{fmt_num(design.type1_error, 3)} / {fmt_num(design.power, 3)}"),
+              f"{d('type1_error', design.type1_error, 3)} / {d('power', design.power, 3)}"),
              ("Expected sample size / early stopping under p0",
-              f"{fmt_num(design.expected_n0, 1)} / {fmt_num(design.pet0, 3)}")]
+              f"{d('expected_n0', design.expected_n0, 1)} / {d('pet0', design.pet0, 3)}")]
     return rows
+
+
+def _method_note_text(design: Any, sh: Any) -> str:
+    """The method footnote (as ``smalltrial.monitoring.tables``' note) with placeholders."""
+    pr = design.parameters
+
+    def d(stat: str, value: Any) -> str:
+        return sh.num("design", stat, value, "g")
+
+    if design.method == "bop2":
+        return (f"BOP2 (Zhou, Lee & Yuan 2017): futility cut-off C(n) = 1 - "
+                f"{d('lambda', pr['lambda'])} (n/{sh.num('design', 'n_max', design.n_max, 'd')})"
+                f"^{d('gamma', pr['gamma'])}, H0: p <= {d('p0', design.p0)}.")
+    return (f"Predictive probability design (Lee & Liu 2008): success when P(p > "
+            f"{d('p0', design.p0)} | data) > {d('theta_t', pr['theta_t'])}; stop for futility "
+            f"when the predictive probability of success < {d('theta_l', pr['theta_l'])}.")
 
 
 @register_table("efficacy_monitoring", options={
@@ -458,45 +531,56 @@ def _table_efficacy_monitoring(ctx: Analysis, item: ItemSpec):
     """The planned efficacy/futility design (BOP2, Zhou, Lee & Yuan 2017, or the
     predictive-probability design, Lee & Liu 2008; ``smalltrial.design``): its boundary per
     look, the exact operating characteristics at ``rates`` (default p0 and p1), and where the
-    observed responders (patients in the order of the subjects table) stand against it."""
+    observed responders (patients in the order of the subjects table) stand against it. Laid
+    out from the ARD (layout ``monitoring``)."""
     from smalltrial import tables
-    from smalltrial._format import fmt_num
+    from smalltrial.monitoring.tables import Sheet
 
     o = item.options
     design = efficacy_design(ctx, o)
+    sh = Sheet()
     has_eff = any(not math.isnan(e) for e in design.efficacy)
     rows = [tables.Row(("Design", ""), section=True)]
-    rows += [tables.Row(r, indent=1) for r in _design_rows(design, o)]
+    rows += [tables.Row(r, indent=1) for r in _design_rows(design, o, sh)]
     rows.append(tables.Row(("Boundaries: stop for futility if responders \u2264 r among the "
                             "first n" + (", for efficacy if \u2265 s" if has_eff else ""), ""),
                            section=True))
-    rows += [tables.Row(r, indent=1) for r in _boundary_rows(design)]
+    rows += [tables.Row(r, indent=1) for r in _boundary_rows(design, sh)]
     what = "P(success) / P(stop for futility)" + (" / P(stop for efficacy)" if has_eff else "")
     rows.append(tables.Row((f"Operating characteristics (exact): {what} / expected N", ""),
                            section=True))
     rates = o.get("rates") or [o["p0"], o["p1"]]
     for r in design.operating_characteristics(list(rates)).itertuples():
-        cells = [fmt_num(r.prob_success, 3), fmt_num(r.prob_stop_futility, 3)]
+        lvl = repr(float(r.p))
+        cells = [sh.num("oc", "prob_success", r.prob_success, 3, level=lvl),
+                 sh.num("oc", "prob_stop_futility", r.prob_stop_futility, 3, level=lvl)]
         if has_eff:
-            cells.append(fmt_num(r.prob_stop_efficacy, 3))
-        cells.append(fmt_num(r.expected_n, 1))
-        rows.append(tables.Row((f"True rate {r.p:g}", " / ".join(cells)), indent=1))
+            cells.append(sh.num("oc", "prob_stop_efficacy", r.prob_stop_efficacy, 3, level=lvl))
+        cells.append(sh.num("oc", "expected_n", r.expected_n, 1, level=lvl))
+        rows.append(tables.Row((f"True rate {sh.num('oc', 'p', r.p, 'g', level=lvl)}",
+                                " / ".join(cells)), indent=1))
     responding = responders(ctx, o["response"])
     status = efficacy_status(design, responding)
     label = getattr(ctx.response_rule(o["response"]), "label", None) or o["response"]
+
+    def obs(stat: str, value: Any) -> str:
+        return sh.num("observed", stat, value, "d")
+
+    patients = obs("patients", len(responding))
     rows += [
         tables.Row(("Observed", ""), section=True),
-        tables.Row((f"Responders ({label})", f"{sum(responding)}/{len(responding)}"), indent=1),
-        tables.Row(("Boundaries", efficacy_status_text(status, design.n_max)), indent=1),
+        tables.Row((f"Responders ({label})", f"{obs('responders', sum(responding))}/{patients}"),
+                   indent=1),
+        tables.Row(("Boundaries", efficacy_status_text(status, design.n_max, obs)), indent=1),
     ]
     if status["n"]:
         x, n = status["x"], status["n"]
-        rows.append(tables.Row((f"Posterior P(rate > {design.p0:g} | {x} of {n})",
-                                fmt_num(_posterior_above_p0(design, x, n), 3)), indent=1))
-    from smalltrial.monitoring.tables import _method_note
-
+        rows.append(tables.Row((
+            f"Posterior P(rate > {sh.num('design', 'p0', design.p0, 'g')} | {obs('x', x)} of "
+            f"{obs('n', n)})", sh.num("observed", "posterior", _posterior_above_p0(design, x, n),
+                                      3)), indent=1))
     notes = [
-        _method_note(design) + " Design parameters as given in the spec.",
+        _method_note_text(design, sh) + " Design parameters as given in the spec.",
         "Patients in the order of the subjects table; a patient counts as a responder when the "
         "response rule is met at any post-baseline visit of the whole recorded follow-up (not "
         "only what was known at the look); without any assessable visit, as not responding.",
@@ -505,13 +589,12 @@ def _table_efficacy_monitoring(ctx: Analysis, item: ItemSpec):
         notes.append(f"Looks after every patient from n = {design.parameters['first_look']}; "
                      "boundaries of consecutive looks that agree are merged.")
     if len(responding) > design.n_max:
-        notes.append(f"{len(responding)} patients treated: only the first {design.n_max} are "
-                     "monitored.")
+        notes.append(f"{patients} patients treated: only the first "
+                     f"{sh.num('design', 'n_max', design.n_max, 'd')} are monitored.")
     name = EFFICACY_DESIGNS[o["design"]][1]
-    return tables.Table(title=item.title or
-                        f"Efficacy monitoring: {name} design and observed response",
-                        columns=("", "Value"), rows=tuple(rows), footnotes=tuple(notes),
-                        name=item.file)
+    return display(ctx, item, sh, title=item.title or
+                   f"Efficacy monitoring: {name} design and observed response",
+                   columns=("", "Value"), rows=rows, footnotes=notes)
 
 
 @register_figure("efficacy_monitoring", options=dict(EFFICACY_OPTIONS),
