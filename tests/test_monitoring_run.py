@@ -341,3 +341,16 @@ def test_a_number_changed_in_the_ard_changes_that_cell_only(tmp_path):
     assert dict((r.cells[0], r.cells[1]) for r in again.rows)[
         "Responders (Objective response (confirmed CR or PR))"] == "3/23"
     assert sum(a.cells != b.cells for a, b in zip(after.rows, again.rows, strict=True)) == 1
+
+
+def test_footnote_marks_sit_on_the_rows_they_explain(example):
+    t = example["efficacy_monitoring_predictive_probability"]
+    labels = [r.cells[0] for r in t.rows]
+    marked = {(labels[r], n) for r, c, n in t.marks}
+    assert all(c == 0 for _, c, _ in t.marks)  # on row labels
+    assert marked == {
+        ("Design", 0),  # the method note
+        ("Responders (Objective response (confirmed CR or PR))", 1),  # who counts as responder
+        ("Boundaries: stop for futility if responders \u2264 r among the first n", 2),  # looks
+        ("Boundaries", 3)}  # 23 treated, the first 22 monitored
+    assert t.footnotes[3].startswith("23 patients treated: only the first 22")

@@ -146,6 +146,11 @@ def _table_simon_design(ctx: Analysis, item: ItemSpec):
         notes.append(f"{obs('patients', n_total)} patients treated against "
                      f"{d('n', design.n, 'd')} planned: the inference conditions on the "
                      "attained sample sizes.")
+    stage1 = [r.cells[0] for r in rows if r.cells[0].startswith("Stage 1")][-1]  # observed
+    marks = {0: "Design", 1: stage1, 2: "Response rate, UMVUE" if inference is not None
+             else stage1}
+    if len(notes) > 3:  # attained sample sizes differ from the plan
+        marks[3] = "Response rate, UMVUE"
     return display(ctx, item, sh, title=item.title or "Simon two-stage design and observed "
-                   "response", columns=("", "Value"), rows=rows, footnotes=notes)
+                   "response", columns=("", "Value"), rows=rows, footnotes=notes, marks=marks)
 

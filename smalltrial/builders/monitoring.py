@@ -146,17 +146,21 @@ def posterior_exceeds(rule: Any, x: int, n: int) -> float:
 
 
 def display(ctx: Analysis, item: ItemSpec, sheet: Any, *, title: str, columns: tuple,
-            rows: list, footnotes: list):
+            rows: list, footnotes: list, marks: dict | None = None):
     """The table as a ``monitoring`` display: its numbers (``sheet``) go to the run's ARD
     through ``ctx.once``, the cells keep placeholders that the layout fills from the ARD
-    (``smalltrial.monitoring.tables``)."""
+    (``smalltrial.monitoring.tables``). ``marks``: footnote index -> the first label of the row
+    whose label cell gets that footnote's mark (rows that are not there: no mark)."""
     from smalltrial.tables.display import Display
 
     ctx.once(("monitoring_table", item.file), sheet.result)
+    labels = [r.cells[0] for r in rows]
+    pairs = [[note, labels.index(label)] for note, label in (marks or {}).items()
+             if note < len(footnotes) and label in labels]
     return Display("monitoring", {
         "title": title, "columns": list(columns),
         "rows": [[list(r.cells), r.indent, r.section] for r in rows],
-        "footnotes": list(footnotes), "name": item.file})
+        "footnotes": list(footnotes), "name": item.file, "marks": pairs})
 
 
 @register_table("safety_monitoring", options={
@@ -241,7 +245,8 @@ def _table_safety_monitoring(ctx: Analysis, item: ItemSpec):
         notes.append(f"{patients} patients treated: only the first {n_max} are monitored.")
     return display(ctx, item, sh, title=item.title or
                    "Safety monitoring: toxicity stopping boundary and observed toxicities",
-                   columns=("", "Value"), rows=rows, footnotes=notes)
+                   columns=("", "Value"), rows=rows, footnotes=notes,
+                   marks={0: rows[0].cells[0], 1: f"Patients with {what}", 2: "Boundary"})
 
 
 @register_figure("monitoring_boundaries", options=dict(OPTIONS),
@@ -592,9 +597,14 @@ def _table_efficacy_monitoring(ctx: Analysis, item: ItemSpec):
         notes.append(f"{patients} patients treated: only the first "
                      f"{sh.num('design', 'n_max', design.n_max, 'd')} are monitored.")
     name = EFFICACY_DESIGNS[o["design"]][1]
+    marks = {0: "Design", 1: f"Responders ({label})"}
+    if design.method != "bop2":
+        marks[2] = next(r.cells[0] for r in rows if r.cells[0].startswith("Boundaries: "))
+    if len(responding) > design.n_max:
+        marks[len(notes) - 1] = "Boundaries"
     return display(ctx, item, sh, title=item.title or
                    f"Efficacy monitoring: {name} design and observed response",
-                   columns=("", "Value"), rows=rows, footnotes=notes)
+                   columns=("", "Value"), rows=rows, footnotes=notes, marks=marks)
 
 
 @register_figure("efficacy_monitoring", options=dict(EFFICACY_OPTIONS),

@@ -245,15 +245,19 @@ def fill(text: str, ard: Any) -> str:
 
 
 def _monitoring_from_ard(ard: Any, *, title: str, columns: list, rows: list,
-                         footnotes: list = (), name: str = "table"):
+                         footnotes: list = (), name: str = "table", marks: list = ()):
     """Layout ``monitoring``: the rows ``[cells, indent, section]`` and footnotes, their
-    placeholders filled from the ARD rows."""
+    placeholders filled from the ARD rows; ``marks`` ``[note, row]`` put footnote ``note``'s
+    letter on the label of row ``row``."""
     from smalltrial.tables import Row, Table
 
     out = tuple(Row(tuple(fill(c, ard) for c in cells), indent=int(indent), section=bool(sec))
                 for cells, indent, sec in rows)
-    return Table(fill(title, ard), tuple(fill(c, ard) for c in columns), out,
-                 tuple(fill(f, ard) for f in footnotes), name=name)
+    table = Table(fill(title, ard), tuple(fill(c, ard) for c in columns), out,
+                  tuple(fill(f, ard) for f in footnotes), name=name)
+    for note, row in marks:
+        table = table.mark(int(note), row=int(row), column=0)
+    return table
 
 
 def _register_layout() -> None:
