@@ -6,6 +6,11 @@ Compares smalltrial.monitoring (vectorised boundaries, patient-by-patient forwar
 with a straightforward implementation of the same calculation (per-look, per-count Python loops
 with scipy.stats calls, as a first translation of the R code would be). Both must give the same
 boundary; the script prints the times and their ratio.
+
+The predictive-probability design search (Lee & Liu 2008; N searched up to 100, a look after
+every patient from the 10th) is timed against the same search evaluating every candidate
+boundary with its own recursion (``_pp_search(..., batched=False)``, the implementation before
+the batched one); the two designs must be equal bit for bit.
 """
 
 from __future__ import annotations
@@ -15,7 +20,13 @@ import time
 import numpy as np
 from scipy.stats import beta, binom, norm
 
-from smalltrial.monitoring import safety_monitoring, toxicity_boundary
+from smalltrial.monitoring import (
+    bop2_design,
+    predictive_probability_design,
+    safety_monitoring,
+    toxicity_boundary,
+)
+from smalltrial.monitoring.efficacy import _pp_search
 
 N = 100
 
@@ -91,5 +102,27 @@ def main() -> None:
           f"{t_fast_oc:.3f} s")
 
 
+def pp_search_args(p0, p1, n_max, alpha, power):
+    tt = np.unique(np.round(np.arange(80, 100) / 100, 2))
+    tl = np.unique(np.round(np.concatenate([np.arange(1, 10) / 1000, np.arange(1, 21) / 100]), 3))
+    return (p0, p1, 11, n_max, 10, alpha, power, (1.0, 1.0), tt, tl, 1.0)
+
+
+def main_designs() -> None:
+    predictive_probability_design(0.2, 0.4, n_max=20, alpha=0.1, power=0.5)  # warm-up
+    for p0, p1 in ((0.2, 0.35), (0.3, 0.45)):
+        t_fast, d = timed(predictive_probability_design, p0, p1, n_max=100, alpha=0.05,
+                          power=0.8)
+        t_slow, ref = timed(_pp_search, *pp_search_args(p0, p1, 100, 0.05, 0.8),
+                            batched=False, repeat=1)
+        print(f"predictive_probability_design p0={p0}, p1={p1} (N found {d.n_max}, searched "
+              f"from 11): {t_fast:.3f} s; one recursion per candidate {t_slow:.2f} s; ratio "
+              f"{t_slow / t_fast:.1f}x; bit-identical: {d == ref}")
+    t_fast, d = timed(bop2_design, 0.2, 0.4, n_max=100, looks=list(range(10, 100, 10)),
+                      alpha=0.1)
+    print(f"bop2_design N=100, 10 looks, 99 x 60 (lambda, gamma) grid: {t_fast:.3f} s")
+
+
 if __name__ == "__main__":
+    main_designs()
     main()

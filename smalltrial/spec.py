@@ -570,7 +570,7 @@ def load_spec(spec: str | Path | Mapping[str, Any] | Spec | None = None) -> Spec
     >>> load_spec({"data": {"dataset": "mackensen2022"}, "tables": [{"name": "efficacyy"}]})
     Traceback (most recent call last):
     ...
-    smalltrial._errors.SmallTrialError: spec: tables[0].name: unknown table 'efficacyy'; valid: 'adverse_events', 'adverse_events_by_soc', 'baseline', 'efficacy', 'interval_censored', 'longitudinal', 'safety_monitoring', 'simon_design', 'time_to_event'
+    smalltrial._errors.SmallTrialError: spec: tables[0].name: unknown table 'efficacyy'; valid: 'adverse_events', 'adverse_events_by_soc', 'baseline', 'efficacy', 'efficacy_monitoring', 'interval_censored', 'longitudinal', 'safety_monitoring', 'simon_design', 'time_to_event'
     """
     if isinstance(spec, Spec):
         return spec

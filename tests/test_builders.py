@@ -26,9 +26,9 @@ def scratch_registry():
 
 def test_every_documented_item_is_registered_with_its_schema():
     assert sorted(builders.TABLES) == ["adverse_events", "adverse_events_by_soc", "baseline",
-                                       "efficacy", "interval_censored", "longitudinal",
+                                       "efficacy", "efficacy_monitoring", "interval_censored", "longitudinal",
                                        "safety_monitoring", "simon_design", "time_to_event"]
-    assert sorted(builders.FIGURES) == ["bcell_kinetics", "forest", "km_plot",
+    assert sorted(builders.FIGURES) == ["bcell_kinetics", "efficacy_monitoring", "forest", "km_plot",
                                         "monitoring_boundaries", "swimmer", "trajectories",
                                         "waterfall"]
     # the spec's option tables are read from the registry, not kept twice

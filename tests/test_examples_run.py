@@ -38,7 +38,7 @@ def test_adam_and_csv_versions_give_identical_tables(runs):
     csv, adam = runs["phase2_onc"].out / "tables", runs["phase2_onc_adam"].out / "tables"
     files = sorted(p.name for p in csv.iterdir())
     assert files == sorted(p.name for p in adam.iterdir())
-    assert len(files) == 6 * 5  # baseline, efficacy, time_to_event, AE, design, safety monitoring; 5 formats each
+    assert len(files) == 8 * 5  # baseline, efficacy, time_to_event, AE, design, safety and 2 efficacy monitoring; 5 formats each
     for name in files:
         assert (csv / name).read_bytes() == (adam / name).read_bytes(), name
 

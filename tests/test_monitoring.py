@@ -6,9 +6,10 @@ operating characteristics). Monte-Carlo checks: 10^6 seeded replicates through
 smalltrial.simulate's chunked runner, agreement within 3 Monte-Carlo standard errors.
 
 Published tables: none of the method papers (Thall, Simon & Estey 1995; Ivanova, Qaqish &
-Schell 2005; Lee & Liu 2008; Zhou, Lee & Yuan 2017) could be read here, so no published numbers
-are used; the checks rely on the two independent computations (R and Monte Carlo) and on hand
-calculations shown below.
+Schell 2005; Lee & Liu 2008; Zhou, Lee & Yuan 2017) could be read here, so no numbers from them
+are used; the checks rely on the two independent computations (R and Monte Carlo), on hand
+calculations shown below, and for BOP2 on the boundaries printed in the README of the R package
+BOP2FE (package-computed example output; cited at the test).
 """
 
 from __future__ import annotations
@@ -165,6 +166,31 @@ def test_predictive_probability_early_efficacy():
     assert d.boundary["efficacy_at_least"].iloc[:-1].notna().any()
     oc = d.operating_characteristics([0.4])
     assert oc.loc[0, "prob_stop_efficacy"] > 0
+
+
+@pytest.mark.parametrize("case", [
+    dict(p0=0.2, p1=0.4, n_max=40, alpha=0.1, power=0.8),
+    dict(p0=0.15, p1=0.35, n_max=30, alpha=0.1, power=0.8, theta_u=0.95),
+    dict(p0=0.2, p1=0.4, n_max=40, alpha=0.1, power=0.8, theta_u=0.99, prior=(0.6, 2.4)),
+    dict(p0=0.05, p1=0.25, n_max=35, alpha=0.05, power=0.9, first_look=5),
+    dict(p0=0.2, p1=0.4, n_max=14, alpha=0.1, power=0.95),  # infeasible: best power, its N
+], ids=["plain", "efficacy", "prior", "first5", "infeasible"])
+def test_predictive_probability_batched_search_is_bit_identical(case):
+    # the batched search (one recursion pass per (N, theta_t), predictive probabilities once per
+    # N) against the straightforward one (every candidate boundary on its own): the same
+    # design, every float equal bit for bit (== on the frozen dataclass)
+    from smalltrial.monitoring.efficacy import _pp_search
+
+    theta_u = case.get("theta_u", 1.0)
+    first = case.get("first_look", 10)
+    tt = np.unique(np.round(np.arange(80, 100) / 100, 2))
+    tl = np.unique(np.round(np.concatenate([np.arange(1, 10) / 1000, np.arange(1, 21) / 100]), 3))
+    args = (case["p0"], case["p1"], first + 1, case["n_max"], first, case["alpha"],
+            case["power"], tuple(float(v) for v in case.get("prior", (1, 1))), tt, tl, theta_u)
+    fast, slow = _pp_search(*args), _pp_search(*args, batched=False)
+    assert fast == slow
+    if not isinstance(fast, tuple):
+        assert predictive_probability_design(**case) == slow
 
 
 # ------------------------------------------------------------------------------- Monte Carlo
@@ -340,6 +366,48 @@ def test_bop2_joint_table():
     t = boundary_table(d)
     assert [r.cells for r in t.rows] == [("10", "<= 0", ">= 6"), ("20", "<= 3", ">= 8"),
                                          ("30", "<= 7 (not promising)", ">= 9 (not promising)")]
+
+
+# ----------------------------------------------- published package output: R BOP2FE 1.0.3
+# The README of the R package BOP2FE (github.com/belayb/BOP2FE, README.md at commit
+# a208063b0e2de4d77c3544481bc99b7d24b24b05, "generated from README.Rmd", i.e. output the package
+# computed) prints the boundaries of its selected designs. BOP2FE (Xu et al. 2025) adds
+# efficacy stopping to BOP2, but its futility and toxicity boundaries are BOP2's, computed
+# separately from the efficacy ones (R/utils.R get_cf_cs_values: cf = lambda (n/N)^gamma;
+# R/binary_endpoint.R and R/efftox_endpoint.R: futility/toxicity stop when the posterior
+# probability of a good outcome is < cf, prior = the null cell probabilities).
+def test_bop2_futility_boundary_equals_bop2fe_readme():
+    # README "Binary endpoint": H0 = 0.2, n = c(10, 5, 5, 5, 5, 5, 5), selected lambda = 0.9,
+    # gamma = 1: "Futility boundary 1 2 3 5 7 9 11" (IA1..IA6, FA)
+    d = bop2_design(0.2, 0.4, n_max=40, looks=[10, 15, 20, 25, 30, 35], alpha=0.99,
+                    lambdas=[0.9], gammas=[1])
+    assert d.boundary["futility_at_most"].tolist() == [1, 2, 3, 5, 7, 9, 11]
+
+
+def test_bop2_joint_boundaries_equal_bop2fe_readme():
+    # README "Joint endpoint": H0 = c(0.15, 0.30, 0.15, 0.40) (response & toxicity, response
+    # only, toxicity only, neither), so phi_E = 0.45 and phi_T = 0.30; prior = H0; n = c(10, 5,
+    # 5, 5, 5, 5, 5); selected lambda = 0.7, gamma = 0.8: "Futility boundary (OR) 3 5 8 11 13
+    # 16 19" and "Futility boundary (Tox) 5 6 7 8 9 10 11" (stop when responders <= the first,
+    # or toxicities >= the second).
+    h0 = [0.15, 0.30, 0.15, 0.40]
+    d = bop2_efficacy_toxicity(0.45, 0.30, null=[h0], alternative=[0.18, 0.42, 0.02, 0.38],
+                               n_max=40, looks=[10, 15, 20, 25, 30, 35], alpha=0.99, prior=h0,
+                               lambdas=[0.7], gammas=[0.8])
+    assert d.boundary["futility_at_most"].tolist() == [3, 5, 8, 11, 13, 16, 19]
+    assert d.boundary["toxicity_at_least"].tolist() == [5, 6, 7, 8, 9, 10, 11]
+    # the toxicity cut-off is the efficacy one, C(n) = 1 - lambda (n/N)^gamma: BOP2-TE's later
+    # stricter early toxicity cut-off 1 - lambda (n/N)^(gamma/3) (Chen, Zhou, Lee & Yuan 2024,
+    # arXiv:2408.05816) would stop at 4, 5, 6, 7 toxicities at the first four looks instead
+    from scipy.special import betaincc
+
+    def first_stop(n, exponent):
+        x = np.arange(n + 1)
+        above = betaincc(0.30 + x, 0.70 + n - x, 0.30)  # Pr(p_T > 0.3), prior Beta(0.3, 0.7)
+        return int(np.flatnonzero(above > 1 - 0.7 * (n / 40) ** exponent)[0])
+
+    assert [first_stop(n, 0.8) for n in (10, 15, 20, 25)] == [5, 6, 7, 8]
+    assert [first_stop(n, 0.8 / 3) for n in (10, 15, 20, 25)] == [4, 5, 6, 7]
 
 
 def test_monitoring_simulation_on_dask_gives_the_same_numbers():

@@ -85,7 +85,7 @@ BAD = [
     (spec_with(tables=[{"name": "baseline"}, {"name": "efficacyy"}]),
      r"^spec: tables\[1\]\.name: unknown table 'efficacyy'; valid: 'adverse_events', "
      r"'adverse_events_by_soc', 'baseline', "
-     r"'efficacy', 'interval_censored', 'longitudinal', 'safety_monitoring', 'simon_design', "
+     r"'efficacy', 'efficacy_monitoring', 'interval_censored', 'longitudinal', 'safety_monitoring', 'simon_design', "
      r"'time_to_event'$"),
     (spec_with(figures=[{"name": "kaplan"}]), r"^spec: figures\[0\]\.name: unknown figure 'kaplan'; valid: "),
     (spec_with(tables=[{"file": "x"}]), r"^spec: tables\[0\]\.name: missing \(required\)"),

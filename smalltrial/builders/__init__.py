@@ -17,7 +17,7 @@ only the standard library.
 
 >>> from smalltrial import builders
 >>> sorted(builders.FIGURES)
-['bcell_kinetics', 'forest', 'km_plot', 'monitoring_boundaries', 'swimmer', 'trajectories', 'waterfall']
+['bcell_kinetics', 'efficacy_monitoring', 'forest', 'km_plot', 'monitoring_boundaries', 'swimmer', 'trajectories', 'waterfall']
 """
 
 from __future__ import annotations

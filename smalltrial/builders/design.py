@@ -40,7 +40,6 @@ def _table_simon_design(ctx: Analysis, item: ItemSpec):
     response rule's "any visit" value, every patient counted), the decision at each stage, and
     the UMVUE, exact p-value and CI after the design (``design.two_stage_inference``)."""
     from smalltrial import tables
-    from smalltrial._format import fmt_num, fmt_pvalue
     from smalltrial.builders.context import attr
 
     o = item.options
@@ -68,21 +67,31 @@ def _table_simon_design(ctx: Analysis, item: ItemSpec):
     rule = ctx.response_rule(o["response"])
     label = getattr(rule, "label", None) or o["response"]
 
-    def cell(value: float, digits: int = 3) -> str:
-        return fmt_num(value, digits)
+    from smalltrial.builders.monitoring import display
+    from smalltrial.monitoring.tables import Sheet
+
+    sh = Sheet()
+
+    def d(stat: str, value: float, fmt: int | str = 3) -> str:
+        return sh.num("design", stat, value, fmt)
+
+    def obs(stat: str, value: float, fmt: int | str = "d") -> str:
+        return sh.num("observed", stat, value, fmt)
 
     rows = [
         tables.Row(("Design", ""), section=True),
         tables.Row(("Null / alternative response rate (p0 / p1)",
-                    f"{cell(o['p0'], 2)} / {cell(o['p1'], 2)}"), indent=1),
+                    f"{d('p0', o['p0'], 2)} / {d('p1', o['p1'], 2)}"), indent=1),
         tables.Row(("Stage 1: stop if responders \u2264 r1 among n1",
-                    f"r1 = {design.r1}, n1 = {design.n1}"), indent=1),
+                    f"r1 = {d('r1', design.r1, 'd')}, n1 = {d('n1', design.n1, 'd')}"), indent=1),
         tables.Row(("Reject p \u2264 p0 if responders > r among n",
-                    f"r = {design.r}, n = {design.n}"), indent=1),
-        tables.Row(("Type I error / power", f"{cell(design.type1_error)} / {cell(design.power)}"),
+                    f"r = {d('r', design.r, 'd')}, n = {d('n', design.n, 'd')}"), indent=1),
+        tables.Row(("Type I error / power",
+                    f"{d('type1_error', design.type1_error)} / {d('power', design.power)}"),
                    indent=1),
         tables.Row(("Expected sample size / early stopping under p0",
-                    f"{cell(design.expected_n0, 1)} / {cell(design.pet0)}"), indent=1),
+                    f"{d('expected_n0', design.expected_n0, 1)} / {d('pet0', design.pet0)}"),
+                   indent=1),
         tables.Row(("Observed", ""), section=True),
     ]
     if interim:
@@ -91,27 +100,37 @@ def _table_simon_design(ctx: Analysis, item: ItemSpec):
         elif x1 + design.n1 - n_total <= design.r1:
             status = "stage 1 cannot pass any more"
         else:
-            status = f"{design.r1 + 1 - x1} more responder(s) needed among the next {design.n1 - n_total}"
-        rows.append(tables.Row((f"Stage 1 (in progress, {n_total} of {design.n1}): responders",
-                                f"{x1}/{n_total}: {status}"), indent=1))
+            status = (f"{obs('responders_still_needed', design.r1 + 1 - x1)} more responder(s) "
+                      f"needed among the next {obs('stage1_patients_to_come', design.n1 - n_total)}")
+        rows.append(tables.Row((f"Stage 1 (in progress, {obs('patients', n_total)} of "
+                                f"{d('n1', design.n1, 'd')}): responders",
+                                f"{obs('stage1_responders', x1)}/{obs('patients', n_total)}: "
+                                f"{status}"), indent=1))
     else:
-        rows.append(tables.Row((f"Stage 1: responders among the first {n1_obs}",
-                                f"{x1}/{n1_obs}: " + ("stop (futility)" if stopped else "continue")),
-                               indent=1))
+        rows.append(tables.Row((f"Stage 1: responders among the first {obs('stage1_n', n1_obs)}",
+                                f"{obs('stage1_responders', x1)}/{obs('stage1_n', n1_obs)}: "
+                                + ("stop (futility)" if stopped else "continue")), indent=1))
     if not stopped and not interim:
-        rows.append(tables.Row((f"Final: responders among {n_obs}",
-                                f"{x}/{n_obs}: " + ("p0 rejected" if x > design.r
-                                                    else "p0 not rejected")), indent=1))
+        rows.append(tables.Row((f"Final: responders among {obs('n', n_obs)}",
+                                f"{obs('responders', x)}/{obs('n', n_obs)}: "
+                                + ("p0 rejected" if x > design.r else "p0 not rejected")),
+                               indent=1))
     if inference is not None:
+        def inf(stat: str, value: float, fmt: int | str = 3) -> str:
+            return sh.num("inference", stat, value, fmt)
+
         rows += [
-            tables.Row(("Response rate, UMVUE", cell(inference.umvue)), indent=1),
+            tables.Row(("Response rate, UMVUE", inf("umvue", inference.umvue)), indent=1),
             tables.Row((f"{pct} CI (stagewise ordering)",
-                        f"{cell(inference.lower)}\u2013{cell(inference.upper)}"), indent=1),
-            tables.Row(("One-sided P (H1: p > p0)", fmt_pvalue(inference.pvalue)), indent=1),
+                        f"{inf('lower', inference.lower)}\u2013{inf('upper', inference.upper)}"),
+                       indent=1),
+            tables.Row(("One-sided P (H1: p > p0)", inf("pvalue", inference.pvalue, "p")),
+                       indent=1),
         ]
     notes = [
         f"Simon two-stage design ({o['criterion']}; Simon, Control Clin Trials 1989), "
-        f"alpha = {o['alpha']:g}, power = {o['power']:g}; response: {label}.",
+        f"alpha = {d('alpha', o['alpha'], 'g')}, power = {d('nominal_power', o['power'], 'g')}; "
+        f"response: {label}.",
         "Stage 1 = the first n1 patients in the order of the subjects table; a patient "
         "without any assessable visit counts as not responding.",
     ]
@@ -119,13 +138,19 @@ def _table_simon_design(ctx: Analysis, item: ItemSpec):
         notes.append(
             "Inference after the two-stage design: UMVUE (Jung & Kim 2004), exact p-value and "
             "confidence interval under the stagewise ordering (Koyama & Chen 2008); the naive "
-            f"estimate x/n = {cell(x / n_obs)} ignores the sampling.")
+            f"estimate x/n = {sh.num('inference', 'naive', x / n_obs, 3)} ignores the sampling.")
     else:
-        notes.append(f"Stage 1 is not complete ({n_total} of {design.n1} patients): no "
-                     "inference after the design yet.")
+        notes.append(f"Stage 1 is not complete ({obs('patients', n_total)} of "
+                     f"{d('n1', design.n1, 'd')} patients): no inference after the design yet.")
     if n_total != design.n and not stopped:
-        notes.append(f"{n_total} patients treated against {design.n} planned: the inference "
-                     "conditions on the attained sample sizes.")
-    return tables.Table(title=item.title or "Simon two-stage design and observed response",
-                        columns=("", "Value"), rows=tuple(rows), footnotes=tuple(notes),
-                        name=item.file)
+        notes.append(f"{obs('patients', n_total)} patients treated against "
+                     f"{d('n', design.n, 'd')} planned: the inference conditions on the "
+                     "attained sample sizes.")
+    stage1 = [r.cells[0] for r in rows if r.cells[0].startswith("Stage 1")][-1]  # observed
+    marks = {0: "Design", 1: stage1, 2: "Response rate, UMVUE" if inference is not None
+             else stage1}
+    if len(notes) > 3:  # attained sample sizes differ from the plan
+        marks[3] = "Response rate, UMVUE"
+    return display(ctx, item, sh, title=item.title or "Simon two-stage design and observed "
+                   "response", columns=("", "Value"), rows=rows, footnotes=notes, marks=marks)
+

@@ -19,7 +19,7 @@ default; :data:`REQUIRED` means the key must be given.
 
 >>> import smalltrial.builders as builders
 >>> sorted(builders.TABLES)
-['adverse_events', 'adverse_events_by_soc', 'baseline', 'efficacy', 'interval_censored', 'longitudinal', 'safety_monitoring', 'simon_design', 'time_to_event']
+['adverse_events', 'adverse_events_by_soc', 'baseline', 'efficacy', 'efficacy_monitoring', 'interval_censored', 'longitudinal', 'safety_monitoring', 'simon_design', 'time_to_event']
 >>> builders.TABLES["longitudinal"].options["transform"]
 ('str', 'none', ('none', 'log'))
 """
@@ -137,6 +137,6 @@ def register_figure(name: str, *, options: Mapping[str, Option] | None = None, t
     Parameters are those of :func:`register_table`.
 
     >>> sorted(FIGURES)[:3]
-    ['bcell_kinetics', 'forest', 'km_plot']
+    ['bcell_kinetics', 'efficacy_monitoring', 'forest']
     """
     return _register(FIGURES, "figure", name, options, title, stem, check, footnotes)

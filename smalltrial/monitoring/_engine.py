@@ -109,6 +109,52 @@ def _recursion(looks: Sequence[int], upper: Sequence[int], lower: Sequence[int],
     return up, down, alive
 
 
+def _recursion_lower_batch(looks: Sequence[int], upper: Sequence[int], lowers: np.ndarray,
+                           ps: np.ndarray):
+    """:func:`_recursion` for several designs sharing ``upper`` but with their own lower
+    boundaries (``lowers[d, k]``), all at once: row ``d * len(ps) + i`` is design d at
+    ``ps[i]``.
+
+    The patient-by-patient update is elementwise and every stopping sum is a per-row sum over
+    the same slice as in :func:`_recursion` (consecutive rows sharing a lower boundary are
+    summed together),
+    so each row's numbers are bit-identical to a separate :func:`_recursion` call; only the
+    Python loop over patients is shared (tests/test_monitoring.py checks the equality).
+    """
+    n_max = looks[-1]
+    ps = np.asarray(ps, dtype=float)
+    n_p = ps.shape[0]
+    lowers = np.asarray(lowers, dtype=np.int64)
+    psr = np.tile(ps, lowers.shape[0])[:, None]
+    q = 1.0 - psr
+    rows_total = psr.shape[0]
+    alive = np.zeros((rows_total, n_max + 1))
+    alive[:, 0] = 1.0
+    up = np.zeros((rows_total, len(looks)))
+    down = np.zeros_like(up)
+    n_prev = 0
+    for k, nk in enumerate(looks):
+        for m in range(n_prev, nk):
+            alive[:, 1 : m + 2] = alive[:, 1 : m + 2] * q + alive[:, : m + 1] * psr
+            alive[:, 0] *= q[:, 0]
+        n_prev = nk
+        u = int(upper[k])
+        if u <= nk:
+            up[:, k] = alive[:, u : nk + 1].sum(axis=1)
+            alive[:, u:] = 0.0
+        col = lowers[:, k]
+        # runs of consecutive designs with the same boundary (one run each when the designs
+        # come ordered by boundary, as in the predictive-probability search): one sum per run
+        starts = [0, *(np.flatnonzero(col[1:] != col[:-1]) + 1).tolist(), len(col)]
+        for a, b in zip(starts[:-1], starts[1:], strict=False):
+            lo = int(col[a])
+            if lo >= 0:
+                rows = slice(a * n_p, b * n_p)
+                down[rows, k] = alive[rows, : lo + 1].sum(axis=1)
+                alive[rows, : lo + 1] = 0.0
+    return up, down, alive
+
+
 def _simulate_chunk(looks: tuple[int, ...], upper: tuple[int, ...], lower: tuple[int, ...],
                     success: int, p: float, size: int, seed: int, key: tuple[int, int]):
     """Simulate ``size`` monitored trials patient by patient; returns per-look stop counts (up,

@@ -21,6 +21,7 @@ from smalltrial.monitoring._engine import (
     _check_ps,
     _grid,
     _recursion,
+    _recursion_lower_batch,
     _se,
     _simulate,
     _stop_col,
@@ -185,6 +186,23 @@ def _oc_two(looks, up_b, lo_b, success_at, p0, p1):
     return eff + final, stop, en
 
 
+def _oc_batch(looks, up_b, lo_rows, success_at, p0, p1):
+    """:func:`_oc_two` for several lower boundaries (rows of ``lo_rows``) sharing ``up_b``, in one
+    pass of :func:`_recursion_lower_batch`; the same numbers, bit for bit (every reduction is
+    done per design on arrays of the shapes :func:`_oc_two` uses)."""
+    up, down, alive = _recursion_lower_batch(looks, up_b, lo_rows, np.array([p0, p1]))
+    lk = np.asarray(looks[:-1], dtype=float)
+    out = []
+    for d in range(len(lo_rows)):
+        s = slice(2 * d, 2 * d + 2)
+        final = alive[s, success_at:].sum(axis=1)
+        eff = up[s, :-1].sum(axis=1)
+        stop = eff + down[s, :-1].sum(axis=1)
+        en = (up[s, :-1] + down[s, :-1]) @ lk + (1 - stop) * looks[-1]
+        out.append((eff + final, stop, en))
+    return out
+
+
 def _check_design_common(p0, p1, n_max, alpha, power):
     p0 = check_probability(p0, "p0")
     p1 = check_probability(p1, "p1")
@@ -281,22 +299,37 @@ def bop2_design(
     )
 
 
-def _pp_bounds(n: int, looks: Sequence[int], r_final: int, theta_l: np.ndarray,
-               theta_u: float, prior: tuple[float, float]) -> tuple[np.ndarray, list[int]]:
-    """Futility boundaries (one row per value of ``theta_l``) and efficacy boundaries on the
-    predictive probability of final success (responders >= r_final at n) at each interim look."""
+def _pp_tables(n: int, looks: Sequence[int], prior: tuple[float, float]) -> list:
+    """Per interim look m: the beta-binomial predictive probabilities ``P(Y = y | x of m)`` of
+    y further responders among the n - m remaining patients (rows x = 0..m, columns y) and
+    ``x + y``; they do not depend on the success threshold, so the search computes them once
+    per N."""
     from scipy.special import betaln, gammaln
 
     a, b = prior
-    pp = np.full((len(looks), n + 1), np.inf)  # PP by look and count (inf: count > look)
-    for k, m in enumerate(looks):
+    out = []
+    for m in looks:
         x = np.arange(m + 1, dtype=float)[:, None]
         rem = n - m
         y = np.arange(rem + 1, dtype=float)[None, :]
-        # beta-binomial predictive of y further responders among the rem patients
         logp = (gammaln(rem + 1) - gammaln(y + 1) - gammaln(rem - y + 1)
                 + betaln(a + x + y, b + m - x + rem - y) - betaln(a + x, b + m - x))
-        pp[k, : m + 1] = np.where(x + y >= r_final, np.exp(logp), 0.0).sum(axis=1)
+        out.append((np.exp(logp), x + y))
+    return out
+
+
+def _pp_bounds(n: int, looks: Sequence[int], r_final: int, theta_l: np.ndarray,
+               theta_u: float, prior: tuple[float, float],
+               tables: list | None = None) -> tuple[np.ndarray, list[int]]:
+    """Futility boundaries (one row per value of ``theta_l``) and efficacy boundaries on the
+    predictive probability of final success (responders >= r_final at n) at each interim look
+    (``tables``: :func:`_pp_tables` of n and looks, computed here when not given)."""
+    if tables is None:
+        tables = _pp_tables(n, looks, prior)
+    pp = np.full((len(looks), n + 1), np.inf)  # PP by look and count (inf: count > look)
+    for k, m in enumerate(looks):
+        pred, xy = tables[k]
+        pp[k, : m + 1] = np.where(xy >= r_final, pred, 0.0).sum(axis=1)
     # PP increases with x: futility boundary = (number of counts with PP < theta_l) - 1
     lo = (pp[None, :, :] < theta_l[:, None, None]).sum(axis=2) - 1
     up = []
@@ -367,10 +400,29 @@ def predictive_probability_design(
     theta_u = check_probability(theta_u, "theta_u", open_interval=False)
     if theta_u == 0.0:
         raise SmallTrialError(f"theta_u must be in (0, 1], got {theta_u!r}")
+    found = _pp_search(p0, p1, n_min, n_max, first_look, alpha, power, prior_t, tt, tl, theta_u)
+    if isinstance(found, EfficacyDesign):
+        return found
+    raise SmallTrialError(
+        f"power = {power!r} cannot be met with alpha = {alpha!r} and N <= n_max = {n_max}; the "
+        f"best attainable power is {max(found[0], 0.0):.4g}"
+        + (f" (N = {found[1]})" if found[1] is not None else "")
+    )
+
+
+def _pp_search(p0, p1, n_min, n_max, first_look, alpha, power, prior_t, tt, tl, theta_u, *,
+               batched: bool = True):
+    """The search of :func:`predictive_probability_design`: the design, or (best power at
+    alpha, its N) when none meets the constraints. ``batched=False`` evaluates every candidate
+    boundary on its own (:func:`_oc_two`, the straightforward search); the default evaluates
+    the new boundaries of each (N, theta_t) in one :func:`_oc_batch` pass and computes the
+    predictive probabilities once per N. Both give the same design, bit for bit
+    (tests/test_monitoring.py); benchmarks/monitoring.py times them."""
     best_power = (-1.0, None)
     for n in range(n_min, n_max + 1):
         looks = (*range(first_look, n), n)
         post_final = _posterior_above(np.arange(n + 1.0), np.full(n + 1, float(n)), p0, prior_t)
+        tables = _pp_tables(n, looks[:-1], prior_t) if batched else None
         best = None
         seen: dict = {}
         r_seen: set[int] = set()
@@ -380,9 +432,21 @@ def predictive_probability_design(
             if r_final in r_seen:
                 continue
             r_seen.add(r_final)
-            lo_all, up_i = _pp_bounds(n, looks[:-1], r_final, tl, theta_u, prior_t)
-            for lval, lo_row in zip(tl, lo_all, strict=True):
-                lo_i = [int(v) for v in lo_row]
+            lo_all, up_i = _pp_bounds(n, looks[:-1], r_final, tl, theta_u, prior_t, tables)
+            lo_all = lo_all.tolist()  # Python ints
+            if batched:
+                new_rows: dict[tuple, int] = {}
+                for lo_row in lo_all:
+                    key = (r_final, tuple(up_i), tuple(lo_row))
+                    if key not in seen and key not in new_rows:
+                        new_rows[key] = len(new_rows)
+                if new_rows:
+                    lo_mat = np.array([[*k[2], _NEVER] for k in new_rows], dtype=np.int64)
+                    res = _oc_batch(looks, [*up_i, n + 1], lo_mat, r_final, p0, p1)
+                    for key, (succ, stop, en) in zip(new_rows, res, strict=True):
+                        seen[key] = (float(succ[0]), float(succ[1]), float(en[0]),
+                                     float(stop[0]))
+            for lval, lo_i in zip(tl, lo_all, strict=True):
                 key = (r_final, tuple(up_i), tuple(lo_i))
                 if key not in seen:
                     succ, stop, en = _oc_two(looks, [*up_i, n + 1], [*lo_i, _NEVER], r_final,
@@ -405,8 +469,4 @@ def predictive_probability_design(
                 parameters={"theta_t": float(t), "theta_l": float(lval),
                             "theta_u": theta_u, "prior": prior_t, "first_look": first_look},
             )
-    raise SmallTrialError(
-        f"power = {power!r} cannot be met with alpha = {alpha!r} and N <= n_max = {n_max}; the "
-        f"best attainable power is {max(best_power[0], 0.0):.4g}"
-        + (f" (N = {best_power[1]})" if best_power[1] is not None else "")
-    )
+    return best_power

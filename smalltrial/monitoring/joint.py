@@ -201,12 +201,19 @@ def bop2_efficacy_toxicity(
     with simple and complex endpoints. Stat Med 2017;36:3302-3314 (Dirichlet-multinomial model of
     the joint outcome). The marginal posteriors of p_E = P(response) and p_T = P(toxicity) are
     Beta distributions depending only on the numbers of responders and of toxicities, so the
-    rule "stop if Pr(p_E <= phi_E | D) > C(n) or Pr(p_T > phi_T | D) > C(n)" with
-    C(n) = 1 - lambda (n/N)^gamma is a pair of boundaries on the two counts. The same C(n) is
-    used for both endpoints here (the paper could not be read for this implementation; its
-    exact cut-off for the toxicity endpoint should be checked before relying on the design).
-    At N the treatment is promising when neither condition holds. Operating characteristics
-    are exact, by a recursion over the joint (responders, toxicities) distribution.
+    rule "stop if Pr(p_E <= phi_E | D) > C(n) or Pr(p_T > phi_T | D) > C(n)" with one
+    cut-off C(n) = 1 - lambda (n/N)^gamma for both endpoints is a pair of boundaries on the two
+    counts (equality continues). At N the treatment is promising when neither condition holds.
+    The paper itself could not be read here; the common cut-off is that of two independent
+    implementations: the R package BOP2FE 1.0.3 (github.com/belayb/BOP2FE, R/utils.R
+    ``get_cf_cs_values`` and R/efftox_endpoint.R ``get_boundary_jointefftox``: futility and
+    toxicity both stop when the posterior probability of the good outcome is < lambda
+    (n/N)^gamma, Dirichlet prior = the null cell probabilities), whose README boundaries this
+    function reproduces (tests/test_monitoring.py), and a documented Python implementation that
+    describes the original 2017 design as the common-cut-off one. The later BOP2-TE design
+    (Chen, Zhou, Lee & Yuan 2024, arXiv:2408.05816) uses separate scales and a stricter early
+    toxicity cut-off; it is not implemented here. Operating characteristics are exact, by a
+    recursion over the joint (responders, toxicities) distribution.
 
     Example
     -------

@@ -1,5 +1,11 @@
 """Protocol tables of the monitoring designs (formatting only; every number comes from the
-result objects): :func:`boundary_table` and :func:`operating_characteristics_table`."""
+result objects): :func:`boundary_table` and :func:`operating_characteristics_table`; and the
+layout ``monitoring`` of the run's tables ``safety_monitoring``, ``simon_design`` and
+``efficacy_monitoring`` (issue #15): their builders record every printed number as ARD rows
+(:class:`TableNumbers`, collected with a :class:`Sheet`) and return a display whose cells hold
+placeholders ``{variable|variable_level|statistic:format}``; the layout fills them from the ARD
+rows alone (:func:`fill`), so ``rebuild_tables`` gives the tables back from ``ard.csv`` and
+``displays.json``."""
 
 from __future__ import annotations
 
@@ -141,3 +147,123 @@ def operating_characteristics_table(design: SafetyRule | EfficacyDesign, p: Any,
                      fmt_num(r.expected_n, 1))) for r in oc.itertuples()]
     return Table(title or "Operating characteristics (exact)", cols, tuple(rows),
                  footnotes=(_method_note(design),), name="monitoring_oc")
+
+
+# --------------------------------------------------------------------------------------------
+# the run's monitoring tables laid out from the ARD (issue #15): a builder records every number
+# it prints in a TableNumbers result (ARD rows) and returns a Display("monitoring", options)
+# whose cells are text with placeholders {variable|variable_level|statistic:format}; the layout
+# fills them from the ARD rows alone
+# --------------------------------------------------------------------------------------------
+import re  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from smalltrial._results import Result  # noqa: E402
+
+#: a placeholder in a display cell: {variable|variable_level|statistic:format}
+_PLACEHOLDER = re.compile(r"\{([^{}|]*)\|([^{}|]*)\|([^{}|:]+):(d|g|p|[0-9])\}")
+
+
+@dataclass(frozen=True, repr=False)
+class TableNumbers(Result):
+    """The numbers one monitoring table prints, as ARD rows: ``rows`` holds
+    ``(variable, variable_level, statistic, value)``; :meth:`to_ard` gives them one ARD row
+    each (the table's builder fetches it through ``Analysis.once`` so the run records them).
+
+    >>> TableNumbers(rows=(("design", "", "power", 0.8),)).to_ard()[["variable", "value"]].values.tolist()
+    [['design', 0.8]]
+    """
+
+    rows: tuple = ()
+    _hidden = ("rows",)
+
+    def to_ard(self):
+        from smalltrial.ard import ard_frame
+
+        return ard_frame([{"variable": v, "variable_level": lvl, "statistic": s, "value": x}
+                          for v, lvl, s, x in self.rows])
+
+
+class Sheet:
+    """Collects a table's numbers while a builder writes its cells: :meth:`num` stores a value
+    and returns its placeholder, to be put in the cell text.
+
+    >>> s = Sheet()
+    >>> s.num("design", "power", 0.80234, 3)
+    '{design||power:3}'
+    >>> fill(s.num("design", "power", 0.80234, 3), s.ard())
+    '0.802'
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, str, str], float] = {}
+
+    def num(self, variable: str, statistic: str, value: Any, fmt: int | str = 3, *,
+            level: str = "") -> str:
+        """Store ``value`` under (variable, level, statistic) and return its placeholder;
+        ``fmt``: decimals (0..9, ``fmt_num``), ``"d"`` whole number, ``"g"`` shortest, ``"p"``
+        P value."""
+        key = (str(variable), str(level), str(statistic))
+        val = float(value)
+        if key in self._values and not (self._values[key] == val or (
+                math.isnan(self._values[key]) and math.isnan(val))):
+            raise SmallTrialError(f"table numbers: {key} stored twice with different values")
+        self._values[key] = val
+        return "{" + f"{key[0]}|{key[1]}|{key[2]}:{fmt}" + "}"
+
+    def result(self) -> TableNumbers:
+        return TableNumbers(rows=tuple((*k, v) for k, v in self._values.items()))
+
+    def ard(self):
+        return self.result().to_ard()
+
+
+def _format(value: float, fmt: str) -> str:
+    from smalltrial._format import fmt_num, fmt_pvalue
+
+    if fmt == "d":
+        return str(int(value))
+    if fmt == "g":
+        return f"{value:g}"
+    if fmt == "p":
+        return fmt_pvalue(value)
+    return fmt_num(value, int(fmt))
+
+
+def fill(text: str, ard: Any) -> str:
+    """``text`` with every placeholder replaced by its ARD value, formatted."""
+    values = {(r["variable"], r["variable_level"], r["statistic"]): r["value"]
+              for r in ard.to_dict("records")}
+
+    def sub(m: re.Match) -> str:
+        key = (m.group(1), m.group(2), m.group(3))
+        if key not in values:
+            raise SmallTrialError(f"monitoring table: the ARD has no statistic {key}")
+        return _format(float(values[key]), m.group(4))
+
+    return _PLACEHOLDER.sub(sub, text)
+
+
+def _monitoring_from_ard(ard: Any, *, title: str, columns: list, rows: list,
+                         footnotes: list = (), name: str = "table", marks: list = ()):
+    """Layout ``monitoring``: the rows ``[cells, indent, section]`` and footnotes, their
+    placeholders filled from the ARD rows; ``marks`` ``[note, row]`` put footnote ``note``'s
+    letter on the label of row ``row``."""
+    from smalltrial.tables import Row, Table
+
+    out = tuple(Row(tuple(fill(c, ard) for c in cells), indent=int(indent), section=bool(sec))
+                for cells, indent, sec in rows)
+    table = Table(fill(title, ard), tuple(fill(c, ard) for c in columns), out,
+                  tuple(fill(f, ard) for f in footnotes), name=name)
+    for note, row in marks:
+        table = table.mark(int(note), row=int(row), column=0)
+    return table
+
+
+def _register_layout() -> None:
+    from smalltrial.tables.display import register_layout
+
+    register_layout("monitoring")(_monitoring_from_ard)
+
+
+_register_layout()
