@@ -4,8 +4,11 @@ The layout follows R's cards package and the CDISC Analysis Results Standard: on
 one row per statistic, with the columns
 
 ``id``               the table or figure (``tables/efficacy``, ``figures/km_b_cell_reconstitution``)
-``group``            the grouping variable (``cohort``, ``endpoint``, ``parameter``), or empty
-``group_level``      its level (``SLE``, ``relapse``, ``sledai2k``)
+``group``            the grouping variable (``cohort``, ``endpoint``, ``parameter``), or empty;
+                     several are joined by ", " (``endpoint, cohort``)
+``group_level``      its level (``SLE``, ``relapse``, ``sledai2k``), several joined alike
+                     (``relapse, SLE``); a level with a comma is double-quoted
+                     (:func:`join_levels`, :func:`split_levels`)
 ``variable``         what the statistic describes (``visit``, ``landmark``, ``fixed_effect``)
 ``variable_level``   its level (``month 3``, ``6``, ``C(visit)[T.month 3]``)
 ``statistic``        ``n``, ``x``, ``estimate``, ``lower``, ``upper``, ``df``, ``p_value``, ...
@@ -40,7 +43,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ARD_COLUMNS", "KEY_COLUMNS", "ard_frame", "table_rows", "check_ard", "read_ard", "write_ard",
-           "ard_csv_bytes", "ard_parquet_bytes", "has_parquet", "compare_ard", "collect"]
+           "ard_csv_bytes", "ard_parquet_bytes", "has_parquet", "compare_ard", "collect",
+           "join_levels", "split_levels"]
 
 #: the columns of an ARD, in this order
 ARD_COLUMNS = ("id", "group", "group_level", "variable", "variable_level", "statistic", "value",
@@ -221,6 +225,50 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise SmallTrialError(f"{exc} (in {str(path)!r})") from None
 
 
+def _check_manifest(folder: Path) -> None:
+    """A run folder's ard.csv must be the one its manifest.json lists (not edited or cut)."""
+    import hashlib
+    import json
+
+    manifest, ard = folder / "manifest.json", folder / "ard.csv"
+    if not (manifest.is_file() and ard.is_file()):
+        return
+    try:
+        outputs = {o["path"]: o["sha256"] for o in json.loads(manifest.read_text("utf-8"))["outputs"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not a smalltrial manifest: read the file as it is
+    want = outputs.get("ard.csv")
+    if want is not None and hashlib.sha256(ard.read_bytes()).hexdigest() != want:
+        raise SmallTrialError(f"ard: {str(ard)!r} is not the file its run wrote (its sha256 differs "
+                              "from manifest.json: edited or truncated); pass the file itself to "
+                              "compare it anyway")
+
+
+def _check_complete(path: Path) -> None:
+    """Every row of an ARD CSV has all columns, and the file ends with a line end (a file cut
+    short, e.g. by a full disk or an interrupted copy, is not read as fewer statistics)."""
+    import csv
+    import io
+
+    try:
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SmallTrialError(f"ard: cannot read {str(path)!r} as UTF-8 text "
+                              f"({type(exc).__name__})") from None
+    if data and not data.endswith(b"\n"):
+        raise SmallTrialError(f"ard: {str(path)!r} does not end with a line end: the file looks "
+                              "cut short (truncated)")
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows, None)
+    if header is None:
+        return
+    for i, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            raise SmallTrialError(f"ard: {str(path)!r} row {i} has {len(row)} fields, the header "
+                                  f"{len(header)}: the file is damaged or cut short")
+
+
 def read_ard(path: str | Path) -> pd.DataFrame:
     """Read an ARD from ``ard.csv`` (or ``ard.parquet``) or from a run folder holding one.
 
@@ -242,11 +290,13 @@ def read_ard(path: str | Path) -> pd.DataFrame:
 
     path = Path(path)
     if path.is_dir():
+        _check_manifest(path)
         path = path / "ard.csv"
     if path.suffix.lower() == ".parquet" and path.is_file():
         return _read_parquet(path)
     if not path.is_file():
         raise SmallTrialError(f"ard: {str(path)!r} is not an ard.csv file or a folder holding one")
+    _check_complete(path)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -423,13 +473,41 @@ def _any_grade_rows(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
 # --- end taba
 
 
+def join_levels(*levels: Any) -> str:
+    """Several grouping variables or levels in one ``group``/``group_level`` cell: joined by
+    ``", "``; a part that holds a comma or a double quote is double-quoted (quotes doubled), so
+    :func:`split_levels` always gives the parts back.
+
+    >>> join_levels("relapse", "SLE"), join_levels("pfs", "low, 2e13")
+    ('relapse, SLE', 'pfs, "low, 2e13"')
+    """
+    out = []
+    for level in map(str, levels):
+        out.append('"' + level.replace('"', '""') + '"' if ("," in level or '"' in level) else level)
+    return ", ".join(out)
+
+
+def split_levels(text: str) -> list[str]:
+    """The parts of a ``group``/``group_level`` cell (see :func:`join_levels`).
+
+    >>> split_levels('pfs, "low, 2e13"')
+    ['pfs', 'low, 2e13']
+    """
+    import csv
+
+    if text == "":
+        return []
+    return next(csv.reader([text], skipinitialspace=True))
+
+
 def _grouped(ctx: Any, kind: str, name: Any, group: Any) -> tuple[str, str]:
     """``group``/``group_level`` of a statistic of one endpoint or parameter, for all patients
     (``group`` None) or for one level of the run's ``by`` column: ``("endpoint, cohort",
-    "relapse, SLE")``, so that the statistics of every group keep rows of their own."""
+    "relapse, SLE")``, so that the statistics of every group keep rows of their own (parts
+    joined by :func:`join_levels`)."""
     if group is None:
         return kind, str(name)
-    return f"{kind}, {ctx.by}", f"{name}, {group}"
+    return join_levels(kind, ctx.by), join_levels(name, group)
 
 
 def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
@@ -442,6 +520,14 @@ def _record_ard(ctx: Any, key: Any, value: Any) -> pd.DataFrame | None:
         return _tte_record(ctx, key, value)
     if kind == "describe":  # summaries.describe output, when a builder caches it under this key
         return ard_frame(_describe_rows(value, ctx.by))
+    if kind == "waterfall":  # per patient: baseline, value at the visit, change (key: parameter, visit, kind)
+        return ard_frame([{"group": "parameter", "group_level": str(key[1]), "variable": "subject",
+                           "variable_level": str(rec["subject"]), "statistic": stat,
+                           "value": float(rec[col]),
+                           "method": "percent change" if key[3] == "percent" else "change"}
+                          for rec in value.to_dict("records")
+                          for stat, col in (("baseline", "baseline"), (f"value at {key[2]}", "at"),
+                                            ("change", "change"))])
     if kind == "ae_summary":  # summaries.adverse_events output, key ("ae_summary", by, ...)
         return ard_frame(_ae_summary_rows(value, key[1]))
     # --- taba (#15): observed values of the longitudinal table, any-grade counts of the AE table
@@ -557,10 +643,10 @@ def _tte_record(ctx: Any, key: tuple, value: Any) -> pd.DataFrame:
     fit = value["turnbull"].reset_index(drop=True)
     rows += table_rows(fit.set_axis([str(i + 1) for i in range(len(fit))]), "turnbull_interval",
                        None, ("lower", "upper", "probability", "survival"))
-    parts.append(ard_frame(rows, group_level=f"{parameter}, turnbull", method="turnbull"))
+    parts.append(ard_frame(rows, group_level=join_levels(parameter, "turnbull"), method="turnbull"))
     for method, km in value["km"].items():
         ard = km.to_ard(times=value["landmarks"])
-        ard["group_level"] = f"{parameter}, {method}"
+        ard["group_level"] = join_levels(parameter, method)
         parts.append(ard)
     import pandas as pd
 

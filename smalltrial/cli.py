@@ -87,7 +87,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"smalltrial: {n} statistical warning{'s' if n > 1 else ''} "
               "(also in report.md and the tables' footnotes):", file=sys.stderr)
         for warning in result.statistical_warnings:
-            print(f"smalltrial: warning: {warning}", file=sys.stderr)
+            where = ", ".join(result.warned_in.get(warning, ()))
+            print(f"smalltrial: warning: {warning}" + (f" [{where}]" if where else ""),
+                  file=sys.stderr)
     print(f"{result.out}: {len(result.outputs) + 1} files "
           f"({len(result.tables)} tables, {len(result.figures)} figure files)")
     for skipped in result.skipped:
@@ -117,8 +119,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     for rec in diff.to_dict("records"):
         parts = [rec["id"]] + [f"{c}={rec[c]}" for c in ("group_level", "variable",
                                                          "variable_level") if rec[c] != ""]
-        print(f"  {' '.join(parts)} {rec['statistic']}: A={rec['value_a']!r} "
-              f"B={rec['value_b']!r} ({rec['status']})")
+        a = "(absent)" if rec["status"] == "only in B" else repr(rec["value_a"])
+        b = "(absent)" if rec["status"] == "only in A" else repr(rec["value_b"])
+        print(f"  {' '.join(parts)} {rec['statistic']}: A={a} B={b} ({rec['status']})")
     return EXIT_DIFFERENT
 
 

@@ -86,6 +86,8 @@ class RunResult(Result):
     warnings: tuple[str, ...] = ()
     statistical_warnings: tuple[str, ...] = ()
     ard: Any = field(default=None, repr=False)
+    #: statistical warning -> the tables/figures (ids) it was raised for ("data" for the data)
+    warned_in: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         return (f"RunResult(out={str(self.out)!r}, tables={list(self.tables)}, "
@@ -245,9 +247,18 @@ def _step_warnings(records: list, since: int) -> list[str]:
     return out
 
 
+def _captions(spec: Spec, made: Mapping[str, str | None]) -> dict[str, str]:
+    """Figure file -> caption: the spec's title, else the builder's, else the generic one."""
+    from smalltrial.report import CAPTIONS
+
+    return {i.file: i.title or made.get(i.file) or CAPTIONS.get(i.name, i.file)
+            for i in spec.figures}
+
+
 def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skipped: list[str],
             warned: Mapping[str, list[str]] | None = None,
-            methods: tuple[str, list[str]] | None = None) -> str:
+            methods: tuple[str, list[str]] | None = None,
+            captions: Mapping[str, str] | None = None) -> str:
     from urllib.parse import quote
 
     from smalltrial.tables import markdown_escape as esc
@@ -265,6 +276,9 @@ def _report(spec: Spec, tables: Mapping[str, Any], figure_files: list[str], skip
         if rel.endswith(".png"):
             lines.append(f"![{esc(Path(rel).stem)}]({quote(rel)})")
             lines.append("")
+            caption = (captions or {}).get(Path(rel).stem)
+            if caption:
+                lines += [f"*{esc(caption)}*", ""]
     if any(warned.values()):
         lines.append("Statistical warnings:")
         for where, notes in warned.items():
@@ -292,9 +306,9 @@ def _methods(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
 def _report_html(spec: Spec, tables: Mapping[str, Any], figure_files: list[str],
                  skipped: list[str], warned: Mapping[str, list[str]], state: Mapping[str, Any],
                  folder: Path, methods: tuple[str, list[str]]) -> str:
-    from smalltrial.report import CAPTIONS, figure_entries, report_html
+    from smalltrial.report import figure_entries, report_html
 
-    captions = {i.file: i.title or CAPTIONS.get(i.name, i.file) for i in spec.figures}
+    captions = _captions(spec, state.get("captions", {}))
     provenance = {"versions": _versions(), "inputs": state["inputs"], "spec_file": spec.source,
                   "seed": spec.seed}
     return report_html(title=spec.title, tables=tables,
@@ -382,6 +396,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     state: dict[str, Any] = {"records": []}
     tables: dict[str, Any] = {}
     displays: dict[str, Any] = {}
+    captions: dict[str, str | None] = {}  # figure file -> the builder's caption
     figure_files: list[str] = []
     skipped: list[str] = []
     warned: dict[str, list[str]] = {}
@@ -441,6 +456,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
             notes = _step_warnings(state["records"], since)
             if notes:
                 warned[f"figures/{item.file}"] = notes
+            captions[item.file] = getattr(fig, "_smalltrial_caption", None)
             figures = _module("figures")
             import matplotlib.pyplot as plt
 
@@ -460,6 +476,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     with _output.TempOutput(real_out) as work:
         tmp = work.path
         state["tmp"] = tmp
+        state["captions"] = captions
         (tmp / "tables").mkdir()
         (tmp / "figures").mkdir()
         with warnings.catch_warnings(record=True) as records, _seeded(spec.seed):
@@ -483,7 +500,8 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         statistical = list(dict.fromkeys(n for notes in warned.values() for n in notes))
         methods = _methods(spec, tables, figure_files, state["ctx"])
         (tmp / "report.md").write_bytes(
-            _report(spec, tables, figure_files, skipped, warned, methods).encode("utf-8"))
+            _report(spec, tables, figure_files, skipped, warned, methods,
+                    _captions(spec, captions)).encode("utf-8"))
         from smalltrial import ard as _ard
 
         ard = _ard.collect(state["ctx"], state["ctx"].used,
@@ -517,7 +535,9 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         work.commit()
     return RunResult(out=out_path, spec=spec, tables=tables, figures=tuple(figure_files),
                      outputs=outputs, manifest=manifest, skipped=tuple(skipped),
-                     warnings=tuple(caught), statistical_warnings=tuple(statistical), ard=ard)
+                     warnings=tuple(caught), statistical_warnings=tuple(statistical), ard=ard,
+                     warned_in={n: tuple(w for w, notes in warned.items() if n in notes)
+                                for n in statistical})
 
 
 # --------------------------------------------------------------------------------------------

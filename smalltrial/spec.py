@@ -148,7 +148,7 @@ _LABEL_SECTIONS: dict[str, str] = {
     "visits": "str",         # visit -> display name
 }
 _LABEL_SCALARS: dict[str, _Opt] = {
-    "origin": ("str", "CAR-T infusion", None),  # time axes: "<Unit> since <origin>"
+    "origin": ("str", "start of treatment", None),  # time axes: "<Unit> since <origin>"
 }
 _DATA_KEYS = ("dataset", "path")
 _STEM_MAX = 200  # bytes of a table/figure file stem (file systems allow 255 per name)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import smalltrial as st
 from smalltrial import SmallTrialError, ard, pipeline
 from smalltrial.rates import proportion_ci
 from smalltrial.survival import kaplan_meier
@@ -356,3 +357,24 @@ def test_parquet_needs_pyarrow_message(tmp_path, monkeypatch):
     monkeypatch.setattr(ard, "has_parquet", lambda: False)
     with pytest.raises(SmallTrialError, match="needs pyarrow"):
         ard.ard_parquet_bytes(ard.ard_frame([{"id": "t", "statistic": "n", "value": 1}]))
+
+
+def test_group_levels_with_commas_stay_unambiguous(tmp_path):
+    """A cohort named "low, 2e13" (a comma in a level): its per-group rows quote it, and
+    split_levels gives back the endpoint and the cohort (review finding)."""
+    assert ard.join_levels("relapse", "SLE") == "relapse, SLE"
+    assert ard.split_levels(ard.join_levels("pfs", 'low, "2e13"')) == ["pfs", 'low, "2e13"']
+    assert ard.split_levels("endpoint, cohort") == ["endpoint", "cohort"]
+    trial = st.datasets.load("muller2024")
+    subjects = trial.subjects.assign(cohort=trial.subjects["cohort"].replace({"SLE": "SLE, adult"}))
+    folder = tmp_path / "data"
+    trial.__class__(subjects=subjects, measurements=trial.measurements, events=trial.events,
+                    description=trial.description).to_folder(folder)
+    spec = {"data": {"path": str(folder)},
+            "tables": [{"name": "time_to_event", "endpoints": ["b_cell_reconstitution"]}]}
+    run = pipeline.run(spec, out=tmp_path / "o", progress=False)
+    rows = run.ard[(run.ard["id"] == "tables/time_to_event") & (run.ard["statistic"] == "n") &
+                   (run.ard["group"] == "endpoint, cohort")]
+    parts = [ard.split_levels(v) for v in rows["group_level"]]
+    assert ["b_cell_reconstitution", "SLE, adult"] in parts and len(parts) == 3
+    assert run.tables["time_to_event"].rows[1].cells[:2] == ("SLE, adult", "8")

@@ -118,3 +118,41 @@ def test_compare_keeps_the_order_of_a(run_dir):
     assert len(diff) == len(keyed)
     pd.testing.assert_series_equal(diff["statistic"].reset_index(drop=True),
                                    keyed["statistic"].reset_index(drop=True))
+
+
+def test_truncated_or_edited_ard_is_exit_2_not_a_difference(tmp_path):
+    """A file cut short (mid-row, or at a row end but without the rest) is damage, not fewer
+    statistics; a run folder whose ard.csv no longer matches its manifest is refused too."""
+    from smalltrial import pipeline
+    from smalltrial.cli import main
+
+    run = pipeline.run({"data": {"dataset": "mackensen2022"}, "tables": [{"name": "efficacy"}]},
+                       out=tmp_path / "a", progress=False)
+    data = (run.out / "ard.csv").read_bytes()
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(data[: len(data) // 2])  # mid-row, no final line end
+    assert main(["compare", str(run.out / "ard.csv"), str(cut)]) == 2
+    lines = data.decode().splitlines(keepends=True)
+    short = tmp_path / "short.csv"
+    short.write_text(lines[0] + lines[1].split(",", 3)[0] + "\n", encoding="utf-8")  # 1 field
+    assert main(["compare", str(run.out / "ard.csv"), str(short)]) == 2
+    copy = tmp_path / "b"
+    import shutil
+
+    shutil.copytree(run.out, copy)
+    (copy / "ard.csv").write_bytes(data[: data.rindex(b"\n", 0, len(data) - 1) + 1])  # last row gone
+    assert main(["compare", str(run.out), str(copy)]) == 2
+    assert main(["compare", str(run.out / "ard.csv"), str(copy / "ard.csv")]) == 1  # as a file
+
+
+def test_compare_prints_absent_for_a_statistic_in_one_ard_only(tmp_path, capsys):
+    from smalltrial.ard import ard_frame, write_ard
+    from smalltrial.cli import main
+
+    a = write_ard(ard_frame([{"id": "t", "statistic": "n", "value": 3}]), tmp_path / "a.csv")
+    b = write_ard(ard_frame([{"id": "t", "statistic": "n", "value": 3},
+                             {"id": "t", "statistic": "median", "value": float("nan")}]),
+                  tmp_path / "b.csv")
+    assert main(["compare", str(a), str(b)]) == 1
+    out = capsys.readouterr().out
+    assert "t median: A=(absent) B=nan (only in B)" in out

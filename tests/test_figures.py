@@ -341,6 +341,10 @@ def test_swimmer_response_spans_replace_remission_events():
     assert _rects(one(ax, "swimmer-phase-remission")) == [(30, 90, 0), (200, 500, 0), (150, 200, 2)]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "MG-ADL response" in legend and "Remission" not in legend
+    # each period's onset is marked (P1 twice, P3 once); the events' remission markers are not
+    onset = one(ax, "swimmer-remission")
+    assert list(onset.get_xdata()) == [30, 200, 150] and list(onset.get_ydata()) == [0, 0, 2]
+    assert "MG-ADL response: onset" in legend
     with pytest.raises(SmallTrialError, match="end >= start"):
         F.swimmer(_events(), response=spans.assign(end=[10.0, 1.0, 1.0]))
     with pytest.raises(SmallTrialError, match="response"):
@@ -389,7 +393,7 @@ def test_swimmer_months_trial_input_and_column_names():
     ev = _events().rename(columns={"subject": "id", "event": "what"})
     trial = SimpleNamespace(events=ev, subjects=None)
     ax = F.swimmer(trial, subject="id", event="what", unit="months")
-    assert ax.get_xlabel() == "Months since CAR-T infusion"
+    assert ax.get_xlabel() == "Months since start of treatment"
     spans = _rects(one(ax, "swimmer-phase-follow_up"))
     np.testing.assert_allclose([s[1] for s in spans], np.array([500, 400, 200, 150]) / 30.4375)
 

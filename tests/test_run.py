@@ -396,7 +396,8 @@ def test_figure_title_option_is_drawn(tmp_path, monkeypatch):
 
     monkeypatch.setattr(figures, "save", spy)
     spec = {"data": {"dataset": "mackensen2022"},
-            "figures": [{"name": "waterfall", "title": "Figure 3", "formats": ["svg"]}]}
+            "figures": [{"name": "waterfall", "parameter": "sledai2k", "title": "Figure 3",
+                         "formats": ["svg"]}]}
     result = pipeline.run(spec, out=tmp_path / "out", progress=False)
     assert seen == [("Figure 3", "SLEDAI-2K total: change to month 3, %", ("svg",))]
     assert result.figures == ("figures/waterfall.svg",)

@@ -79,7 +79,7 @@ BAD = [
     (spec_with(tables={"name": "baseline"}), r"^spec: tables: must be an array, got table"),
     (spec_with(tables=[{"name": "baseline", "variables": "age"}]),
      r"^spec: tables\[0\]\.variables: must be an array, got string"),
-    (spec_with(figures=[{"name": "trajectories", "log": "yes"}]),
+    (spec_with(figures=[{"name": "trajectories", "parameter": "sledai2k", "log": "yes"}]),
      r"^spec: figures\[0\]\.log: must be true or false"),
     # unknown names and values
     (spec_with(tables=[{"name": "baseline"}, {"name": "efficacyy"}]),
@@ -212,6 +212,5 @@ def test_optional_items_are_recorded_only_when_set():
     spec = parse_spec(spec_with(tables=[{"name": "baseline", "optional": True}, {"name": "efficacy"}]))
     assert [t.optional for t in spec.tables] == [True, False]
     assert spec.to_dict()["tables"] == [{"name": "baseline", "file": "baseline", "optional": True,
-                                         "variables": ["age", "sex", "sledai2k"],
-                                         "continuous": "median-range"},
+                                         "continuous": "median-range"},  # variables: all columns
                                         {"name": "efficacy", "file": "efficacy", "outcome": "remission"}]

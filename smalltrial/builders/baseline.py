@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from smalltrial._errors import SmallTrialError
 from smalltrial.builders.labels import _auto_digits
 from smalltrial.builders.registry import register_table
 
@@ -28,7 +29,7 @@ def _group_sizes(ctx: Analysis) -> dict[str, int]:
 
 
 @register_table("baseline", options={
-    "variables": ("list[str]", ["age", "sex", "sledai2k"], None),
+    "variables": ("list[str]", None, None),  # unset: every column of the subjects table
     "continuous": ("str", "median-range", ("median-range", "median-iqr", "mean-sd")),
 }, title="Table 1. Baseline characteristics")
 def _table_baseline(ctx: Analysis, item: ItemSpec):
@@ -38,7 +39,13 @@ def _table_baseline(ctx: Analysis, item: ItemSpec):
     from smalltrial.tables.display import Display
 
     lab = ctx.labels
-    variables = list(item.options["variables"])
+    variables = item.options["variables"]
+    if variables is None:  # every baseline column the subjects table has (not id, not by)
+        variables = [str(c) for c in ctx.trial.subjects.columns if c not in ("subject", ctx.by)]
+        if not variables:
+            raise SmallTrialError(f"spec: {item.key}.variables: the subjects table has no column "
+                                  "besides subject and the grouping column; name the variables")
+    variables = list(variables)
     frame = ctx.once(("baseline_frame", tuple(variables)),
                      lambda: ctx.baseline_frame(variables, f"{item.key}.variables"))
     groups = ctx.groups()

@@ -90,6 +90,21 @@ class Analysis:
         col = self.trial.subjects[self.by].astype(str)
         return {g: int((col == g).sum()) for g in self.groups()}
 
+    def labelled_groups(self, frame, column: str | None = None):
+        """A copy of ``frame`` whose grouping column holds the groups' display names as a
+        Categorical in the run's group order, so every figure orders, names and colours the
+        groups alike (the tables use the same order and names)."""
+        import pandas as pd
+
+        column = column or self.by
+        order = self.groups()
+        names = [self.labels.group(g) for g in order]
+        mapping = dict(zip(order, names, strict=True))
+        out = frame.copy()
+        out[column] = pd.Categorical([mapping.get(str(v), str(v)) for v in out[column]],
+                                     categories=list(dict.fromkeys(names)))
+        return out
+
     def subjects_of(self, group: str | None) -> set:
         """The subject ids of a group (all subjects for None or ``"All"``)."""
         subj = self.trial.subjects
@@ -149,8 +164,20 @@ class Analysis:
         return pd.DataFrame(out)
 
     # ---- derived endpoints -----------------------------------------------------------------
-    def remission_by_visit(self):
-        """DORIS 2021 remission per subject-visit (only where all components were assessed)."""
+    def remission_by_visit(self, key: str | None = None):
+        """DORIS 2021 remission per subject-visit (only where all components were assessed).
+
+        The lupus default of the efficacy table and forest plot: a trial without SLEDAI-2K,
+        PGA or prednisone measurements is told (naming the spec ``key``) to declare its own
+        response rule instead."""
+        params = set(self.trial.measurements["parameter"].astype(str))
+        if not params & {"sledai2k", "pga", "prednisone_mg"} and \
+                not any(p.startswith("sledai_") for p in params):
+            raise SmallTrialError(
+                f"spec: {key or 'efficacy'}.response: not given, so the lupus remission "
+                f"(endpoints.remission = {self.ep['remission']!r}) would be shown, but the "
+                "measurements hold no SLEDAI-2K, PGA or prednisone values; declare the trial's "
+                "response in [[endpoints.responses]] and set response = '<its name>'")
         return self.once("remission_by_visit", self._remission_by_visit)
 
     def _remission_by_visit(self):
@@ -362,7 +389,7 @@ class Analysis:
         the spec's remission by default, else the response rule ``response``."""
         import pandas as pd
 
-        rem = self.remission_by_visit() if response is None else self.response_by_visit(response)
+        rem = self.remission_by_visit(key) if response is None else self.response_by_visit(response)
         order = [v for v in self.visit_order() if v in set(rem["visit"])]
         if visits is None:
             visits = [v for v in order if v != "baseline" and

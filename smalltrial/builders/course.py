@@ -70,7 +70,8 @@ def _check_swimmer(key: str, opts: dict, endpoints: dict) -> dict:
 def response_spans(ctx: Analysis, name: str):
     """``subject, start, end`` (days): each run of post-baseline visits at which the response
     rule ``name`` is met, from its first such visit to the first later assessed visit at which
-    it is not (NaN: still met at the last assessment, drawn to the end of follow-up)."""
+    it is not, or to the last assessment when it is still met there (what happens after the
+    last assessment is not known: the bar does not run on to the end of follow-up)."""
     import pandas as pd
 
     frame = ctx.response_by_visit(name)
@@ -85,7 +86,7 @@ def response_spans(ctx: Analysis, name: str):
                 rows.append((sid, start, float(day)))
                 start = None
         if start is not None:
-            rows.append((sid, start, float("nan")))
+            rows.append((sid, start, float(visits["day"].max())))
     return pd.DataFrame(rows, columns=["subject", "start", "end"])
 
 
@@ -125,10 +126,16 @@ def _fig_swimmer(ctx: Analysis, item: ItemSpec):
         spans = None if spans is None else spans.assign(
             start=to_unit(spans["start"], unit), end=to_unit(spans["end"], unit))
     group = ctx.by if len(ctx.groups()) > 1 else None
-    trial_like = _TrialView(events, ctx.trial.subjects)
+    subjects = ctx.labelled_groups(ctx.trial.subjects) if group is not None else ctx.trial.subjects
+    trial_like = _TrialView(events, subjects)
     ax = fn(trial_like, unit=unit if unit in ("days", "months") else "days", group=group,
             aplasia=aplasia, style=ctx.spec.style, response=spans, response_label=span_label)
     ax.set_xlabel(item.options["xlabel"] or ctx.labels.time_axis(unit))
+    ax.figure._smalltrial_caption = (
+        "Swimmer plot: each patient's follow-up and events" +
+        (f"; bars: periods with {span_label[0].lower() + span_label[1:] if span_label[1:2].islower() else span_label}"
+         " (from the first visit meeting the rule to the first visit not meeting it, or to the "
+         "last assessment)" if name is not None else "") + ".")
     return ax.figure
 
 
@@ -150,6 +157,8 @@ def _fig_bcell(ctx: Analysis, item: ItemSpec):
         hit = params.loc[params["parameter"] == BCELL_PARAMETER, "lloq"]
         lloq = float(hit.iloc[0]) if len(hit) and hit.notna().iloc[0] else None
     x, unit, xlabel = _time_axis(ctx, item, rows)
+    if _hue(ctx) is not None:
+        rows = ctx.labelled_groups(rows)
     ax = fn(rows, parameter=None, x=x, lloq=lloq, threshold=ctx.ep["bcell_threshold"],
             hue=_hue(ctx), unit=unit, xlabel=xlabel,
             ylabel=item.options["ylabel"], style=ctx.spec.style)

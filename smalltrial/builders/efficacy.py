@@ -42,12 +42,24 @@ def _check_response(key: str, opts: dict, endpoints: dict) -> dict:
     return opts
 
 
+def _check_tabulated_response(key: str, opts: dict, endpoints: dict) -> dict:
+    """As :func:`_check_response`; a spec that declares [[endpoints.responses]] names the one
+    to show (the default, the lupus remission of ``endpoints.remission``, is then not meant)."""
+    opts = _check_response(key, opts, endpoints)
+    declared = [e["name"] for e in endpoints.get("responses", ())]
+    if opts.get("response") is None and declared:
+        raise _fail(f"{key}.response", "name the response to show: one of "
+                    f"{', '.join(map(repr, declared))} (or a named rule such as 'doris' for the "
+                    "lupus remission)")
+    return opts
+
+
 @register_table("efficacy", options={
     "visits": ("list[str]", None, None),
     "outcome": ("str", "remission", ("remission",)),
     "response": ("str", None, None),
     "best": ("bool", None, None),  # unset = false (not recorded in the manifest)
-}, title="Table 2. <response> by visit", check=_check_response)
+}, title="Table 2. <response> by visit", check=_check_tabulated_response)
 def _table_efficacy(ctx: Analysis, item: ItemSpec):
     """Response n/N [CI] by visit and group: the spec's lupus remission (``endpoints.remission``)
     by default, else the response rule named by ``response`` (for any trial); with ``best``
@@ -68,7 +80,7 @@ def _table_efficacy(ctx: Analysis, item: ItemSpec):
         raise SmallTrialError(f"spec: {item.key}: no visit with a {response or 'remission'} assessment")
     if response is None:
         label, definition = _REMISSION_DEFINITIONS[ctx.ep["remission"]]
-        assessed = ctx.remission_by_visit()["subject"]
+        assessed = ctx.remission_by_visit(item.key)["subject"]
     else:
         rule = ctx.response_rule(response)
         label = ctx.labels.event(response) if ctx.labels.renamed_event(response) else (
@@ -122,7 +134,7 @@ def _check_forest(key: str, opts: dict, endpoints: dict) -> dict:
 
 
 def _check_forest_response(key: str, opts: dict, endpoints: dict) -> dict:
-    return _check_response(key, _check_forest(key, opts, endpoints), endpoints)
+    return _check_tabulated_response(key, _check_forest(key, opts, endpoints), endpoints)
 
 
 @register_figure("forest", options={
@@ -179,4 +191,12 @@ def _fig_forest(ctx: Analysis, item: ItemSpec):
         pooled_label = f"External cohorts pooled ({model}; not this trial)"
     ax = fn(pd.DataFrame(records), label="label", xlabel=xlabel, style=ctx.spec.style, columns=2,
             pooled=pooled, pooled_label=pooled_label)
+    from smalltrial.tables import ci_method_label
+
+    ax.figure._smalltrial_caption = (
+        f"{label} at {ctx.labels.visit(visit)}: proportion of patients with {level} CI "
+        f"({ci_method_label(ctx.ep['ci_method'])})"
+        + (", beside the external cohorts named on the figure" if item.options["external"] else "")
+        + ("; diamond: the external cohorts pooled, not this trial" if pooled is not None else "")
+        + ".")
     return ax.figure

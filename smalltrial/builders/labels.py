@@ -10,7 +10,7 @@ trial's ``parameters`` table (label and unit of each measurement parameter), the
 >>> lab.variable("mgfa_class"), lab.variable("ecog"), lab.order("ecog"), lab.summary("ecog")
 ('MGFA class', 'Ecog', [0, 1, 2], 'categorical')
 >>> lab.visit("month 3"), lab.event("b_cell_reconstitution"), lab.time_axis("weeks")
-('Month 3', 'B-cell reconstitution', 'Weeks since CAR-T infusion')
+('Month 3', 'B-cell reconstitution', 'Weeks since start of treatment')
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Labels:
         self._defined = dict(defined or {})
         self._spec = {k: dict(lab.get(k) or {}) for k in
                       ("variables", "units", "levels", "order", "summary", "events", "groups", "visits")}
-        self.origin = str(lab.get("origin") or "CAR-T infusion")
+        self.origin = str(lab.get("origin") or "start of treatment")
         self._param_label: dict[str, str] = {}
         self._param_unit: dict[str, str] = {}
         params = getattr(trial, "parameters", None)
@@ -160,7 +160,7 @@ class Labels:
         return {v: self.visit(v) for v in values}
 
     def time_axis(self, unit: str) -> str:
-        """The label of a time axis: "Months since CAR-T infusion"."""
+        """The label of a time axis: "Months since start of treatment" (``[labels] origin``)."""
         return f"{unit[:1].upper()}{unit[1:]} since {self.origin}"
 
 

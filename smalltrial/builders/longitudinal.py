@@ -81,6 +81,11 @@ def _one_longitudinal(ctx: Analysis, item: ItemSpec, group: str | None, title: s
     if opts["test_at"]:
         paired_change = attr("longitudinal", "paired_change")
         at = opts["test_at"]
+        measured = set(ctx.long(parameter, f"{item.key}.parameter")["visit"].astype(str))
+        if at not in measured:  # a typo, not a group without the visit
+            raise SmallTrialError(
+                f"spec: {item.key}.test_at: no {parameter!r} value at visit {at!r}; visits with "
+                f"values: {', '.join(map(repr, [v for v in ctx.visit_order() if v in measured]))}")
         if at not in order:
             if group is not None:
                 notes = [*notes, f"No {ctx.labels.visit(at)} values: no signed-rank test."]
@@ -106,7 +111,7 @@ def _one_longitudinal(ctx: Analysis, item: ItemSpec, group: str | None, title: s
 
 
 @register_figure("trajectories", options={
-    "parameter": ("str", "sledai2k", None),
+    "parameter": ("str", REQUIRED, None),
     "log": ("bool", None, None),
     "time_unit": ("str", None, TIME_UNITS),
 })
@@ -128,14 +133,23 @@ def _fig_trajectories(ctx: Analysis, item: ItemSpec):
     x, unit, xlabel = _time_axis(ctx, item, rows)
     if x != "day":
         rows = rows.assign(**{x: rows[x]})
-    ax = fn(rows, parameter=None, x=x, means=means, log=item.options["log"], hue=_hue(ctx),
+    hue = _hue(ctx)
+    if hue is not None:  # group names and order (and colours) as in the tables and other figures
+        rows = ctx.labelled_groups(rows)
+    ax = fn(rows, parameter=None, x=x, means=means, log=item.options["log"], hue=hue,
             unit=unit, xlabel=xlabel, ylabel=item.options["ylabel"] or ctx.labels.variable(parameter),
             style=ctx.spec.style)
+    label = ctx.labels.short(parameter)
+    ax.figure._smalltrial_caption = (
+        f"{label}: individual patient trajectories" + (
+            ", with the model-based means (95% CI) of the longitudinal table" if means is not None
+            else f", coloured by {ctx.labels.variable(ctx.by).lower()}" if hue is not None
+            else "") + ".")
     return ax.figure
 
 
 @register_figure("waterfall", options={
-    "parameter": ("str", "sledai2k", None),
+    "parameter": ("str", REQUIRED, None),
     "visit": ("str", "month 3", None),
     "change": ("str", "percent", ("percent", "absolute")),
     "threshold": ("number", None, None),
@@ -166,8 +180,21 @@ def _fig_waterfall(ctx: Analysis, item: ItemSpec):
     if frame.empty:
         raise SmallTrialError(f"spec: {item.key}: no patient with {parameter!r} at baseline and {visit!r}")
     groups = frame[ctx.by].nunique()
-    ax = fn(frame.reset_index(drop=True), subject="subject", change="change",
+    shown = ctx.once(("waterfall", parameter, visit, opts["change"]),
+                     lambda: frame[["subject", "baseline", "at", "change"]].reset_index(drop=True))
+    plotted = ctx.labelled_groups(frame) if groups > 1 else frame
+    ax = fn(plotted.reset_index(drop=True), subject="subject", change="change",
             threshold=opts["threshold"], hue=ctx.by if groups > 1 else None,
             ylabel=opts["ylabel"] or ylabel,
             style=ctx.spec.style)
+    missing = [str(s) for s in ctx.trial.subjects["subject"] if s not in set(shown["subject"])]
+    what = "percent change" if opts["change"] == "percent" else "change"
+    ax.figure._smalltrial_caption = (
+        f"Waterfall plot: {what} in {ctx.labels.short(parameter)} from baseline to "
+        f"{ctx.labels.visit(visit)}, one bar per patient ({len(shown)} of "
+        f"{len(ctx.trial.subjects)})"
+        + (f"; not shown: {', '.join(missing)} (no baseline or {ctx.labels.visit(visit)} value"
+           + (", or a baseline of 0" if opts["change"] == "percent" else "") + ")" if missing else "")
+        + (f"; dashed line at {opts['threshold']:g}" if opts["threshold"] is not None else "")
+        + ".")
     return ax.figure

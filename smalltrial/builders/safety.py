@@ -60,6 +60,7 @@ def _check_bands(key: str, opts: dict, endpoints: dict) -> dict:
 @register_table("adverse_events_by_soc", options={
     "bands": ("list[int]", [1, 3], None),
     "include_events": ("list[str]", ["crs", "icans"], ("crs", "icans")),
+    "grading": ("str", None, None),  # footnote text; default CTCAE (+ ASTCT for CRS/ICANS counted)
 }, title="Adverse events by system organ class and preferred term", check=_check_bands)
 def _table_adverse_events_by_soc(ctx: Analysis, item: ItemSpec):
     """Patients with any adverse event, by class and term, n (%) per grade band and group (with
@@ -76,8 +77,14 @@ def _table_adverse_events_by_soc(ctx: Analysis, item: ItemSpec):
         ctx.once(("ae_summary", by, include),
                  lambda: adverse_events(ctx.trial, by=by, include_events=include))
     ctx.once(("ae_summary", None, include), lambda: adverse_events(ctx.trial, include_events=include))
+    grading = item.options["grading"]
+    if grading is None:
+        events = set(ctx.trial.events["event"].astype(str))
+        counted = [e for e in include if e in events]
+        grading = "CTCAE" + (f"; {' and '.join(e.upper() for e in counted)}: ASTCT consensus "
+                             "grading (Lee et al. 2019)" if counted else "")
     return Display("adverse_events_by_soc", {
-        "by": by, "bands": item.options["bands"],
+        "by": by, "bands": item.options["bands"], "grading": grading,
         "group_order": groups + ["All"] if by is not None else None,
         "group_labels": ctx.labels.groups(groups),
         "title": item.title or "Adverse events by system organ class and preferred term",

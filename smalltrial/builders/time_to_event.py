@@ -257,4 +257,7 @@ def _fig_km(ctx: Analysis, item: ItemSpec):
         else f"Probability free of {_lower_first(label)}")
     ax = km_plot(km, style=ctx.spec.style, ylabel=ylabel,
                  xlabel=item.options["xlabel"] or ctx.labels.time_axis(unit))
+    ax.figure._smalltrial_caption = (
+        f"{label}: Kaplan-Meier estimate with pointwise {100 * ctx.ep['level']:g}% confidence band "
+        f"({ctx.ep['conf_type']}), numbers at risk below.")
     return ax.figure

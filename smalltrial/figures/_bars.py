@@ -13,9 +13,9 @@ from smalltrial.figures._common import (
     GREY,
     check_figure_args,
     color_map,
+    levels_of,
     numeric,
     optional_number,
-    sorted_levels,
 )
 from smalltrial.figures._style import OKABE_ITO, _drawing, new_figure
 
@@ -67,12 +67,12 @@ def waterfall(
         raise SmallTrialError(f"column {change!r} of data must be finite; got {values.tolist()}")
     frame = pd.DataFrame({"subject": data[subject].astype(str).to_numpy(), "change": values})
     if hue:
-        frame["hue"] = data[hue].to_numpy()
+        frame["hue"] = data[hue].array  # a Categorical keeps its order (and colours)
     frame = frame.sort_values(["change", "subject"], ascending=[False, True], kind="mergesort")
     frame = frame.reset_index(drop=True)
     handles = None
     if hue:
-        cmap = color_map(sorted_levels(frame["hue"].tolist()))
+        cmap = color_map(levels_of(frame["hue"]))
         colors = [cmap[v] for v in frame["hue"]]
         handles = cmap
     elif threshold is not None:

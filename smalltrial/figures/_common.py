@@ -179,6 +179,18 @@ def sorted_levels(values) -> list:
         return sorted(levels, key=str)
 
 
+def levels_of(series) -> list:
+    """The levels of a column in display order: a pandas Categorical's own order (the levels
+    present), else :func:`sorted_levels` (so a caller fixes the order, and with it the colours,
+    by passing a Categorical)."""
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        present = set(series.dropna().tolist())
+        return [c for c in series.cat.categories if c in present]
+    return sorted_levels(series.tolist())
+
+
 def color_map(levels) -> dict:
     """Level -> Okabe-Ito colour, cycling after eight."""
     return {level: PALETTE[i % len(PALETTE)] for i, level in enumerate(levels)}
@@ -189,7 +201,7 @@ def subject_colors(frame, subject: str, hue: str | None, *, grey_if_many: bool, 
     subjects = sorted_levels(frame[subject].tolist())
     if hue is not None:
         check_columns(frame, [hue], "data")
-        levels = sorted_levels(frame[hue].tolist())
+        levels = levels_of(frame[hue])
         cmap = color_map(levels)
         first = frame.drop_duplicates(subject).set_index(subject)[hue]
         return {s: cmap.get(first.get(s), GREY) for s in subjects}, cmap

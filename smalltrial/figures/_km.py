@@ -94,7 +94,7 @@ def km_plot(
     median_line: bool = True,
     fun: str = "survival",
     colors: Sequence[str] | None = None,
-    xlabel: str = "Months since CAR-T infusion",
+    xlabel: str = "Months since start of treatment",
     ylabel: str | None = None,
     style: str | None = None,
     columns: float = 1,

@@ -89,7 +89,7 @@ def _legend_above(ax, handles) -> None:
 
 def _xlabel(x: str, unit: str) -> str:
     if x == "day":
-        return f"{'Days' if unit == 'days' else 'Months'} since CAR-T infusion"
+        return f"{'Days' if unit == 'days' else 'Months'} since start of treatment"
     return x
 
 

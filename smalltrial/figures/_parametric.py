@@ -44,7 +44,7 @@ def parametric_plot(
     xmax: float | None = None,
     at_risk: bool = True,
     times: Sequence[float] | None = None,
-    xlabel: str = "Months since CAR-T infusion",
+    xlabel: str = "Months since start of treatment",
     style: str | None = None,
     columns: float = 1,
     height_mm: float | None = None,

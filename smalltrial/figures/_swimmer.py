@@ -21,8 +21,8 @@ from smalltrial.figures._common import (
     LIGHT_GREY,
     check_figure_args,
     is_trial,
+    levels_of,
     numeric,
-    sorted_levels,
     trial_frame,
 )
 from smalltrial.figures._style import OKABE_ITO, _drawing, new_figure
@@ -257,7 +257,7 @@ def swimmer(
     response: Any = None,
     response_label: str = "Remission",
 ) -> Axes:
-    """Swimmer plot of follow-up after CAR-T infusion, one lane per patient.
+    """Swimmer plot of follow-up from the start of treatment (e.g. a CAR-T infusion), one lane per patient.
 
     Parameters
     ----------
@@ -276,8 +276,8 @@ def swimmer(
     legend : a legend that explains every segment and marker drawn.
     response : optional DataFrame with columns ``subject, start, end`` (days): the periods in
         which each patient met a response rule (e.g. from per-visit assessments); ``end`` NaN
-        runs to the end of follow-up. When given, these spans are drawn instead of the
-        ``remission``/``relapse`` events (whose markers are still drawn if present).
+        runs to the end of follow-up. When given, these spans (and a marker at each onset) are
+        drawn instead of the ``remission`` events; ``relapse`` markers are still drawn.
     response_label : the legend name of those spans (default ``"Remission"``).
 
     Lanes are sorted by follow-up, the longest at the top (ties by subject id). Segments:
@@ -311,6 +311,8 @@ def swimmer(
         for lane in lanes:
             lane.remissions = [(a, lane.end if math.isnan(b) else min(b, lane.end))
                                for a, b in spans_by_subject.get(lane.subject, []) if a <= lane.end]
+            # the onset of each period is marked (a response seen at one visit only is a point)
+            lane.events["remission"] = [(a, math.nan) for a, _ in lane.remissions]
     if not isinstance(response_label, str) or not response_label:
         raise SmallTrialError(f"response_label must be a non-empty text, got {response_label!r}")
     labels = {lane.subject: str(lane.subject) for lane in lanes}
@@ -324,7 +326,7 @@ def swimmer(
         missing = [lane.subject for lane in lanes if lane.subject not in first.index]
         if missing:
             raise SmallTrialError(f"no {group!r} for subject {missing[:5]!r}")
-        levels = {v: i for i, v in enumerate(sorted_levels(first.tolist()))}
+        levels = {v: i for i, v in enumerate(levels_of(first))}
         lanes.sort(key=lambda lane: (levels.get(first[lane.subject], len(levels)), -lane.end,
                                      str(lane.subject)))
         labels = {lane.subject: f"{lane.subject} ({first[lane.subject]})" for lane in lanes}
@@ -361,6 +363,8 @@ def swimmer(
                 )
         others = sorted({k for lane in lanes for k in lane.events} - set(MARKERS))
         styles = dict(MARKERS)
+        if response is not None:
+            styles["remission"] = (f"{response_label}: onset", *MARKERS["remission"][1:])
         for j, kind in enumerate(others):  # open vocabulary: generic markers, named in the legend
             shape, colour = _OTHER_MARKERS[j % len(_OTHER_MARKERS)]
             styles[kind] = (kind.replace("_", " ").capitalize(), shape, colour, "#000000", 3.8)
@@ -405,7 +409,7 @@ def swimmer(
         ax.set_xlim(0.0, xmax + 2.2 * reach)
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel(f"{'Days' if unit == 'days' else 'Months'} since CAR-T infusion")
+        ax.set_xlabel(f"{'Days' if unit == 'days' else 'Months'} since start of treatment")
         if legend:
             handler_map = {}
             if arrows:

@@ -131,9 +131,11 @@ def interval_censored_from_ard(ard: pd.DataFrame, *, parameter: str,
     midpoint`` / ``<parameter>, right`` (Kaplan-Meier rows: ``n``, ``events``, ``median``,
     ``landmark`` ``survival, lower, upper``; method = CI transformation, level = confidence
     level). ``options`` as :func:`interval_censored_table`'s keywords."""
+    from smalltrial.ard import join_levels
+
     def part(method: str) -> pd.DataFrame:
         rows = ard[(ard["group"] == "parameter, method") &
-                   (ard["group_level"] == f"{parameter}, {method}")]
+                   (ard["group_level"] == join_levels(parameter, method))]
         if rows.empty:
             raise SmallTrialError(f"ard: no {method} statistics of {parameter!r}")
         return rows

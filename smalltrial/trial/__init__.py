@@ -6,7 +6,8 @@ A :class:`Trial` holds four tidy pandas DataFrames (vocabulary fixed in DEVELOPI
   ``age`` (years), optional ``infusion_date`` and further baseline columns;
 * ``measurements`` (long): ``subject, day, visit, parameter, value, unit`` and an optional bool
   ``blq`` (below the lower limit of quantification; ``value`` then holds the LLOQ). ``day`` counts
-  from the CAR-T infusion (day 0); screening/baseline values have ``day <= 0``;
+  from the start of treatment (day 0: e.g. the CAR-T infusion or the first dose);
+  screening/baseline values have ``day <= 0``;
 * ``events``: ``subject, day, event, grade``; ``event`` is any lower-case name
   (``[a-z][a-z0-9_]*``; the names of :data:`EVENTS` keep their fixed meaning, others such as
   ``progression``, ``infection`` or ``response`` are the user's); ``grade`` is NaN where it does
