@@ -132,8 +132,10 @@ class Result:
         """The result as analysis results data: one row per statistic (see :mod:`smalltrial.ard`).
 
         Every numeric public field becomes a row (``statistic`` the field name, ``value`` the
-        number as a float, NaN for "not reached"); a ``method`` or ``conf_type`` field fills the
-        ``method`` column and a ``level`` field the ``level`` column. Array fields give one row
+        number as a float, NaN for "not reached"; a field named ``...pvalue`` is the statistic
+        ``...p_value``, the one name the ARD uses for P values); a ``method`` or ``conf_type``
+        field (or class attribute) fills the ``method`` column and a ``level`` field the
+        ``level`` column. Array fields give one row
         per element (``variable_level`` the position). Tabular results override this.
 
         >>> from smalltrial.rates import proportion_ci
@@ -152,11 +154,12 @@ class Result:
             if name in ("level", "method", "conf_type"):
                 continue
             value = getattr(self, name)
+            stat = name.replace("pvalue", "p_value")
             if isinstance(value, (bool, np.bool_)):
-                rows.append({"statistic": name, "value": float(value)})
+                rows.append({"statistic": stat, "value": float(value)})
             elif isinstance(value, (int, float, np.number)):
-                rows.append({"statistic": name, "value": float(value)})
+                rows.append({"statistic": stat, "value": float(value)})
             elif isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
                 for i, v in enumerate(np.ravel(value)):
-                    rows.append({"statistic": name, "variable_level": str(i), "value": float(v)})
+                    rows.append({"statistic": stat, "variable_level": str(i), "value": float(v)})
         return ard_frame(rows, method=method, level=level)

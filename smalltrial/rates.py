@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -623,6 +623,9 @@ def _two_sided_pvalue(x: int, n: int, p: float) -> float:
 @dataclass(frozen=True, repr=False)
 class BinomialTest(Result):
     """Exact binomial test of H0: p = p0 (one-sided: p <= p0 or p >= p0)."""
+
+    #: the ARD ``method`` of its statistics
+    method: ClassVar[str] = "exact binomial"
 
     x: int
     n: int

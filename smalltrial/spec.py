@@ -58,6 +58,7 @@ __all__ = [
     "ENDPOINT_OPTIONS",
     "CI_METHODS",
     "DF_METHODS",
+    "DESIGN_TYPES",
 ]
 
 #: the bundled analyses (package data ``smalltrial/analyses/<name>.toml``)
@@ -134,7 +135,44 @@ _TOP: dict[str, _Opt] = {
     "tables": ("list[table]", [], None),
     "figures": ("list[table]", [], None),
     "labels": ("table", {}, None),
+    "design": ("list[table]", [], None),
 }
+
+#: ``[[design]]`` type -> (table, figure or None, fixed options): the planned designs a run
+#: reports. Each entry becomes that table (and figure) with the entry's other keys as options.
+DESIGN_TYPES: dict[str, tuple[str, str | None, dict[str, Any]]] = {
+    "simon": ("simon_design", None, {}),
+    "toxicity": ("safety_monitoring", "monitoring_boundaries", {}),
+    "bop2": ("efficacy_monitoring", "efficacy_monitoring", {"design": "bop2"}),
+    "predictive_probability": ("efficacy_monitoring", "efficacy_monitoring",
+                               {"design": "predictive_probability"}),
+}
+_TABLE_ONLY = ("rates",)  # options of a design's table that its figure does not take
+
+
+def _expand_designs(designs: list) -> tuple[list, list, list, list]:
+    """``[[design]]`` entries as table and figure entries, with the keys errors name."""
+    tables, table_keys, figures, figure_keys = [], [], [], []
+    for i, entry in enumerate(designs):
+        key = f"design[{i}]"
+        if not isinstance(entry, Mapping):
+            raise _fail(key, f"must be a table, got {_typename(entry)}")
+        kind = entry.get("type")
+        if kind not in DESIGN_TYPES:
+            raise _fail(f"{key}.type", f"{'missing (required)' if kind is None else repr(kind)}; "
+                        f"valid: {', '.join(map(repr, DESIGN_TYPES))}")
+        table, figure, fixed = DESIGN_TYPES[kind]
+        for name in fixed:
+            if name in entry:
+                raise _fail(f"{key}.{name}", f"is set by type = {kind!r}")
+        options = {k: v for k, v in entry.items() if k != "type"}
+        tables.append({"name": table, **fixed, **options})
+        table_keys.append(key)
+        if figure is not None:
+            figures.append({"name": figure, **fixed,
+                            **{k: v for k, v in options.items() if k not in _TABLE_ONLY}})
+            figure_keys.append(key)
+    return tables, table_keys, figures, figure_keys
 
 # [labels]: display names, category order and summary type; each section maps a name to ...
 _LABEL_SECTIONS: dict[str, str] = {
@@ -387,12 +425,12 @@ def __getattr__(name: str) -> Any:
 
 
 def _parse_items(kind: str, entries: list, builders: Mapping[str, Any],
-                 endpoints: Mapping[str, Any]) -> tuple[ItemSpec, ...]:
+                 endpoints: Mapping[str, Any], keys: list[str] | None = None) -> tuple[ItemSpec, ...]:
     items = []
     stems: dict[str, str] = {}
     label = "table" if kind == "tables" else "figure"
     for i, entry in enumerate(entries):
-        key = f"{kind}[{i}]"
+        key = keys[i] if keys is not None else f"{kind}[{i}]"
         name = entry.get("name")
         if name is None:
             raise _fail(f"{key}.name", "missing (required)")
@@ -431,7 +469,11 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
     ----------
     raw : mapping
         The spec: top-level keys ``data`` (required), ``title``, ``output``, ``seed``,
-        ``style``, ``endpoints``, ``tables``, ``figures`` (see ``analyses/template.toml``).
+        ``style``, ``endpoints``, ``tables``, ``figures``, ``labels`` and ``design`` (see
+        ``analyses/template.toml``). Each ``[[design]]`` entry records a planned design by its
+        ``type`` (:data:`DESIGN_TYPES`: ``simon``, ``toxicity``, ``bop2``,
+        ``predictive_probability``) and options, and adds its table (and figure) to the run,
+        where the observed data are set against it.
     base_dir : path, optional
         Folder against which a relative ``data.path`` resolves (default the current one).
     source : str, optional
@@ -490,8 +532,11 @@ def parse_spec(raw: Mapping[str, Any], *, base_dir: str | Path | None = None,
     endpoints["time_to_event"] = _check_tte_definitions(endpoints["time_to_event"],
                                                         endpoints["responses"])
     labels = _check_labels(top["labels"])
-    tables = _parse_items("tables", top["tables"], _registry().TABLES, endpoints)
-    figures = _parse_items("figures", top["figures"], _registry().FIGURES, endpoints)
+    d_tables, d_table_keys, d_figures, d_figure_keys = _expand_designs(top["design"])
+    tables = _parse_items("tables", top["tables"] + d_tables, _registry().TABLES, endpoints,
+                          [f"tables[{i}]" for i in range(len(top["tables"]))] + d_table_keys)
+    figures = _parse_items("figures", top["figures"] + d_figures, _registry().FIGURES, endpoints,
+                           [f"figures[{i}]" for i in range(len(top["figures"]))] + d_figure_keys)
     style = top["style"]
     _check_style(style)
     output_path = _output_path(top["output"], base_dir)

@@ -33,9 +33,14 @@ EXAMPLES = load_reference("examples")["phase2_onc"]
 
 
 def _example_items(kind: str) -> list[dict]:
+    """The example's efficacy_monitoring items (its [[design]] entries, as the spec expands them)."""
+    from smalltrial.spec import _expand_designs
+
     with open(REPO / "analyses" / "phase2_onc.toml", "rb") as f:
         spec = tomllib.load(f)
-    return [t for t in spec[kind] if t["name"] == "efficacy_monitoring"]
+    tables, _, figures, _ = _expand_designs(spec.get("design", []))
+    items = spec.get(kind, []) + (tables if kind == "tables" else figures)
+    return [t for t in items if t["name"] == "efficacy_monitoring"]
 
 
 def _section(table, title_start: str) -> list[tuple[str, ...]]:

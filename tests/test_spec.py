@@ -65,7 +65,7 @@ def test_defaults_are_filled_in():
 
 BAD = [
     # unknown keys, at every level
-    (spec_with(colour="red"), r"^spec: colour: unknown key; valid: 'data', 'endpoints'"),
+    (spec_with(colour="red"), r"^spec: colour: unknown key; valid: 'data', 'design', 'endpoints'"),
     ({"data": {"dataset": "mackensen2022", "format": "csv"}}, r"^spec: data\.format: unknown key"),
     (spec_with(endpoints={"remision": "doris"}), r"^spec: endpoints\.remision: unknown key"),
     (spec_with(tables=[{"name": "baseline", "variabels": ["age"]}]),
@@ -214,3 +214,33 @@ def test_optional_items_are_recorded_only_when_set():
     assert spec.to_dict()["tables"] == [{"name": "baseline", "file": "baseline", "optional": True,
                                          "continuous": "median-range"},  # variables: all columns
                                         {"name": "efficacy", "file": "efficacy", "outcome": "remission"}]
+
+
+def test_design_section_adds_the_tables_and_figures_of_each_planned_design():
+    from smalltrial.spec import parse_spec
+
+    base = {"data": {"dataset": "phase2_onc"},
+            "endpoints": {"responses": [{"name": "orr", "parameter": "ovr", "in": ["CR", "PR"]}]}}
+    simon = {"response": "orr", "p0": 0.15, "p1": 0.35, "alpha": 0.1}
+    tox = {"n_max": 23, "limit": 0.3, "prior": [0.6, 1.4], "rates": [0.1, 0.3]}
+    bop2 = {"response": "orr", "p0": 0.15, "p1": 0.35, "n_max": 23, "looks": [10, 15]}
+    by_design = parse_spec({**base, "design": [{"type": "simon", **simon},
+                                               {"type": "toxicity", **tox},
+                                               {"type": "bop2", **bop2}]})
+    explicit = parse_spec({**base, "tables": [
+        {"name": "simon_design", **simon}, {"name": "safety_monitoring", **tox},
+        {"name": "efficacy_monitoring", "design": "bop2", **bop2}],
+        "figures": [{"name": "monitoring_boundaries", **{k: v for k, v in tox.items() if k != "rates"}},
+                    {"name": "efficacy_monitoring", "design": "bop2", **bop2}]})
+    assert by_design.to_dict() == explicit.to_dict()
+    assert [t.key for t in by_design.tables] == ["design[0]", "design[1]", "design[2]"]
+    assert [f.file for f in by_design.figures] == ["monitoring_boundaries", "efficacy_monitoring_bop2"]
+    with pytest.raises(SmallTrialError, match=r"^spec: design\[0\]\.type: missing"):
+        parse_spec({**base, "design": [simon]})
+    with pytest.raises(SmallTrialError, match=r"^spec: design\[0\]\.type: 'simons'; valid: 'simon'"):
+        parse_spec({**base, "design": [{"type": "simons", **simon}]})
+    with pytest.raises(SmallTrialError, match=r"^spec: design\[0\]\.design: is set by type = 'bop2'"):
+        parse_spec({**base, "design": [{"type": "bop2", "design": "bop2", **bop2}]})
+    with pytest.raises(SmallTrialError, match=r"^spec: design\[1\]\.p0: must be in \(0, 1\)"):
+        parse_spec({**base, "design": [{"type": "simon", **simon},
+                                       {"type": "simon", **{**simon, "p0": 1.5}}]})

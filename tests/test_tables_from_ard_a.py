@@ -200,7 +200,7 @@ def test_longitudinal_cells_follow_their_ard_values(runs):
     assert _changed(before, after) == [pos]
     assert after.rows[pos[0]].cells[pos[1]] == "-12.4 (-14.8 to -9.0)"
     # the signed-rank P value lives in its footnote only
-    before, after = _change_one(run, table, 0.5, variable="paired_change", statistic="pvalue")
+    before, after = _change_one(run, table, 0.5, variable="paired_change", statistic="p_value")
     k = next(k for k, n in enumerate(before.footnotes) if n.startswith("Exact Wilcoxon"))
     assert _changed(before, after) == [(-2, k)]
     assert after.footnotes[k].endswith("P = 0.500.")
@@ -230,7 +230,7 @@ def test_longitudinal_by_group_cell_follows_its_ard_value(runs):
         ("5.0 (3.7\u20136.3)", "5.5 (3.7\u20136.3)")
     # each group's signed-rank test has rows of its own: SSc's P value changes SSc's note only
     before, after = _change_one(run, table, 0.5, group_level="prednisone_mg, SSc",
-                                variable="paired_change", statistic="pvalue")
+                                variable="paired_change", statistic="p_value")
     k = next(k for k, n in enumerate(before.footnotes) if n.startswith("SSc: Exact Wilcoxon"))
     assert _changed(before, after) == [(-2, k)]
 

@@ -124,7 +124,7 @@ def _table_simon_design(ctx: Analysis, item: ItemSpec):
             tables.Row((f"{pct} CI (stagewise ordering)",
                         f"{inf('lower', inference.lower)}\u2013{inf('upper', inference.upper)}"),
                        indent=1),
-            tables.Row(("One-sided P (H1: p > p0)", inf("pvalue", inference.pvalue, "p")),
+            tables.Row(("One-sided P (H1: p > p0)", inf("p_value", inference.pvalue, "p")),
                        indent=1),
         ]
     notes = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -39,6 +39,9 @@ class PairedChange(Result):
     changes); ``lower``/``upper`` its exact confidence interval (R ``wilcox.test(conf.int=TRUE)``),
     NaN when there are ties or zero changes (where R switches to a normal approximation).
     """
+
+    #: the ARD ``method`` of its statistics
+    method: ClassVar[str] = "exact Wilcoxon signed-rank"
 
     outcome: str
     baseline: Any

@@ -250,12 +250,13 @@ def _longitudinal_inputs(ard: pd.DataFrame, where: Mapping[str, str], order: Seq
         change = change[change["visit"] != order[0]].reset_index(drop=True)
     change_test = None
     if test is not None:
-        pc = wide(sub, index={"test": "variable_level"}, statistics=("n", "median_change", "pvalue"),
+        pc = wide(sub, index={"test": "variable_level"}, statistics=("n", "median_change", "p_value"),
                   where={"variable": "paired_change",
                          "variable_level": f"{test['baseline']} to {test['at']}"})
         if not pc.empty:
-            change_test = {"at": test["at"], **{k: pc.iloc[0][k] for k in ("n", "median_change",
-                                                                            "pvalue")}}
+            change_test = {"at": test["at"], "n": pc.iloc[0]["n"],
+                           "median_change": pc.iloc[0]["median_change"],
+                           "pvalue": pc.iloc[0]["p_value"]}
     return {"observed": observed, "means": means, "change": change, "change_test": change_test}
 
 
