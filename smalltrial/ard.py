@@ -657,7 +657,8 @@ def _tte_record(ctx: Any, key: tuple, value: Any) -> pd.DataFrame:
 
 
 def collect(ctx: Any, used: Mapping[str, list[tuple[Any, Any]]],
-            footnotes: Mapping[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+            footnotes: Mapping[str, tuple[str, ...]] | None = None,
+            done: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The ARD of a run: for each table or figure id, the rows of the statistics it used.
 
     Parameters
@@ -669,13 +670,21 @@ def collect(ctx: Any, used: Mapping[str, list[tuple[Any, Any]]],
         (``Analysis.used``).
     footnotes : mapping, optional
         id -> footnotes of the table, copied into the ``footnote`` column.
+    done : mapping, optional
+        id -> the rows ``collect`` already gave for that id alone (a run lays each table out
+        from its own rows first); reused instead of computed again.
     """
     import pandas as pd
 
     footnotes = footnotes or {}
+    done = done or {}
     parts = []
     for item_id, records in used.items():
         note = " ".join(footnotes.get(item_id, ()))
+        if item_id in done:
+            if len(done[item_id]):
+                parts.append(done[item_id].assign(footnote=note))
+            continue
         for key, value in records:
             ard = _record_ard(ctx, key, value)
             if ard is None or ard.empty:

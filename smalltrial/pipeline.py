@@ -396,6 +396,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
     state: dict[str, Any] = {"records": []}
     tables: dict[str, Any] = {}
     displays: dict[str, Any] = {}
+    table_ards: dict[str, Any] = {}  # table id -> its ARD rows (laid out from, written once)
     captions: dict[str, str | None] = {}  # figure file -> the builder's caption
     figure_files: list[str] = []
     skipped: list[str] = []
@@ -434,6 +435,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
 
                 display = dataclasses.replace(table, number=len(tables) + 1, warnings=tuple(notes))
                 rows = _ard.collect(state["ctx"], {tid: state["ctx"].used.get(tid, [])})
+                table_ards[tid] = rows
                 table = _from_ard(rows, display)
                 displays[tid] = display
             else:
@@ -505,7 +507,7 @@ def run(spec_or_path: Any = None, out: str | os.PathLike[str] | None = None,
         from smalltrial import ard as _ard
 
         ard = _ard.collect(state["ctx"], state["ctx"].used,
-                           {f"tables/{k}": t.footnotes for k, t in tables.items()})
+                           {f"tables/{k}": t.footnotes for k, t in tables.items()}, table_ards)
         _ard.write_ard(ard, tmp / "ard.csv")
         if _ard.has_parquet():  # the same ARD for R/arrow users; pyarrow is optional
             (tmp / "ard.parquet").write_bytes(_ard.ard_parquet_bytes(ard))

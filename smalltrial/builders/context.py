@@ -44,6 +44,7 @@ class Analysis:
                    for e in self.ep.get(key, ()) if e.get("label")}
         self.labels = Labels(getattr(spec, "labels", None), trial, defined)
         self._cache: dict[Any, Any] = {}
+        self._long: dict[str, Any] = {}  # parameter -> its long rows (see long())
         #: table/figure id -> (key, value) of each statistic its builder fetched (for the ARD)
         self.used: dict[str, list[tuple[Any, Any]]] = {}
         self._item: str | None = None
@@ -129,7 +130,11 @@ class Analysis:
         return list(self.trial.visits())
 
     def long(self, parameter: str, key: str):
-        """Long rows of one parameter with the grouping column merged in."""
+        """Long rows of one parameter with the grouping column merged in (a fresh copy each
+        call: callers may add columns; the merge is done once per parameter)."""
+        cached = self._long.get(parameter)
+        if cached is not None:
+            return cached.copy()
         meas = self.trial.measurements
         if parameter not in set(meas["parameter"]):
             present = list(dict.fromkeys(meas["parameter"].astype(str)))
@@ -140,7 +145,8 @@ class Analysis:
         rows = meas[meas["parameter"] == parameter]
         cols = [c for c in ("subject", "day", "visit", "value", "blq") if c in rows.columns]
         rows = rows[cols].merge(self.trial.subjects[["subject", self.by]], on="subject", how="left")
-        return rows.sort_values(["subject", "day"], kind="stable").reset_index(drop=True)
+        self._long[parameter] = rows.sort_values(["subject", "day"], kind="stable").reset_index(drop=True)
+        return self._long[parameter].copy()
 
     def baseline_frame(self, variables: list[str], key: str):
         """One row per subject: subject columns and baseline values (last value on day <= 0)."""
