@@ -174,6 +174,11 @@ def _load_data(spec: Spec):
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise SmallTrialError(f"data: {problems[0]}{more}")
+        from smalltrial._errors import SmallTrialWarning
+        from smalltrial.trial.checks import visit_lookalikes
+
+        for note in visit_lookalikes(trial.measurements):  # a data caveat: listed in the report
+            warnings.warn(note, SmallTrialWarning, stacklevel=2)
         label = folder.name
     files = []
     if folder is not None and folder.is_dir():

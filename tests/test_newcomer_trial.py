@@ -122,3 +122,25 @@ def test_ae_footnote_has_no_car_t_grading_without_crs(run_dir):
 def test_trajectories_caption_does_not_claim_means_not_drawn(run_dir):
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "with the model-based means" not in html
+
+
+def test_a_misspelt_visit_is_warned_and_listed_in_the_report(tmp_path):
+    """P05's week-24 row written as "wek 24": the run goes on (a visit of one patient may be
+    real) but warns, names both labels, and the report lists the caveat; labels that differ
+    only in numbers ("week 4", "week 24") are not flagged."""
+    from smalltrial.pipeline import run
+
+    _write_trial(tmp_path / "data")
+    path = tmp_path / "data" / "measurements.csv"
+    text = path.read_text().replace("P05,168,week 24", "P05,168,wek 24")
+    path.write_text(text)
+    result = run(_spec(tmp_path / "data"), out=tmp_path / "out", progress=False)
+    notes = [w for w in result.statistical_warnings if "misspelling" in w]
+    assert notes == ["measurements: visit 'wek 24' (1 patient) looks like a misspelling of "
+                     "'week 24' (10 patients); it is analysed as a visit of its own"]
+    assert result.warned_in[notes[0]] == ("data",)
+    assert "wek 24" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    # the untouched trial ("baseline", "week 4", "week 12", "week 24") has nothing flagged
+    _write_trial(tmp_path / "data2")
+    clean = run(_spec(tmp_path / "data2"), out=tmp_path / "out2", progress=False)
+    assert not [w for w in clean.statistical_warnings if "misspelling" in w]

@@ -125,6 +125,35 @@ def _visit_key(label: Any) -> str:
     return " ".join(str(label).split()).casefold()
 
 
+def visit_lookalikes(meas: pd.DataFrame) -> list[str]:
+    """Visit labels that look like a misspelling of a much more common one ("wek 24" seen for 1
+    patient beside "week 24" for 11): a note each, for a warning (such a label may also be a
+    real visit, so it is not an error). Labels that differ only in their numbers ("week 4",
+    "week 24") are different visits and are not reported.
+
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"subject": ["a", "b", "c", "a"], "visit": ["week 24"] * 3 + ["wek 24"]})
+    >>> visit_lookalikes(m)
+    ["measurements: visit 'wek 24' (1 patient) looks like a misspelling of 'week 24' (3 patients); it is analysed as a visit of its own"]
+    """
+    import difflib
+    import re
+
+    if "visit" not in meas.columns or "subject" not in meas.columns:
+        return []
+    counts = meas.dropna(subset=["visit"]).groupby(meas["visit"].dropna().astype(str))["subject"].nunique()
+    notes = []
+    for label, n in counts.items():
+        common = [v for v, m in counts.items() if v != label and m >= max(3, 3 * n)]
+        close = difflib.get_close_matches(label, common, n=1, cutoff=0.8)
+        if close and re.sub(r"\d", "", label) != re.sub(r"\d", "", close[0]):
+            m = int(counts[close[0]])
+            notes.append(f"measurements: visit {label!r} ({int(n)} patient{'s' if n > 1 else ''}) "
+                         f"looks like a misspelling of {close[0]!r} ({m} patients); it is analysed "
+                         "as a visit of its own")
+    return notes
+
+
 def _check_visit_spellings(meas: pd.DataFrame, out: list[str]) -> None:
     """Visit labels equal up to case and spaces are one visit spelt two ways: report them."""
     labels = meas["visit"].dropna()
