@@ -432,3 +432,24 @@ def test_bad_arguments_name_the_argument(tmp_path):
     with pytest.raises(SmallTrialError, match=r"analyses must be one of .*; got 'foo'"):
         pipeline.update_repo_figures(tmp_path / "f", analyses=("foo",))
     assert not (tmp_path / "f").exists()
+
+
+def test_caveats_of_an_interval_no_table_prints_stay_on_the_result_not_in_the_run(tmp_path):
+    """The longitudinal table prints the signed-rank P value, not the Hodges-Lehmann interval:
+    the run keeps the P value's caveat (smallest attainable P with 5 changes, 2/32) and leaves
+    out the interval's ("ties or zero changes: no exact confidence interval"), which the
+    PairedChange result itself still records."""
+    from smalltrial.longitudinal import paired_change
+
+    spec = {"data": {"dataset": "mackensen2022"},
+            "tables": [{"name": "longitudinal", "parameter": "sledai2k", "test_at": "month 3"}]}
+    result = pipeline.run(spec, out=tmp_path / "o", progress=False)
+    assert any("smallest attainable exact two-sided p-value is 0.0625" in w
+               for w in result.statistical_warnings)
+    assert not any("pseudo-median" in w for w in result.statistical_warnings)
+    m = st.datasets.load("mackensen2022").measurements
+    rows = m[(m["parameter"] == "sledai2k") & m["visit"].isin(["baseline", "month 3"])]
+    with pytest.warns(st.SmallTrialWarning):
+        res = paired_change(rows, "value", subject="subject", time="visit", baseline="baseline",
+                            at="month 3")
+    assert any("pseudo-median" in w for w in res.warnings) and res.pvalue == 0.0625
