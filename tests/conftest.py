@@ -20,3 +20,14 @@ def load_reference(topic: str, name: str | None = None):
 @pytest.fixture
 def reference():
     return load_reference
+
+
+def table_section(table, title_start: str) -> list[tuple[str, ...]]:
+    """The cells of the rows under the section heading of a Table that starts ``title_start``."""
+    rows, inside = [], False
+    for r in table.rows:
+        if r.section:
+            inside = r.cells[0].startswith(title_start)
+        elif inside:
+            rows.append(r.cells)
+    return rows

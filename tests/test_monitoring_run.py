@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import load_reference
+from conftest import table_section as _section
 
 import smalltrial as st
 from smalltrial import SmallTrialError, ard, pipeline
@@ -41,16 +42,6 @@ def _example_items(kind: str) -> list[dict]:
     tables, _, figures, _ = _expand_designs(spec.get("design", []))
     items = spec.get(kind, []) + (tables if kind == "tables" else figures)
     return [t for t in items if t["name"] == "efficacy_monitoring"]
-
-
-def _section(table, title_start: str) -> list[tuple[str, ...]]:
-    rows, inside = [], False
-    for r in table.rows:
-        if r.section:
-            inside = r.cells[0].startswith(title_start)
-        elif inside:
-            rows.append(r.cells)
-    return rows
 
 
 def _expand(rows) -> dict[int, str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import load_reference
+from conftest import table_section as _section
 
 from smalltrial import SmallTrialError, datasets, design, pipeline
 from smalltrial._format import fmt_num
@@ -34,16 +35,6 @@ def _spec(dataset: str = "phase2_onc", figures: bool = False, **options) -> dict
 
 def _rows(table) -> list[tuple[str, ...]]:
     return [r.cells for r in table.rows]
-
-
-def _section(table, title_start: str) -> list[tuple[str, ...]]:
-    rows, inside = [], False
-    for r in table.rows:
-        if r.section:
-            inside = r.cells[0].startswith(title_start)
-        elif inside:
-            rows.append(r.cells)
-    return rows
 
 
 def _hand_count(pred) -> list[bool]:

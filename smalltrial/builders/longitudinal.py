@@ -60,20 +60,18 @@ def _table_longitudinal(ctx: Analysis, item: ItemSpec):
                                              "name": item.file})
 
 
-#: caveats of the Hodges-Lehmann interval, which the longitudinal table does not print (they stay
-#: on the result's ``warnings``; the run does not show them beside a table without that interval)
-_INTERVAL_CAVEATS = (r"ties or zero changes: no exact confidence interval for the pseudo-median",
-                     r"the requested level .* is not achievable with n = ")
-
-
 def _signed_rank(paired_change, data, baseline, at):
     """The exact signed-rank test of the table (``paired_change``), without the warnings about
-    the pseudo-median's interval that the table does not show."""
+    the pseudo-median's interval that the table does not print (they stay on the result's
+    ``warnings``)."""
+    import re
     import warnings
 
+    from smalltrial.longitudinal._paired import INTERVAL_CAVEATS
+
     with warnings.catch_warnings():
-        for pattern in _INTERVAL_CAVEATS:
-            warnings.filterwarnings("ignore", message=pattern)
+        for start in INTERVAL_CAVEATS:
+            warnings.filterwarnings("ignore", message=re.escape(start))
         return paired_change(data, "value", subject="subject", time="visit", baseline=baseline,
                              at=at)
 

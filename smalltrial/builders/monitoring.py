@@ -63,14 +63,21 @@ def _check(key: str, opts: dict, endpoints: dict) -> dict:
             if opts[name] not in (None, False):
                 raise _fail(f"{key}.{name}", f"applies to event = 'adverse_event' only, not "
                                              f"{opts['event']!r}")
-    rates = opts.get("rates")
-    if rates is not None:
-        if not rates:
-            raise _fail(f"{key}.rates", "give at least one true toxicity rate")
-        for i, r in enumerate(rates):
-            if not 0 <= r <= 1:
-                raise _fail(f"{key}.rates[{i}]", f"must be in [0, 1], got {r!r}")
+    _check_rates(key, opts.get("rates"), "toxicity")
     return opts
+
+
+def _check_rates(key: str, rates: list | None, what: str) -> None:
+    """``rates`` (the true rates of the operating characteristics): unset, or >= 1 rates in [0, 1]."""
+    from smalltrial.spec import _fail
+
+    if rates is None:
+        return
+    if not rates:
+        raise _fail(f"{key}.rates", f"give at least one true {what} rate")
+    for i, r in enumerate(rates):
+        if not 0 <= r <= 1:
+            raise _fail(f"{key}.rates[{i}]", f"must be in [0, 1], got {r!r}")
 
 
 def event_label(opts: dict) -> str:
@@ -343,13 +350,7 @@ def _check_efficacy(key: str, opts: dict, endpoints: dict) -> dict:
         tu = opts.get("theta_u")
         if tu is not None and not 0 < tu <= 1:
             raise _fail(f"{key}.theta_u", f"must be in (0, 1] (1: no efficacy stop), got {tu!r}")
-    rates = opts.get("rates")
-    if rates is not None:
-        if not rates:
-            raise _fail(f"{key}.rates", "give at least one true response rate")
-        for i, r in enumerate(rates):
-            if not 0 <= r <= 1:
-                raise _fail(f"{key}.rates[{i}]", f"must be in [0, 1], got {r!r}")
+    _check_rates(key, opts.get("rates"), "response")
     return _check_response(key, opts, endpoints)
 
 

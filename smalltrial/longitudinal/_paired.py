@@ -27,6 +27,12 @@ _ALTERNATIVES = ("two-sided", "greater", "less")
 _ZERO_METHODS = ("wilcoxon", "pratt")
 
 
+#: the start of each warning about the Hodges-Lehmann interval of the pseudo-median (not about
+#: the signed-rank test): a caller that does not show that interval can leave them out
+INTERVAL_CAVEATS = ("ties or zero changes: no exact confidence interval for the pseudo-median",
+                    "the requested level ")
+
+
 @dataclass(frozen=True, repr=False)
 class PairedChange(Result):
     """Change of ``outcome`` from ``baseline`` to ``at`` in the subjects observed at both.
@@ -163,14 +169,14 @@ def _walsh_ci(d: np.ndarray, level: float, alternative: str, record: list[str]):
         qu = qsignrank(alpha / 2)
         if qu == 0:
             qu = 1
-            warn(f"the requested level {level} is not achievable with n = {n}; "
+            warn(f"{INTERVAL_CAVEATS[1]}{level} is not achievable with n = {n}; "
                  "the interval is wider", record)
         ql = nn - qu
         return estimate, float(walsh[qu - 1]), float(walsh[ql])
     qu = qsignrank(alpha)
     if qu == 0:
         qu = 1
-        warn(f"the requested level {level} is not achievable with n = {n}; "
+        warn(f"{INTERVAL_CAVEATS[1]}{level} is not achievable with n = {n}; "
              "the bound is wider", record)
     if alternative == "greater":
         return estimate, float(walsh[qu - 1]), math.inf
@@ -303,7 +309,7 @@ def paired_change(
     if m == n and not any_ties:
         pseudo, lower, upper = _walsh_ci(d, level, alternative, record)
     else:
-        warn("ties or zero changes: no exact confidence interval for the pseudo-median", record)
+        warn(INTERVAL_CAVEATS[0], record)
     return PairedChange(
         outcome=outcome,
         baseline=baseline,
